@@ -1,0 +1,48 @@
+// The journal writer: the one actor of a node that writes to LMDB.
+//
+// Accepts:
+//   journal_entry            records of one operation of one SKU
+//   (resume_atom, sku)       lift the fence a failed commit put on `sku`
+//   (stats_atom)             -> journal_stats
+//   (drain_atom)             -> unit, once everything received before it
+//                               is committed (used at shutdown)
+// Sends to the owner of each entry, once per group transaction:
+//   (committed_atom, seq)    every entry of that owner up to seq is durable
+//   (failed_atom, seq, why)  the transaction holding seq was not written
+//
+// Group commit: entries gather in a write_batch while the mailbox holds
+// more; a flush message queued behind them commits the batch (one fsync),
+// or the batch is committed early at limits::journal_batch_records_max.
+//
+// Invariant: after a failed commit the SKUs of that batch are fenced: their
+// later entries are refused (failed_atom) until the owner, having reloaded
+// its state from the store, sends resume. So no entry is ever committed on
+// top of a change that was not.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include <caf/fwd.hpp>
+
+#include "core/limits.hpp"
+
+namespace stockwire {
+
+class store;
+
+struct journal_config {
+  // Dedup records older than this are purged (0: never).
+  std::chrono::milliseconds dedup_retention{7ll * 24 * 3600 * 1000};
+  // How often a purge step runs (0: no background purge).
+  std::chrono::milliseconds purge_interval{1000};
+  std::size_t batch_records_max = limits::journal_batch_records_max;
+};
+
+/// Spawns the journal writer over `db`, which must outlive it. `detached`
+/// gives it its own thread, so fsyncs never block the scheduler's workers;
+/// deterministic tests spawn it attached.
+caf::actor spawn_journal(caf::actor_system& sys, store& db,
+                         journal_config cfg, bool detached);
+
+} // namespace stockwire

@@ -1,0 +1,24 @@
+#include "actors/messages.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+namespace stockwire {
+
+void register_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<place_order>("stockwire.place_order");
+  cfg.add_message_type<cancel_order>("stockwire.cancel_order");
+  cfg.add_message_type<set_stock>("stockwire.set_stock");
+  cfg.add_message_type<adjust_stock>("stockwire.adjust_stock");
+  cfg.add_message_type<get_stock>("stockwire.get_stock");
+  cfg.add_message_type<get_audit>("stockwire.get_audit");
+  cfg.add_message_type<order_result>("stockwire.order_result");
+  cfg.add_message_type<cancel_result>("stockwire.cancel_result");
+  cfg.add_message_type<stock_result>("stockwire.stock_result");
+  cfg.add_message_type<stock_view>("stockwire.stock_view");
+  cfg.add_message_type<audit_record>("stockwire.audit_record");
+  cfg.add_message_type<audit_page>("stockwire.audit_page");
+  cfg.add_message_type<region_stats>("stockwire.region_stats");
+  cfg.add_message_type<journal_stats>("stockwire.journal_stats");
+}
+
+} // namespace stockwire

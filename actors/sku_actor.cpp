@@ -1,0 +1,471 @@
+#include "actors/sku_actor.hpp"
+
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "actors/messages.hpp"
+#include "core/limits.hpp"
+#include "core/stock.hpp"
+#include "persistence/store.hpp"
+
+namespace stockwire {
+
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+// A reply held back until the commit of `seq`.
+struct pending_reply {
+  std::uint64_t seq = 0;
+  caf::response_promise rp;
+  caf::message reply;
+  stock_state after;     // stock once this operation is durable
+  std::string inflight;  // inflight dedup key to release, or empty
+};
+
+// A dedup record handed to the journal but not yet durable.
+struct inflight_dedup {
+  std::uint64_t seq = 0;
+  dedup_record record;
+};
+
+struct sku_state {
+  std::string sku;
+  caf::actor journal;
+  const store* db = nullptr;
+  bool exists = false;       // the SKU has a stock record
+  bool load_failed = false;  // the store could not be read
+  std::string load_error;
+  stock_state stock;         // applied (may be ahead of the store)
+  stock_state committed;     // durable, what reads report
+  std::uint64_t next_seq = 1;
+  std::uint64_t reset_seq = 0; // notices at or below this are stale
+  std::deque<pending_reply> pending;
+  std::unordered_map<std::string, inflight_dedup> inflight;
+  bool stopping = false;
+  caf::actor region;
+  static inline const char* name = "stockwire.sku";
+};
+
+using sku_actor = caf::stateful_actor<sku_state>;
+
+std::string inflight_key(op_kind kind, const std::string& id) {
+  std::string key;
+  key.reserve(id.size() + 1);
+  key.push_back(static_cast<char>(kind));
+  key.append(id);
+  return key;
+}
+
+void load(sku_actor* self) {
+  auto& st = self->state;
+  stock_state s;
+  auto result = st.db->get_stock(st.sku, &s);
+  st.load_failed = false;
+  if (result.is_ok()) {
+    st.exists = true;
+    st.stock = s;
+  } else if (result.is_not_found()) {
+    st.exists = false;
+    st.stock = stock_state{};
+  } else {
+    st.load_failed = true;
+    st.load_error = result.to_string();
+    spdlog::error("sku {}: cannot load: {}", st.sku, st.load_error);
+  }
+  st.committed = st.stock;
+}
+
+void finish_stop_if_idle(sku_actor* self) {
+  auto& st = self->state;
+  if (st.stopping && st.pending.empty()) {
+    self->send(st.region, stopped_atom::value, st.sku);
+    self->quit();
+  }
+}
+
+// Looks up an operation id: in flight first, then the store.
+// Returns false (and fails rp) when the store cannot be read.
+bool find_dedup(sku_actor* self, op_kind kind, const std::string& id,
+                dedup_record* out, bool* found, bool* in_flight,
+                caf::response_promise& rp) {
+  auto& st = self->state;
+  auto i = st.inflight.find(inflight_key(kind, id));
+  if (i != st.inflight.end()) {
+    *out = i->second.record;
+    *found = true;
+    *in_flight = true;
+    return true;
+  }
+  *in_flight = false;
+  auto result = st.db->get_dedup(st.sku, kind, id, out);
+  if (result.is_ok()) {
+    *found = true;
+    return true;
+  }
+  if (result.is_not_found()) {
+    *found = false;
+    return true;
+  }
+  rp.deliver(make_error(errc::store_unavailable,
+                        "cannot read operation " + id + " of " + st.sku + ": "
+                          + result.to_string()));
+  return false;
+}
+
+// Queues `reply` behind the newest pending operation: delivered once
+// everything before it is durable.
+void reply_after_pending(sku_actor* self, caf::response_promise rp,
+                         caf::message reply) {
+  auto& st = self->state;
+  if (st.pending.empty()) {
+    rp.deliver(std::move(reply));
+    return;
+  }
+  pending_reply p;
+  p.seq = st.pending.back().seq;
+  p.rp = std::move(rp);
+  p.reply = std::move(reply);
+  p.after = st.pending.back().after;
+  st.pending.push_back(std::move(p));
+}
+
+// Hands the records of one operation to the journal and parks its reply.
+void journal_and_reply(sku_actor* self, caf::response_promise rp,
+                       caf::message reply, journal_entry e,
+                       const std::string& dedup_ikey) {
+  auto& st = self->state;
+  e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
+  e.sku = st.sku;
+  e.seq = st.next_seq++;
+  if (e.has_dedup)
+    st.inflight[dedup_ikey] = inflight_dedup{e.seq, e.dedup};
+  pending_reply p;
+  p.seq = e.seq;
+  p.rp = std::move(rp);
+  p.reply = std::move(reply);
+  p.after = st.stock;
+  p.inflight = e.has_dedup ? dedup_ikey : std::string{};
+  st.pending.push_back(std::move(p));
+  self->send(st.journal, std::move(e));
+}
+
+bool refuse_if_unusable(sku_actor* self, caf::response_promise& rp,
+                        bool must_exist) {
+  auto& st = self->state;
+  if (st.load_failed) {
+    load(self); // the store may be readable again
+    if (st.load_failed) {
+      rp.deliver(make_error(errc::store_unavailable,
+                            "cannot load " + st.sku + ": " + st.load_error));
+      return true;
+    }
+  }
+  if (must_exist && !st.exists) {
+    rp.deliver(make_error(errc::unknown_sku, "unknown sku " + st.sku));
+    return true;
+  }
+  return false;
+}
+
+order_result order_reply(const sku_state& st, const std::string& order_id,
+                         const dedup_record& r, bool replayed) {
+  return order_result{st.sku,           order_id,          r.status,
+                      r.available_after, r.version_after, replayed};
+}
+
+void handle_place(sku_actor* self, place_order& cmd) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (refuse_if_unusable(self, rp, true))
+    return;
+  dedup_record prior;
+  bool found = false;
+  bool in_flight = false;
+  if (!find_dedup(self, op_kind::order, cmd.order_id, &prior, &found,
+                  &in_flight, rp))
+    return;
+  if (found) {
+    if (judge_retry(prior, op_kind::order, cmd.qty, cmd.channel)
+        == replay_verdict::conflict) {
+      rp.deliver(make_error(errc::id_conflict,
+                            "order " + cmd.order_id + " was already placed for "
+                              + st.sku + " with qty "
+                              + std::to_string(prior.amount) + " on channel '"
+                              + prior.channel + "'"));
+      return;
+    }
+    auto reply = caf::make_message(order_reply(st, cmd.order_id, prior, true));
+    if (in_flight)
+      reply_after_pending(self, std::move(rp), std::move(reply));
+    else
+      rp.deliver(std::move(reply));
+    return;
+  }
+  auto now = now_ms();
+  auto d = decide_order(st.stock, cmd.qty, now);
+  journal_entry e;
+  e.has_dedup = true;
+  e.dedup_kind = op_kind::order;
+  e.dedup_id = cmd.order_id;
+  e.dedup.kind = op_kind::order;
+  e.dedup.status = d.status;
+  e.dedup.amount = cmd.qty;
+  e.dedup.channel = cmd.channel;
+  e.dedup.on_hand_after = d.next.on_hand;
+  e.dedup.available_after = d.next.available();
+  e.dedup.version_after = d.next.version;
+  e.dedup.created_at_ms = now;
+  if (d.changed) {
+    st.stock = d.next;
+    e.has_stock = true;
+    e.stock = d.next;
+    e.has_audit = true;
+    e.audit = audit_record{d.next.version, cmd.order_id,   op_kind::order,
+                           cmd.channel,    d.delta,        d.next.on_hand,
+                           d.next.available(), now};
+  }
+  auto reply = caf::make_message(order_reply(st, cmd.order_id, e.dedup, false));
+  auto ikey = inflight_key(op_kind::order, cmd.order_id);
+  journal_and_reply(self, std::move(rp), std::move(reply), std::move(e), ikey);
+}
+
+void handle_cancel(sku_actor* self, cancel_order& cmd) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (refuse_if_unusable(self, rp, true))
+    return;
+  dedup_record order;
+  bool found = false;
+  bool in_flight = false;
+  if (!find_dedup(self, op_kind::order, cmd.order_id, &order, &found,
+                  &in_flight, rp))
+    return;
+  if (!found) {
+    rp.deliver(make_error(errc::unknown_order, "order " + cmd.order_id
+                                                 + " is unknown for sku "
+                                                 + st.sku));
+    return;
+  }
+  auto replay = [&](std::int64_t restored, std::int64_t available,
+                    std::uint64_t version) {
+    auto reply = caf::make_message(cancel_result{
+      st.sku, cmd.order_id, restored, available, version, true});
+    if (in_flight)
+      reply_after_pending(self, std::move(rp), std::move(reply));
+    else
+      rp.deliver(std::move(reply));
+  };
+  if (order.status == order_status::rejected) {
+    // Nothing was taken; the answer is the same however often it is asked.
+    replay(0, st.committed.available(), st.committed.version);
+    return;
+  }
+  if (order.cancelled) {
+    replay(order.amount, order.available_after, order.cancel_version);
+    return;
+  }
+  auto now = now_ms();
+  auto d = decide_cancel(st.stock, order.amount, now);
+  if (d.error != errc::none) {
+    rp.deliver(make_error(d.error, "cancel of " + cmd.order_id + " for "
+                                     + st.sku + " exceeds the quantity range"));
+    return;
+  }
+  st.stock = d.next;
+  auto source = cmd.channel.empty() ? order.channel : cmd.channel;
+  journal_entry e;
+  e.has_stock = true;
+  e.stock = d.next;
+  e.has_dedup = true;
+  e.dedup_kind = op_kind::order;
+  e.dedup_id = cmd.order_id;
+  e.dedup = order;
+  e.dedup.cancelled = true;
+  e.dedup.cancel_version = d.next.version;
+  e.has_audit = true;
+  e.audit = audit_record{d.next.version, cmd.order_id,   op_kind::cancel,
+                         source,         d.delta,        d.next.on_hand,
+                         d.next.available(), now};
+  auto reply = caf::make_message(cancel_result{st.sku, cmd.order_id,
+                                               order.amount, d.next.available(),
+                                               d.next.version, false});
+  auto ikey = inflight_key(op_kind::order, cmd.order_id);
+  journal_and_reply(self, std::move(rp), std::move(reply), std::move(e), ikey);
+}
+
+// set_stock and adjust_stock share everything but the rule they apply.
+void handle_stock_change(sku_actor* self, op_kind kind,
+                         const std::string& op_id, std::int64_t amount,
+                         const std::string& source) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (refuse_if_unusable(self, rp, kind == op_kind::adjust))
+    return;
+  dedup_record prior;
+  bool found = false;
+  bool in_flight = false;
+  if (!find_dedup(self, kind, op_id, &prior, &found, &in_flight, rp))
+    return;
+  if (found) {
+    if (judge_retry(prior, kind, amount, source) == replay_verdict::conflict) {
+      rp.deliver(make_error(
+        errc::id_conflict, "idempotency key " + op_id + " was already used for "
+                             + st.sku + " with a different "
+                             + std::string{op_kind_name(prior.kind)}));
+      return;
+    }
+    auto reply = caf::make_message(
+      stock_result{st.sku, op_id, prior.on_hand_after, prior.available_after,
+                   prior.version_after, true});
+    if (in_flight)
+      reply_after_pending(self, std::move(rp), std::move(reply));
+    else
+      rp.deliver(std::move(reply));
+    return;
+  }
+  auto now = now_ms();
+  auto d = kind == op_kind::set ? decide_set(st.stock, amount, now)
+                                : decide_adjust(st.stock, amount, now);
+  if (d.error != errc::none) {
+    rp.deliver(make_error(
+      d.error, std::string{op_kind_name(kind)} + " " + std::to_string(amount)
+                 + " refused for " + st.sku + ": on_hand "
+                 + std::to_string(st.stock.on_hand) + ", available "
+                 + std::to_string(st.stock.available())
+                 + " (the result would be out of range or below zero)"));
+    return;
+  }
+  st.stock = d.next;
+  st.exists = true;
+  journal_entry e;
+  e.has_stock = true;
+  e.stock = d.next;
+  e.has_dedup = true;
+  e.dedup_kind = kind;
+  e.dedup_id = op_id;
+  e.dedup.kind = kind;
+  e.dedup.amount = amount;
+  e.dedup.channel = source;
+  e.dedup.on_hand_after = d.next.on_hand;
+  e.dedup.available_after = d.next.available();
+  e.dedup.version_after = d.next.version;
+  e.dedup.created_at_ms = now;
+  e.has_audit = true;
+  e.audit = audit_record{d.next.version, op_id,   kind, source, d.delta,
+                         d.next.on_hand, d.next.available(), now};
+  auto reply = caf::make_message(stock_result{
+    st.sku, op_id, d.next.on_hand, d.next.available(), d.next.version, false});
+  journal_and_reply(self, std::move(rp), std::move(reply), std::move(e),
+                    inflight_key(kind, op_id));
+}
+
+void on_committed(sku_actor* self, std::uint64_t upto) {
+  auto& st = self->state;
+  if (upto <= st.reset_seq)
+    return;
+  while (!st.pending.empty() && st.pending.front().seq <= upto) {
+    auto& p = st.pending.front();
+    st.committed = p.after;
+    if (!p.inflight.empty()) {
+      auto i = st.inflight.find(p.inflight);
+      if (i != st.inflight.end() && i->second.seq == p.seq)
+        st.inflight.erase(i);
+    }
+    p.rp.deliver(std::move(p.reply));
+    st.pending.pop_front();
+  }
+  finish_stop_if_idle(self);
+}
+
+void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
+  auto& st = self->state;
+  if (seq <= st.reset_seq)
+    return;
+  spdlog::error("sku {}: commit failed, failing {} pending operations: {}",
+                st.sku, st.pending.size(), why);
+  for (auto& p : st.pending)
+    p.rp.deliver(make_error(errc::store_unavailable,
+                            "not stored, nothing changed for " + st.sku + ": "
+                              + why));
+  st.pending.clear();
+  st.inflight.clear();
+  st.reset_seq = st.next_seq - 1;
+  load(self);
+  self->send(st.journal, resume_atom::value, st.sku);
+  finish_stop_if_idle(self);
+}
+
+caf::behavior sku_behavior(sku_actor* self, std::string sku,
+                           caf::actor journal, const store* db) {
+  auto& st = self->state;
+  st.sku = std::move(sku);
+  st.journal = std::move(journal);
+  st.db = db;
+  load(self);
+  return {
+    [=](place_order& cmd) { handle_place(self, cmd); },
+    [=](cancel_order& cmd) { handle_cancel(self, cmd); },
+    [=](set_stock& cmd) {
+      handle_stock_change(self, op_kind::set, cmd.op_id, cmd.on_hand,
+                          cmd.source);
+    },
+    [=](adjust_stock& cmd) {
+      handle_stock_change(self, op_kind::adjust, cmd.op_id, cmd.delta,
+                          cmd.source);
+    },
+    [=](get_stock&) -> caf::result<stock_view> {
+      auto& st = self->state;
+      if (st.load_failed)
+        load(self);
+      if (st.load_failed)
+        return make_error(errc::store_unavailable,
+                          "cannot load " + st.sku + ": " + st.load_error);
+      if (st.committed.version == 0)
+        return make_error(errc::unknown_sku, "unknown sku " + st.sku);
+      auto& c = st.committed;
+      return stock_view{st.sku,        c.on_hand, c.reserved,
+                        c.available(), c.version, c.updated_at_ms};
+    },
+    [=](get_audit& q) -> caf::result<audit_page> {
+      auto& st = self->state;
+      audit_page page;
+      page.sku = st.sku;
+      auto limit = std::min<std::size_t>(q.limit,
+                                         limits::audit_page_records_max);
+      auto result = st.db->get_audit(st.sku, q.from_version, limit,
+                                     &page.records);
+      if (!result.is_ok())
+        return make_error(errc::store_unavailable, result.to_string());
+      return page;
+    },
+    [=](committed_atom, std::uint64_t upto) { on_committed(self, upto); },
+    [=](failed_atom, std::uint64_t seq, const std::string& why) {
+      on_failed(self, seq, why);
+    },
+    [=](passivate_atom) {
+      auto& st = self->state;
+      st.stopping = true;
+      st.region = caf::actor_cast<caf::actor>(self->current_sender());
+      finish_stop_if_idle(self);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
+                           caf::actor journal, const store* db) {
+  return sys.spawn(sku_behavior, std::move(sku), std::move(journal), db);
+}
+
+} // namespace stockwire

@@ -1,0 +1,234 @@
+#include "actors/sku_region.hpp"
+
+#include <list>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/messages.hpp"
+#include "actors/sku_actor.hpp"
+#include "core/stock.hpp"
+#include "persistence/store.hpp"
+
+namespace stockwire {
+
+namespace {
+
+using clock_type = caf::actor_clock::clock_type;
+using time_point = caf::actor_clock::time_point;
+
+struct lru_node {
+  std::string sku;
+  time_point last_used;
+};
+
+struct entry {
+  caf::actor actor;
+  bool stopping = false;
+  std::vector<std::pair<caf::response_promise, caf::message>> stash;
+  std::list<lru_node>::iterator lru;
+};
+
+struct region_state {
+  caf::actor journal;
+  const store* db = nullptr;
+  region_config cfg;
+  std::unordered_map<std::string, entry> skus;
+  std::unordered_map<caf::actor_addr, std::string> by_addr; // for down_msg
+  std::list<lru_node> lru; // front: most recently used; live entries only
+  region_stats stats;
+  static inline const char* name = "stockwire.region";
+};
+
+using region_actor = caf::stateful_actor<region_state>;
+
+void activate(region_actor* self, const std::string& sku, entry& e) {
+  auto& st = self->state;
+  e.actor = spawn_sku_actor(self->system(), sku, st.journal, st.db);
+  self->monitor(e.actor);
+  st.by_addr.emplace(e.actor.address(), sku);
+  e.stopping = false;
+  st.lru.push_front(lru_node{sku, self->clock().now()});
+  e.lru = st.lru.begin();
+  ++st.stats.active;
+  ++st.stats.activated;
+}
+
+void passivate(region_actor* self, entry& e) {
+  auto& st = self->state;
+  e.stopping = true;
+  st.lru.erase(e.lru);
+  --st.stats.active;
+  ++st.stats.passivated;
+  self->send(e.actor, passivate_atom::value);
+}
+
+void enforce_cap(region_actor* self) {
+  auto& st = self->state;
+  while (st.stats.active > st.cfg.active_skus_max && !st.lru.empty()) {
+    auto& victim = st.skus[st.lru.back().sku];
+    passivate(self, victim);
+  }
+}
+
+void route(region_actor* self, const std::string& sku, caf::message msg) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  auto [i, added] = st.skus.try_emplace(sku);
+  auto& e = i->second;
+  if (added) {
+    activate(self, sku, e);
+    enforce_cap(self);
+  } else if (e.stopping) {
+    e.stash.emplace_back(std::move(rp), std::move(msg));
+    ++st.stats.stashed;
+    return;
+  } else {
+    e.lru->last_used = self->clock().now();
+    st.lru.splice(st.lru.begin(), st.lru, e.lru);
+  }
+  rp.delegate(e.actor, std::move(msg));
+}
+
+// The actor of `sku` is gone (passivated or died): forget it, or start a
+// fresh one for commands that arrived while it was stopping.
+void on_gone(region_actor* self, const std::string& sku,
+             const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto i = st.skus.find(sku);
+  if (i == st.skus.end() || i->second.actor.address() != who)
+    return;
+  auto& e = i->second;
+  st.by_addr.erase(who);
+  if (!e.stopping) { // died unexpectedly while live
+    st.lru.erase(e.lru);
+    --st.stats.active;
+  }
+  if (e.stash.empty()) {
+    st.skus.erase(i);
+    return;
+  }
+  auto stash = std::move(e.stash);
+  e.stash.clear();
+  st.stats.stashed -= stash.size();
+  activate(self, sku, e);
+  for (auto& [rp, msg] : stash)
+    rp.delegate(e.actor, std::move(msg));
+  enforce_cap(self);
+}
+
+void passivate_idle(region_actor* self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  while (!st.lru.empty() && now - st.lru.back().last_used >= st.cfg.idle_timeout)
+    passivate(self, st.skus[st.lru.back().sku]);
+}
+
+std::chrono::milliseconds tick_interval(const region_config& cfg) {
+  auto t = cfg.idle_timeout / 4;
+  return std::clamp(t, std::chrono::milliseconds{10},
+                    std::chrono::milliseconds{1000});
+}
+
+caf::error invalid(std::string what) {
+  return make_error(errc::invalid_argument, std::move(what));
+}
+
+template <class... Checks>
+caf::error first_problem(Checks... checks) {
+  for (auto& c : {checks...})
+    if (c)
+      return invalid(*c);
+  return caf::error{};
+}
+
+caf::behavior region(region_actor* self, caf::actor journal, const store* db,
+                     region_config cfg) {
+  self->state.journal = std::move(journal);
+  self->state.db = db;
+  self->state.cfg = cfg;
+  self->set_down_handler([=](caf::down_msg& dm) {
+    // Normal passivations arrive as stopped_atom first (and erase the
+    // address); this catches actors that died.
+    auto& st = self->state;
+    auto i = st.by_addr.find(dm.source);
+    if (i != st.by_addr.end()) {
+      auto sku = i->second;
+      on_gone(self, sku, dm.source);
+    }
+  });
+  if (cfg.idle_timeout.count() > 0)
+    self->delayed_send(self, tick_interval(cfg), idle_atom::value);
+  return {
+    [=](place_order& x) -> caf::result<void> {
+      if (auto err = first_problem(validate_sku(x.sku),
+                                   validate_op_id(x.order_id),
+                                   validate_qty(x.qty),
+                                   validate_channel(x.channel)))
+        return err;
+      auto sku = x.sku;
+      route(self, sku, caf::make_message(std::move(x)));
+      return caf::delegated<void>{};
+    },
+    [=](cancel_order& x) -> caf::result<void> {
+      if (auto err = first_problem(validate_sku(x.sku),
+                                   validate_op_id(x.order_id),
+                                   validate_channel(x.channel)))
+        return err;
+      auto sku = x.sku;
+      route(self, sku, caf::make_message(std::move(x)));
+      return caf::delegated<void>{};
+    },
+    [=](set_stock& x) -> caf::result<void> {
+      if (auto err = first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
+                                   validate_channel(x.source)))
+        return err;
+      auto sku = x.sku;
+      route(self, sku, caf::make_message(std::move(x)));
+      return caf::delegated<void>{};
+    },
+    [=](adjust_stock& x) -> caf::result<void> {
+      if (auto err = first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
+                                   validate_channel(x.source)))
+        return err;
+      auto sku = x.sku;
+      route(self, sku, caf::make_message(std::move(x)));
+      return caf::delegated<void>{};
+    },
+    [=](get_stock& x) -> caf::result<void> {
+      if (auto err = first_problem(validate_sku(x.sku)))
+        return err;
+      auto sku = x.sku;
+      route(self, sku, caf::make_message(std::move(x)));
+      return caf::delegated<void>{};
+    },
+    [=](get_audit& x) -> caf::result<void> {
+      if (auto err = first_problem(validate_sku(x.sku)))
+        return err;
+      auto sku = x.sku;
+      route(self, sku, caf::make_message(std::move(x)));
+      return caf::delegated<void>{};
+    },
+    [=](stopped_atom, const std::string& sku) {
+      on_gone(self, sku, self->current_sender()->address());
+    },
+    [=](idle_atom) {
+      passivate_idle(self);
+      self->delayed_send(self, tick_interval(self->state.cfg),
+                         idle_atom::value);
+    },
+    [=](stats_atom) { return self->state.stats; },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_region(caf::actor_system& sys, caf::actor journal,
+                        const store* db, region_config cfg) {
+  return sys.spawn(region, std::move(journal), db, cfg);
+}
+
+} // namespace stockwire

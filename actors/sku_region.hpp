@@ -1,0 +1,38 @@
+// The SKU region of a node: the directory of live SKU actors. It activates
+// a SKU actor on first use (from its LMDB record), forwards each command to
+// it (the reply goes straight back to the caller), and passivates SKUs that
+// have been idle for `idle_timeout` or that fall off the end of the LRU when
+// more than `active_skus_max` are live. The SKU actor knows nothing of this.
+//
+// Accepts: place_order, cancel_order, set_stock, adjust_stock, get_stock,
+// get_audit (validated here; invalid commands get invalid_argument without
+// activating anything), (stats_atom) -> region_stats.
+//
+// Passivation handshake (one live actor per SKU, never two): the region
+// marks the entry stopping and sends (passivate_atom); commands for the SKU
+// that arrive meanwhile are stashed; the actor finishes its pending
+// commits, answers (stopped_atom, sku) and quits; then the region either
+// forgets the SKU or activates a fresh actor for the stash. A new actor
+// therefore always loads a record that holds every change of the old one.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include <caf/fwd.hpp>
+
+namespace stockwire {
+
+class store;
+
+struct region_config {
+  // A SKU with no command for this long is passivated (0: never by time).
+  std::chrono::milliseconds idle_timeout{30'000};
+  // Live SKU actors at most; the least recently used beyond are passivated.
+  std::size_t active_skus_max = 200'000;
+};
+
+caf::actor spawn_region(caf::actor_system& sys, caf::actor journal,
+                        const store* db, region_config cfg);
+
+} // namespace stockwire

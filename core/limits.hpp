@@ -1,0 +1,38 @@
+// Every bound of the SKU core, with its unit and the reason for its value.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace stockwire::limits {
+
+// Longest SKU accepted. Channels cap SKUs at 40 (eBay, Flipkart) to 255
+// (Shopify); 128 covers every real catalogue and keeps LMDB keys (max 511
+// bytes) far from their limit together with an operation id.
+constexpr std::size_t sku_bytes_max = 128;
+
+// Longest operation id (order id, idempotency key). Amazon order ids are 19
+// characters, Shopify GIDs ~40; 200 leaves room for composed ids.
+constexpr std::size_t op_id_bytes_max = 200;
+
+// Longest channel / source name stored with an operation.
+constexpr std::size_t channel_bytes_max = 64;
+
+// Largest quantity in one order line or one adjustment, and the largest
+// on-hand count. Far above any real stock, far below int64 overflow when
+// summed over billions of operations.
+constexpr std::int64_t quantity_max = 1'000'000'000;
+
+// Records one journal transaction may hold before it is committed even if
+// more are waiting: bounds the latency of the first record in a batch and
+// the size of one LMDB write transaction.
+constexpr std::size_t journal_batch_records_max = 8192;
+
+// Audit records one get_audit call may return.
+constexpr std::size_t audit_page_records_max = 1000;
+
+// Dedup records the background purge examines per step; keeps each purge
+// transaction short so it never delays group commits noticeably.
+constexpr std::size_t dedup_purge_step_records_max = 5000;
+
+} // namespace stockwire::limits

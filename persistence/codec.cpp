@@ -1,0 +1,120 @@
+#include "persistence/codec.hpp"
+
+#include <sstream>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/common.hpp>
+#include <cereal/types/string.hpp>
+
+namespace stockwire {
+
+template <class Archive>
+void serialize(Archive& ar, stock_state& x) {
+  ar(x.on_hand, x.reserved, x.version, x.updated_at_ms);
+}
+
+template <class Archive>
+void serialize(Archive& ar, dedup_record& x) {
+  ar(x.kind, x.status, x.amount, x.channel, x.on_hand_after,
+     x.available_after, x.version_after, x.cancelled, x.cancel_version,
+     x.created_at_ms);
+}
+
+template <class Archive>
+void serialize(Archive& ar, audit_record& x) {
+  ar(x.version, x.op_id, x.kind, x.source, x.delta, x.on_hand_after,
+     x.available_after, x.at_ms);
+}
+
+namespace codec {
+
+namespace {
+
+char kind_tag(op_kind kind) {
+  switch (kind) {
+    case op_kind::order: return 'o';
+    case op_kind::cancel: return 'c';
+    case op_kind::set: return 's';
+    case op_kind::adjust: return 'a';
+  }
+  return '?';
+}
+
+template <class T>
+std::string encode_value(const T& x) {
+  std::ostringstream out;
+  out.put(static_cast<char>(value_format_v1));
+  {
+    cereal::PortableBinaryOutputArchive ar{out};
+    ar(const_cast<T&>(x));
+  }
+  return std::move(out).str();
+}
+
+template <class T>
+std::optional<T> decode_value(std::string_view bytes) {
+  if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != value_format_v1)
+    return std::nullopt;
+  std::istringstream in{std::string{bytes.substr(1)}};
+  T x;
+  try {
+    cereal::PortableBinaryInputArchive ar{in};
+    ar(x);
+  } catch (const cereal::Exception&) {
+    return std::nullopt;
+  }
+  return x;
+}
+
+} // namespace
+
+std::string stock_key(std::string_view sku) {
+  return std::string{sku};
+}
+
+std::string dedup_key(std::string_view sku, op_kind kind,
+                      std::string_view op_id) {
+  std::string key;
+  key.reserve(sku.size() + 2 + op_id.size());
+  key.append(sku);
+  key.push_back('\0');
+  key.push_back(kind_tag(kind));
+  key.append(op_id);
+  return key;
+}
+
+std::string audit_key(std::string_view sku, std::uint64_t version) {
+  std::string key;
+  key.reserve(sku.size() + 9);
+  key.append(sku);
+  key.push_back('\0');
+  for (int shift = 56; shift >= 0; shift -= 8)
+    key.push_back(static_cast<char>((version >> shift) & 0xff));
+  return key;
+}
+
+std::string_view sku_of_key(std::string_view key) {
+  return key.substr(0, key.find('\0'));
+}
+
+std::string encode(const stock_state& x) {
+  return encode_value(x);
+}
+std::string encode(const dedup_record& x) {
+  return encode_value(x);
+}
+std::string encode(const audit_record& x) {
+  return encode_value(x);
+}
+std::optional<stock_state> decode_stock(std::string_view bytes) {
+  return decode_value<stock_state>(bytes);
+}
+std::optional<dedup_record> decode_dedup(std::string_view bytes) {
+  return decode_value<dedup_record>(bytes);
+}
+std::optional<audit_record> decode_audit(std::string_view bytes) {
+  return decode_value<audit_record>(bytes);
+}
+
+} // namespace codec
+} // namespace stockwire

@@ -1,0 +1,35 @@
+// Encoding of keys and values in the LMDB databases. The byte layout is
+// specified in persistence/FORMAT.md; this file is its only implementation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/records.hpp"
+#include "core/types.hpp"
+
+namespace stockwire::codec {
+
+/// First byte of every encoded value; bumped when a layout changes.
+constexpr std::uint8_t value_format_v1 = 1;
+
+// Keys. SKUs never contain 0x00 (validate_sku), so it separates fields.
+std::string stock_key(std::string_view sku);
+std::string dedup_key(std::string_view sku, op_kind kind,
+                      std::string_view op_id);
+std::string audit_key(std::string_view sku, std::uint64_t version);
+/// The SKU a dedup or audit key belongs to.
+std::string_view sku_of_key(std::string_view key);
+
+// Values (cereal portable binary behind a format byte). decode_* return
+// nullopt on a malformed or unknown-format value.
+std::string encode(const stock_state& x);
+std::string encode(const dedup_record& x);
+std::string encode(const audit_record& x);
+std::optional<stock_state> decode_stock(std::string_view bytes);
+std::optional<dedup_record> decode_dedup(std::string_view bytes);
+std::optional<audit_record> decode_audit(std::string_view bytes);
+
+} // namespace stockwire::codec

@@ -1,0 +1,383 @@
+#include "persistence/store.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <lmdb.h>
+
+#include "persistence/codec.hpp"
+
+namespace stockwire {
+
+namespace {
+
+// Schema version stored in meta under "schema"; bumped with FORMAT.md.
+constexpr char schema_key[] = "schema";
+constexpr char schema_version[] = "1";
+
+// Named databases plus room for the outbox, listings and ownership tables.
+constexpr unsigned max_named_dbs = 16;
+
+status from_mdb(int rc, const std::string& what) {
+  std::string msg = what + ": " + mdb_strerror(rc);
+  switch (rc) {
+    case MDB_SUCCESS: return status::ok();
+    case MDB_NOTFOUND: return status::not_found(msg);
+    case MDB_MAP_FULL: return status::map_full(msg);
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID: return status::corruption(msg);
+    default: return status::io_error(msg);
+  }
+}
+
+MDB_val as_val(const std::string& s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+
+std::string_view as_view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+// A read transaction that is always aborted (reads never commit).
+class read_txn {
+public:
+  explicit read_txn(MDB_env* env) {
+    rc_ = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn_);
+  }
+  ~read_txn() {
+    if (txn_ != nullptr)
+      mdb_txn_abort(txn_);
+  }
+  int rc() const { return rc_; }
+  MDB_txn* get() const { return txn_; }
+
+private:
+  MDB_txn* txn_ = nullptr;
+  int rc_ = 0;
+};
+
+} // namespace
+
+std::string status::to_string() const {
+  switch (code_) {
+    case code::ok: return "ok";
+    case code::not_found: return "not found: " + msg_;
+    case code::map_full: return "store full: " + msg_;
+    case code::io_error: return "I/O error: " + msg_;
+    case code::corruption: return "corruption: " + msg_;
+    case code::invalid: return "invalid: " + msg_;
+  }
+  return msg_;
+}
+
+void write_batch::put_stock(const std::string& sku, const stock_state& s) {
+  stock_[sku] = s;
+}
+
+void write_batch::put_dedup(const std::string& sku, op_kind kind,
+                            const std::string& id, const dedup_record& r) {
+  records_.push_back(
+    {db::dedup, codec::dedup_key(sku, kind, id), codec::encode(r)});
+}
+
+void write_batch::put_audit(const std::string& sku, const audit_record& r) {
+  records_.push_back(
+    {db::audit, codec::audit_key(sku, r.version), codec::encode(r)});
+}
+
+void write_batch::clear() {
+  records_.clear();
+  stock_.clear();
+}
+
+store::store(options opts) : opts_(std::move(opts)) {
+}
+
+store::~store() {
+  if (env_ != nullptr)
+    mdb_env_close(env_);
+}
+
+std::unique_ptr<store> store::open(const options& opts, status* st) {
+  std::error_code ec;
+  std::filesystem::create_directories(opts.dir, ec);
+  if (ec) {
+    *st = status::io_error("cannot create data directory " + opts.dir + ": "
+                           + ec.message());
+    return nullptr;
+  }
+  std::unique_ptr<store> s{new store(opts)};
+  int rc = mdb_env_create(&s->env_);
+  if (rc != 0) {
+    *st = from_mdb(rc, "mdb_env_create");
+    return nullptr;
+  }
+  mdb_env_set_maxdbs(s->env_, max_named_dbs);
+  mdb_env_set_mapsize(s->env_, opts.map_size_bytes);
+  // MDB_NOTLS: read transactions are not tied to a thread, because CAF may
+  // run an actor's handlers on different workers.
+  unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+  if (!opts.durable)
+    flags |= MDB_NOSYNC;
+  rc = mdb_env_open(s->env_, opts.dir.c_str(), flags, 0644);
+  if (rc != 0) {
+    *st = from_mdb(rc, "mdb_env_open " + opts.dir);
+    return nullptr;
+  }
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(s->env_, nullptr, 0, &txn);
+  if (rc != 0) {
+    *st = from_mdb(rc, "mdb_txn_begin (open)");
+    return nullptr;
+  }
+  struct {
+    const char* name;
+    unsigned* dbi;
+  } dbs[] = {{"stock", &s->stock_dbi_},
+             {"dedup", &s->dedup_dbi_},
+             {"audit", &s->audit_dbi_},
+             {"meta", &s->meta_dbi_}};
+  for (auto& d : dbs) {
+    MDB_dbi dbi = 0;
+    rc = mdb_dbi_open(txn, d.name, MDB_CREATE, &dbi);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      *st = from_mdb(rc, std::string{"mdb_dbi_open "} + d.name);
+      return nullptr;
+    }
+    *d.dbi = dbi;
+  }
+  std::string key = schema_key;
+  MDB_val k = as_val(key);
+  MDB_val v;
+  rc = mdb_get(txn, s->meta_dbi_, &k, &v);
+  if (rc == MDB_NOTFOUND) {
+    std::string ver = schema_version;
+    MDB_val nv = as_val(ver);
+    rc = mdb_put(txn, s->meta_dbi_, &k, &nv, 0);
+  } else if (rc == 0 && as_view(v) != schema_version) {
+    mdb_txn_abort(txn);
+    *st = status::invalid("data directory " + opts.dir
+                          + " has schema version " + std::string{as_view(v)}
+                          + ", this build reads " + schema_version);
+    return nullptr;
+  }
+  if (rc == 0)
+    rc = mdb_txn_commit(txn);
+  else
+    mdb_txn_abort(txn);
+  if (rc != 0) {
+    *st = from_mdb(rc, "initialising " + opts.dir);
+    return nullptr;
+  }
+  *st = status::ok();
+  return s;
+}
+
+status store::get_stock(const std::string& sku, stock_state* out) const {
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  std::string key = codec::stock_key(sku);
+  MDB_val k = as_val(key);
+  MDB_val v;
+  int rc = mdb_get(txn.get(), stock_dbi_, &k, &v);
+  if (rc != 0)
+    return from_mdb(rc, "stock of " + sku);
+  auto decoded = codec::decode_stock(as_view(v));
+  if (!decoded)
+    return status::corruption("undecodable stock record of " + sku);
+  *out = *decoded;
+  return status::ok();
+}
+
+status store::get_dedup(const std::string& sku, op_kind kind,
+                        const std::string& id, dedup_record* out) const {
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  std::string key = codec::dedup_key(sku, kind, id);
+  MDB_val k = as_val(key);
+  MDB_val v;
+  int rc = mdb_get(txn.get(), dedup_dbi_, &k, &v);
+  if (rc != 0)
+    return from_mdb(rc, "dedup record " + id + " of " + sku);
+  auto decoded = codec::decode_dedup(as_view(v));
+  if (!decoded)
+    return status::corruption("undecodable dedup record " + id + " of " + sku);
+  *out = *decoded;
+  return status::ok();
+}
+
+status store::get_audit(const std::string& sku, std::uint64_t from_version,
+                        std::size_t limit,
+                        std::vector<audit_record>* out) const {
+  out->clear();
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.get(), audit_dbi_, &cur);
+  if (rc != 0)
+    return from_mdb(rc, "audit cursor");
+  // Position at the first key after the wanted range, then walk backwards.
+  std::string start = codec::audit_key(
+    sku, from_version == 0 ? UINT64_MAX : from_version);
+  MDB_val k = as_val(start);
+  MDB_val v;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  if (rc == 0 && as_view(k) == start)
+    ; // exact match: include it
+  else if (rc == 0)
+    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+  else if (rc == MDB_NOTFOUND)
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  status st = status::ok();
+  while (rc == 0 && out->size() < limit) {
+    auto key = as_view(k);
+    if (key.size() != sku.size() + 9 || codec::sku_of_key(key) != sku)
+      break;
+    auto rec = codec::decode_audit(as_view(v));
+    if (!rec) {
+      st = status::corruption("undecodable audit record of " + sku);
+      break;
+    }
+    out->push_back(std::move(*rec));
+    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+  }
+  mdb_cursor_close(cur);
+  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
+    st = from_mdb(rc, "audit scan of " + sku);
+  return st;
+}
+
+status store::scan_stock(bool (*fn)(void*, const std::string&,
+                                    const stock_state&),
+                         void* ctx) const {
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.get(), stock_dbi_, &cur);
+  if (rc != 0)
+    return from_mdb(rc, "stock cursor");
+  MDB_val k;
+  MDB_val v;
+  status st = status::ok();
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto rec = codec::decode_stock(as_view(v));
+    std::string sku{as_view(k)};
+    if (!rec) {
+      st = status::corruption("undecodable stock record of " + sku);
+      break;
+    }
+    if (!fn(ctx, sku, *rec))
+      break;
+  }
+  mdb_cursor_close(cur);
+  return st;
+}
+
+status store::commit(const write_batch& batch) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+  if (rc != 0)
+    return from_mdb(rc, "begin write txn");
+  auto fail = [&](int code, const std::string& what) {
+    mdb_txn_abort(txn);
+    return from_mdb(code, what);
+  };
+  for (auto& r : batch.records_) {
+    MDB_val k = as_val(r.key);
+    MDB_val v = as_val(r.value);
+    auto dbi = r.target == write_batch::db::dedup ? dedup_dbi_ : audit_dbi_;
+    rc = mdb_put(txn, dbi, &k, &v, 0);
+    if (rc != 0)
+      return fail(rc, "put " + std::string{codec::sku_of_key(r.key)});
+  }
+  for (auto& [sku, state] : batch.stock_) {
+    auto key = codec::stock_key(sku);
+    auto value = codec::encode(state);
+    MDB_val k = as_val(key);
+    MDB_val v = as_val(value);
+    rc = mdb_put(txn, stock_dbi_, &k, &v, 0);
+    if (rc != 0)
+      return fail(rc, "put stock of " + sku);
+  }
+  rc = mdb_txn_commit(txn); // frees txn on success and on failure
+  if (rc != 0)
+    return from_mdb(rc, "commit");
+  return status::ok();
+}
+
+status store::purge_dedup(std::int64_t cutoff_ms, std::size_t step,
+                          std::string* cursor_key, std::size_t* purged) {
+  *purged = 0;
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+  if (rc != 0)
+    return from_mdb(rc, "begin purge txn");
+  MDB_cursor* cur = nullptr;
+  rc = mdb_cursor_open(txn, dedup_dbi_, &cur);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return from_mdb(rc, "purge cursor");
+  }
+  MDB_val k;
+  MDB_val v;
+  if (cursor_key->empty()) {
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  } else {
+    k = as_val(*cursor_key);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  }
+  std::size_t seen = 0;
+  while (rc == 0 && seen < step) {
+    ++seen;
+    auto rec = codec::decode_dedup(as_view(v));
+    if (rec && rec->created_at_ms < cutoff_ms) {
+      rc = mdb_cursor_del(cur, 0);
+      if (rc != 0)
+        break;
+      ++*purged;
+      // After a delete the cursor sits on the next item.
+      // At the end of the database there is no current item: wrap.
+      if (mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT) != 0)
+        rc = MDB_NOTFOUND;
+      continue;
+    }
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  }
+  if (rc == 0)
+    cursor_key->assign(static_cast<const char*>(k.mv_data), k.mv_size);
+  else
+    cursor_key->clear();
+  mdb_cursor_close(cur);
+  if (rc != 0 && rc != MDB_NOTFOUND && rc != MDB_SUCCESS) {
+    mdb_txn_abort(txn);
+    return from_mdb(rc, "purge");
+  }
+  rc = mdb_txn_commit(txn);
+  if (rc != 0)
+    return from_mdb(rc, "purge commit");
+  return status::ok();
+}
+
+std::size_t store::count(const std::string& db_name) const {
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return 0;
+  unsigned dbi = db_name == "stock"   ? stock_dbi_
+                 : db_name == "dedup" ? dedup_dbi_
+                 : db_name == "audit" ? audit_dbi_
+                                      : meta_dbi_;
+  MDB_stat stat;
+  if (mdb_stat(txn.get(), dbi, &stat) != 0)
+    return 0;
+  return stat.ms_entries;
+}
+
+} // namespace stockwire

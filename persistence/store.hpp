@@ -1,0 +1,123 @@
+// store: the node's LMDB environment (one per node, under the data
+// directory) with the named databases `stock`, `dedup`, `audit` and `meta`.
+//
+// Threading: reads may be called from any thread at any time (each opens its
+// own MDB_NOTLS read transaction). commit() and purge_dedup() are called by
+// exactly one thread at a time: the journal writer. LMDB allows one writer
+// per environment; making that explicit keeps the store lock-free for us.
+//
+// Durability: commit() returns ok only after the transaction is fsync'ed
+// (unless options::durable is false, which only tests of unrelated parts
+// and the non-durable benchmark baseline may use).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/records.hpp"
+#include "core/types.hpp"
+#include "persistence/status.hpp"
+
+struct MDB_env;
+
+namespace stockwire {
+
+/// Writes that become durable together, in one LMDB transaction.
+class write_batch {
+public:
+  void put_stock(const std::string& sku, const stock_state& s);
+  void put_dedup(const std::string& sku, op_kind kind, const std::string& id,
+                 const dedup_record& r);
+  void put_audit(const std::string& sku, const audit_record& r);
+
+  std::size_t size() const { return records_.size() + stock_.size(); }
+  bool empty() const { return records_.empty() && stock_.empty(); }
+  void clear();
+
+private:
+  friend class store;
+  enum class db : std::uint8_t { dedup, audit };
+  struct record {
+    db target;
+    std::string key;
+    std::string value;
+  };
+  std::vector<record> records_;
+  // Only the newest state of a SKU is written per batch.
+  std::unordered_map<std::string, stock_state> stock_;
+};
+
+class store {
+public:
+  struct options {
+    std::string dir;                       // created if missing
+    std::size_t map_size_bytes = 4ull << 30; // LMDB map size (sparse)
+    bool durable = true;                   // fsync on commit
+  };
+
+  /// Opens (creating if needed) the environment under `opts.dir`.
+  static std::unique_ptr<store> open(const options& opts, status* st);
+
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  /// Reads the stock of `sku`; not_found when the SKU has no record.
+  status get_stock(const std::string& sku, stock_state* out) const;
+
+  /// Reads the dedup record of an operation; not_found when absent.
+  status get_dedup(const std::string& sku, op_kind kind, const std::string& id,
+                   dedup_record* out) const;
+
+  /// Audit records of `sku` with version <= from_version (0: newest),
+  /// newest first, at most `limit`.
+  status get_audit(const std::string& sku, std::uint64_t from_version,
+                   std::size_t limit, std::vector<audit_record>* out) const;
+
+  /// Calls fn(sku, state) for every SKU with a stock record, in key order.
+  /// Stops early when fn returns false.
+  template <class F>
+  status for_each_stock(F fn) const;
+
+  /// Commits `batch` in one transaction. On failure nothing of it is
+  /// written. REQUIRES: called by the single writer thread.
+  status commit(const write_batch& batch);
+
+  /// Deletes up to `step` dedup records created before `cutoff_ms`, starting
+  /// at `*cursor_key` (empty: the beginning); stores where to resume in
+  /// `*cursor_key` (empty: wrapped around). REQUIRES: the writer thread.
+  status purge_dedup(std::int64_t cutoff_ms, std::size_t step,
+                     std::string* cursor_key, std::size_t* purged);
+
+  /// Number of entries in a database ("stock", "dedup", "audit").
+  std::size_t count(const std::string& db_name) const;
+
+  const options& opts() const { return opts_; }
+
+private:
+  explicit store(options opts);
+  status scan_stock(bool (*fn)(void*, const std::string&, const stock_state&),
+                    void* ctx) const;
+
+  options opts_;
+  MDB_env* env_ = nullptr;
+  unsigned stock_dbi_ = 0;
+  unsigned dedup_dbi_ = 0;
+  unsigned audit_dbi_ = 0;
+  unsigned meta_dbi_ = 0;
+};
+
+template <class F>
+status store::for_each_stock(F fn) const {
+  return scan_stock(
+    [](void* ctx, const std::string& sku, const stock_state& s) {
+      return (*static_cast<F*>(ctx))(sku, s);
+    },
+    &fn);
+}
+
+} // namespace stockwire

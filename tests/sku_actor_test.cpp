@@ -1,0 +1,423 @@
+// Deterministic protocol tests of the SKU actor, the journal writer and the
+// region, on a real LMDB store in a temporary directory.
+#define CAF_SUITE sku_actor
+#define FAIL(msg) CAF_FAIL(msg)
+#include <caf/test/dsl.hpp>
+#include <caf/test/unit_test_impl.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/journal.hpp"
+#include "actors/messages.hpp"
+#include "actors/sku_actor.hpp"
+#include "actors/sku_region.hpp"
+#include "persistence/store.hpp"
+#include "tests/test_util.hpp"
+
+using namespace stockwire;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture : test_coordinator_fixture<> {
+  test::temp_dir dir;
+  std::unique_ptr<store> db;
+  caf::actor journal;
+
+  explicit fixture(std::size_t map_bytes = 64ull << 20) {
+    open(map_bytes);
+  }
+
+  void open(std::size_t map_bytes) {
+    status st;
+    store::options opts;
+    opts.dir = dir.path();
+    opts.map_size_bytes = map_bytes;
+    db = store::open(opts, &st);
+    CAF_REQUIRE(st.is_ok());
+    journal_config jc;
+    jc.purge_interval = 0ms;
+    journal = spawn_journal(sys, *db, jc, false);
+    sched.run();
+  }
+
+  ~fixture() {
+    anon_send_exit(journal, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  // Sends `msg` as a request, runs every actor until idle, returns the reply.
+  template <class T, class Msg>
+  caf::expected<T> ask(const caf::actor& dest, Msg msg) {
+    auto h = self->request(dest, caf::infinite, std::move(msg));
+    sched.run();
+    caf::expected<T> result{caf::error{}};
+    bool got = false;
+    h.receive([&](T& x) { result = std::move(x); got = true; },
+              [&](caf::error& e) { result = std::move(e); got = true; });
+    CAF_REQUIRE(got);
+    return result;
+  }
+
+  caf::actor sku(const std::string& name) {
+    auto a = spawn_sku_actor(sys, name, journal, db.get());
+    sched.run();
+    return a;
+  }
+
+  stock_state stored(const std::string& name) {
+    stock_state s;
+    CAF_REQUIRE(db->get_stock(name, &s).is_ok());
+    return s;
+  }
+};
+
+errc code_of(const caf::error& e) {
+  return error_code(e);
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(sku_actor_tests, fixture)
+
+CAF_TEST(an order is accepted and the reply waits for the commit) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  self->send(s1, place_order{"A-1", "S1", 3, "amazon"});
+  expect((place_order), from(self).to(s1));
+  expect((journal_entry), from(s1).to(journal));
+  // The actor has answered nothing yet: the commit is still ahead.
+  CAF_CHECK(self->mailbox().empty());
+  expect((flush_atom), from(journal).to(journal));
+  expect((committed_atom, std::uint64_t), from(journal).to(s1).with(_, 2u));
+  expect((order_result), from(s1).to(self));
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 7);
+}
+
+CAF_TEST(orders pipeline into one group commit and replies keep their order) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  self->send(s1, place_order{"A-1", "S1", 1, "amazon"});
+  self->send(s1, place_order{"A-2", "S1", 2, "shopify"});
+  self->send(s1, place_order{"A-3", "S1", 3, "ebay"});
+  expect((place_order), from(self).to(s1));
+  expect((place_order), from(self).to(s1));
+  expect((place_order), from(self).to(s1));
+  expect((journal_entry), from(s1).to(journal));
+  expect((journal_entry), from(s1).to(journal));
+  expect((journal_entry), from(s1).to(journal));
+  expect((flush_atom), from(journal).to(journal));
+  // One transaction, one notification covering all three.
+  expect((committed_atom, std::uint64_t), from(journal).to(s1).with(_, 4u));
+  std::vector<std::string> ids;
+  std::vector<std::int64_t> available;
+  for (int i = 0; i < 3; ++i)
+    self->receive([&](order_result& r) {
+      ids.push_back(r.order_id);
+      available.push_back(r.available);
+    });
+  CAF_CHECK_EQUAL(ids, (std::vector<std::string>{"A-1", "A-2", "A-3"}));
+  CAF_CHECK_EQUAL(available, (std::vector<std::int64_t>{9, 7, 4}));
+  caf::expected<journal_stats> js = ask<journal_stats>(journal,
+                                                       stats_atom::value);
+  CAF_REQUIRE(js);
+  CAF_CHECK_EQUAL(js->batches, 2u);
+  CAF_CHECK_EQUAL(js->records, 4u);
+}
+
+CAF_TEST(an order beyond stock is rejected and the rejection is replayed) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 1, "wms-1", "wms"}));
+  auto a = ask<order_result>(s1, place_order{"A-1", "S1", 1, "amazon"});
+  CAF_REQUIRE(a);
+  CAF_CHECK(a->status == order_status::accepted);
+  CAF_CHECK_EQUAL(a->available, 0);
+  auto r = ask<order_result>(s1, place_order{"A-2", "S1", 1, "amazon"});
+  CAF_REQUIRE(r);
+  CAF_CHECK(r->status == order_status::rejected);
+  CAF_CHECK_EQUAL(r->available, 0);
+  CAF_CHECK(!r->replayed);
+  // Restock, then retry the rejected order: same answer, still rejected.
+  CAF_REQUIRE(ask<stock_result>(s1, adjust_stock{"S1", 5, "wms-2", "wms"}));
+  auto again = ask<order_result>(s1, place_order{"A-2", "S1", 1, "amazon"});
+  CAF_REQUIRE(again);
+  CAF_CHECK(again->status == order_status::rejected);
+  CAF_CHECK(again->replayed);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 5);
+}
+
+CAF_TEST(a retry of the same order id replays the original result) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  auto first = ask<order_result>(s1, place_order{"A-1", "S1", 4, "amazon"});
+  auto second = ask<order_result>(s1, place_order{"A-1", "S1", 4, "amazon"});
+  CAF_REQUIRE(first && second);
+  CAF_CHECK(!first->replayed);
+  CAF_CHECK(second->replayed);
+  CAF_CHECK_EQUAL(second->available, 6);
+  CAF_CHECK_EQUAL(second->version, first->version);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 6);
+}
+
+CAF_TEST(a retry while the first attempt is in flight waits for its commit) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  self->send(s1, place_order{"A-1", "S1", 4, "amazon"});
+  self->send(s1, place_order{"A-1", "S1", 4, "amazon"});
+  expect((place_order), from(self).to(s1));
+  expect((place_order), from(self).to(s1));
+  CAF_CHECK(self->mailbox().empty());
+  expect((journal_entry), from(s1).to(journal));
+  expect((flush_atom), from(journal).to(journal));
+  expect((committed_atom, std::uint64_t), from(journal).to(s1));
+  bool replayed[2];
+  for (auto& r : replayed)
+    self->receive([&](order_result& x) { r = x.replayed; });
+  CAF_CHECK(!replayed[0]);
+  CAF_CHECK(replayed[1]);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 6);
+}
+
+CAF_TEST(the same order id with another payload is a conflict) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<order_result>(s1, place_order{"A-1", "S1", 4, "amazon"}));
+  auto qty = ask<order_result>(s1, place_order{"A-1", "S1", 5, "amazon"});
+  CAF_REQUIRE(!qty);
+  CAF_CHECK_EQUAL(code_of(qty.error()), errc::id_conflict);
+  auto chan = ask<order_result>(s1, place_order{"A-1", "S1", 4, "ebay"});
+  CAF_REQUIRE(!chan);
+  CAF_CHECK_EQUAL(code_of(chan.error()), errc::id_conflict);
+  auto key = ask<stock_result>(s1, set_stock{"S1", 99, "wms-1", "wms"});
+  CAF_REQUIRE(!key);
+  CAF_CHECK_EQUAL(code_of(key.error()), errc::id_conflict);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 6);
+}
+
+CAF_TEST(cancel restores once and is idempotent) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<order_result>(s1, place_order{"A-1", "S1", 4, "amazon"}));
+  auto c1 = ask<cancel_result>(s1, cancel_order{"A-1", "S1", "amazon"});
+  CAF_REQUIRE(c1);
+  CAF_CHECK_EQUAL(c1->restored, 4);
+  CAF_CHECK_EQUAL(c1->available, 10);
+  CAF_CHECK(!c1->replayed);
+  auto c2 = ask<cancel_result>(s1, cancel_order{"A-1", "S1", "amazon"});
+  CAF_REQUIRE(c2);
+  CAF_CHECK(c2->replayed);
+  CAF_CHECK_EQUAL(c2->restored, 4);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 10);
+  // A retry of the original order after its cancel replays, takes nothing.
+  auto o = ask<order_result>(s1, place_order{"A-1", "S1", 4, "amazon"});
+  CAF_REQUIRE(o);
+  CAF_CHECK(o->replayed);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 10);
+}
+
+CAF_TEST(cancel of an unknown order is a clear error) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  auto c = ask<cancel_result>(s1, cancel_order{"NOPE", "S1", "amazon"});
+  CAF_REQUIRE(!c);
+  CAF_CHECK_EQUAL(code_of(c.error()), errc::unknown_order);
+  CAF_CHECK_NOT_EQUAL(error_detail(c.error()).find("NOPE"), std::string::npos);
+}
+
+CAF_TEST(cancel of a rejected order restores nothing) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 1, "wms-1", "wms"}));
+  auto r = ask<order_result>(s1, place_order{"A-1", "S1", 2, "amazon"});
+  CAF_REQUIRE(r);
+  CAF_CHECK(r->status == order_status::rejected);
+  auto c = ask<cancel_result>(s1, cancel_order{"A-1", "S1", "amazon"});
+  CAF_REQUIRE(c);
+  CAF_CHECK_EQUAL(c->restored, 0);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 1);
+}
+
+CAF_TEST(set and adjust refuse a result below zero) {
+  auto s1 = sku("S1");
+  auto neg = ask<stock_result>(s1, set_stock{"S1", -1, "wms-0", "wms"});
+  CAF_REQUIRE(!neg);
+  CAF_CHECK_EQUAL(code_of(neg.error()), errc::negative_stock);
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 3, "wms-1", "wms"}));
+  auto adj = ask<stock_result>(s1, adjust_stock{"S1", -4, "wms-2", "wms"});
+  CAF_REQUIRE(!adj);
+  CAF_CHECK_EQUAL(code_of(adj.error()), errc::negative_stock);
+  auto ok = ask<stock_result>(s1, adjust_stock{"S1", -3, "wms-3", "wms"});
+  CAF_REQUIRE(ok);
+  CAF_CHECK_EQUAL(ok->on_hand, 0);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 0);
+}
+
+CAF_TEST(unknown skus are refused except by set) {
+  auto s9 = sku("S9");
+  auto o = ask<order_result>(s9, place_order{"A-1", "S9", 1, "amazon"});
+  CAF_REQUIRE(!o);
+  CAF_CHECK_EQUAL(code_of(o.error()), errc::unknown_sku);
+  auto g = ask<stock_view>(s9, get_stock{"S9"});
+  CAF_REQUIRE(!g);
+  CAF_CHECK_EQUAL(code_of(g.error()), errc::unknown_sku);
+  auto a = ask<stock_result>(s9, adjust_stock{"S9", 1, "k", "wms"});
+  CAF_REQUIRE(!a);
+  CAF_CHECK_EQUAL(code_of(a.error()), errc::unknown_sku);
+}
+
+CAF_TEST(every accepted change writes one audit record newest first) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<order_result>(s1, place_order{"A-1", "S1", 4, "amazon"}));
+  CAF_REQUIRE(ask<order_result>(s1, place_order{"A-2", "S1", 99, "amazon"}));
+  CAF_REQUIRE(ask<cancel_result>(s1, cancel_order{"A-1", "S1", ""}));
+  CAF_REQUIRE(ask<stock_result>(s1, adjust_stock{"S1", -2, "wms-2", "wms"}));
+  auto page = ask<audit_page>(s1, get_audit{"S1", 10, 0});
+  CAF_REQUIRE(page);
+  auto& recs = page->records;
+  CAF_REQUIRE_EQUAL(recs.size(), 4u); // the rejection changed nothing
+  CAF_CHECK_EQUAL(recs[0].version, 4u);
+  CAF_CHECK(recs[0].kind == op_kind::adjust);
+  CAF_CHECK_EQUAL(recs[0].delta, -2);
+  CAF_CHECK_EQUAL(recs[0].on_hand_after, 8);
+  CAF_CHECK(recs[1].kind == op_kind::cancel);
+  CAF_CHECK_EQUAL(recs[1].op_id, "A-1");
+  CAF_CHECK_EQUAL(recs[1].source, "amazon");
+  CAF_CHECK_EQUAL(recs[1].delta, 4);
+  CAF_CHECK(recs[2].kind == op_kind::order);
+  CAF_CHECK_EQUAL(recs[2].delta, -4);
+  CAF_CHECK(recs[3].kind == op_kind::set);
+  CAF_CHECK_EQUAL(recs[3].delta, 10);
+  auto older = ask<audit_page>(s1, get_audit{"S1", 2, 2});
+  CAF_REQUIRE(older);
+  CAF_REQUIRE_EQUAL(older->records.size(), 2u);
+  CAF_CHECK_EQUAL(older->records[0].version, 2u);
+  auto view = ask<stock_view>(s1, get_stock{"S1"});
+  CAF_REQUIRE(view);
+  CAF_CHECK_EQUAL(view->on_hand, 8);
+  CAF_CHECK_EQUAL(view->version, 4u);
+}
+
+CAF_TEST(a sku passivates when idle and comes back with its state) {
+  region_config rc;
+  rc.idle_timeout = 100ms;
+  rc.active_skus_max = 1000;
+  auto region = spawn_region(sys, journal, db.get(), rc);
+  sched.run();
+  CAF_REQUIRE(ask<stock_result>(region, set_stock{"S1", 10, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<order_result>(region, place_order{"A-1", "S1", 3, "ebay"}));
+  auto before = ask<region_stats>(region, stats_atom::value);
+  CAF_REQUIRE(before);
+  CAF_CHECK_EQUAL(before->active, 1u);
+  // Let the idle timer fire past the timeout.
+  for (int i = 0; i < 10; ++i) {
+    sched.advance_time(50ms);
+    sched.run();
+  }
+  auto after = ask<region_stats>(region, stats_atom::value);
+  CAF_REQUIRE(after);
+  CAF_CHECK_EQUAL(after->active, 0u);
+  CAF_CHECK_EQUAL(after->passivated, 1u);
+  // Reactivation is transparent: same stock, same dedup memory.
+  auto view = ask<stock_view>(region, get_stock{"S1"});
+  CAF_REQUIRE(view);
+  CAF_CHECK_EQUAL(view->on_hand, 7);
+  CAF_CHECK_EQUAL(view->version, 2u);
+  auto retry = ask<order_result>(region, place_order{"A-1", "S1", 3, "ebay"});
+  CAF_REQUIRE(retry);
+  CAF_CHECK(retry->replayed);
+  auto again = ask<region_stats>(region, stats_atom::value);
+  CAF_CHECK_EQUAL(again->activated, 2u);
+  anon_send_exit(region, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(the active set is capped and commands during passivation wait) {
+  region_config rc;
+  rc.idle_timeout = 0ms;
+  rc.active_skus_max = 2;
+  auto region = spawn_region(sys, journal, db.get(), rc);
+  sched.run();
+  for (int i = 0; i < 5; ++i) {
+    auto s = "S" + std::to_string(i);
+    CAF_REQUIRE(ask<stock_result>(region, set_stock{s, 10 + i, "k", "wms"}));
+  }
+  auto stats = ask<region_stats>(region, stats_atom::value);
+  CAF_REQUIRE(stats);
+  CAF_CHECK_EQUAL(stats->active, 2u);
+  CAF_CHECK_EQUAL(stats->passivated, 3u);
+  // S0 was passivated; an order for it reactivates it from disk.
+  auto o = ask<order_result>(region, place_order{"A-1", "S0", 1, "ebay"});
+  CAF_REQUIRE(o);
+  CAF_CHECK_EQUAL(o->available, 9);
+  // Two commands sent back to back while S4 is forced out and back in.
+  self->send(region, place_order{"B-1", "S1", 1, "ebay"}); // evicts S4's peer
+  self->send(region, place_order{"B-2", "S4", 1, "ebay"});
+  sched.run();
+  int accepted = 0;
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](order_result& r) {
+      if (r.status == order_status::accepted)
+        ++accepted;
+    });
+  CAF_CHECK_EQUAL(accepted, 2);
+  CAF_CHECK_EQUAL(stored("S4").on_hand, 13);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 10);
+  anon_send_exit(region, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(the region refuses invalid commands without activating a sku) {
+  region_config rc;
+  auto region = spawn_region(sys, journal, db.get(), rc);
+  sched.run();
+  auto bad_qty = ask<order_result>(region, place_order{"A-1", "S1", 0, "x"});
+  CAF_REQUIRE(!bad_qty);
+  CAF_CHECK_EQUAL(code_of(bad_qty.error()), errc::invalid_argument);
+  auto bad_sku = ask<stock_view>(region, get_stock{"bad sku"});
+  CAF_REQUIRE(!bad_sku);
+  CAF_CHECK_EQUAL(code_of(bad_sku.error()), errc::invalid_argument);
+  auto stats = ask<region_stats>(region, stats_atom::value);
+  CAF_CHECK_EQUAL(stats->activated, 0u);
+  anon_send_exit(region, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+struct tiny_store_fixture : fixture {
+  tiny_store_fixture() : fixture(128 * 1024) {
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(full_store_tests, tiny_store_fixture)
+
+CAF_TEST(a full store fails the writes clearly and keeps serving reads) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 1000000, "wms-1", "wms"}));
+  std::int64_t acknowledged = 0;
+  caf::error failure;
+  for (int i = 0; i < 20000 && !failure; ++i) {
+    auto id = "order-with-a-long-id-to-fill-pages-" + std::to_string(i);
+    auto r = ask<order_result>(s1, place_order{id, "S1", 1, "amazon"});
+    if (r)
+      ++acknowledged;
+    else
+      failure = r.error();
+  }
+  CAF_REQUIRE(failure);
+  CAF_CHECK_EQUAL(code_of(failure), errc::store_unavailable);
+  CAF_MESSAGE("store full after " << acknowledged
+                                  << " orders: " << error_detail(failure));
+  // Every acknowledged order is on disk; the refused one is not.
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 1000000 - acknowledged);
+  auto view = ask<stock_view>(s1, get_stock{"S1"});
+  CAF_REQUIRE(view);
+  CAF_CHECK_EQUAL(view->on_hand, 1000000 - acknowledged);
+  // The next write is refused with the same clear error, reads keep working.
+  auto next = ask<order_result>(s1, place_order{"late", "S1", 1, "amazon"});
+  CAF_REQUIRE(!next);
+  CAF_CHECK_EQUAL(code_of(next.error()), errc::store_unavailable);
+  CAF_CHECK(ask<audit_page>(s1, get_audit{"S1", 5, 0}));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
