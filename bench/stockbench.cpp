@@ -1,0 +1,118 @@
+// stockbench: throughput and acknowledgement latency of the SKU core.
+//
+//   stockbench --scenario hot|catalog|sellout|retry|passivation|all
+//              [--senders N] [--window W] [--duration SECONDS] [--json]
+//              [--skus N] [--active-max N] [--no-fsync] [--data-dir DIR]
+//
+// Every scenario runs with full durability (fsync per group commit) unless
+// --no-fsync is given. See README.md ("Benchmarks") for measured figures.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench/core_driver.hpp"
+#include "bench/report.hpp"
+
+using namespace stockwire::bench;
+
+namespace {
+
+void usage() {
+  std::fprintf(
+    stderr,
+    "usage: stockbench --scenario hot|catalog|sellout|retry|passivation|all\n"
+    "                  [--senders N] [--window W] [--duration SECONDS]\n"
+    "                  [--json] [--skus N] [--active-max N] [--no-fsync]\n"
+    "                  [--data-dir DIR] [--threads N]\n");
+}
+
+bool parse_number(const char* text, double* out) {
+  char* end = nullptr;
+  *out = std::strtod(text, &end);
+  return end != text && *end == '\0' && *out >= 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  core_options opts;
+  bool json = false;
+  std::string scenario = "hot";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](double* out) {
+      if (i + 1 >= argc || !parse_number(argv[i + 1], out)) {
+        std::fprintf(stderr, "stockbench: %s needs a non-negative number\n",
+                     arg.c_str());
+        std::exit(2);
+      }
+      ++i;
+    };
+    double v = 0;
+    if (arg == "--scenario" && i + 1 < argc) {
+      scenario = argv[++i];
+    } else if (arg == "--senders") {
+      value(&v);
+      opts.senders = static_cast<int>(v);
+    } else if (arg == "--window") {
+      value(&v);
+      opts.window = static_cast<int>(v);
+    } else if (arg == "--duration") {
+      value(&v);
+      opts.duration_s = v;
+    } else if (arg == "--skus") {
+      value(&v);
+      opts.skus = static_cast<std::size_t>(v);
+    } else if (arg == "--active-max") {
+      value(&v);
+      opts.active_max = static_cast<std::size_t>(v);
+    } else if (arg == "--threads") {
+      value(&v);
+      opts.threads = static_cast<int>(v);
+    } else if (arg == "--data-dir" && i + 1 < argc) {
+      opts.data_dir = argv[++i];
+    } else if (arg == "--no-fsync") {
+      opts.durable = false;
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "--help" || arg == "-h") {
+      usage();
+      return 0;
+    } else {
+      std::fprintf(stderr, "stockbench: unknown or incomplete option %s\n",
+                   arg.c_str());
+      usage();
+      return 2;
+    }
+  }
+  if (opts.senders < 1) {
+    std::fprintf(stderr, "stockbench: --senders must be at least 1\n");
+    return 2;
+  }
+  std::vector<std::string> scenarios;
+  if (scenario == "all")
+    scenarios = {"hot", "catalog", "sellout", "retry"};
+  else if (scenario == "hot" || scenario == "catalog" || scenario == "sellout"
+           || scenario == "retry" || scenario == "passivation")
+    scenarios = {scenario};
+  else {
+    std::fprintf(stderr, "stockbench: unknown scenario '%s'\n",
+                 scenario.c_str());
+    usage();
+    return 2;
+  }
+  int failures = 0;
+  for (auto& name : scenarios) {
+    opts.scenario = name;
+    auto r = run_core(opts);
+    print(r, json);
+    if (name == "sellout" && r.accepted != 1000) {
+      std::fprintf(stderr, "stockbench: sellout accepted %llu, not 1000\n",
+                   static_cast<unsigned long long>(r.accepted));
+      ++failures;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
