@@ -78,12 +78,7 @@ void append(journal_actor* self, journal_entry& e) {
                  + st.stats.last_error);
     return;
   }
-  if (e.has_dedup)
-    st.batch.put_dedup(e.sku, e.dedup_kind, e.dedup_id, e.dedup);
-  if (e.has_audit)
-    st.batch.put_audit(e.sku, e.audit);
-  if (e.has_stock)
-    st.batch.put_stock(e.sku, e.stock);
+  st.batch.append(std::move(e.writes));
   ++st.batch_entries;
   auto& mark = st.owners[e.owner];
   mark.seq = e.seq;

@@ -17,6 +17,9 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<stock_view>("stockwire.stock_view");
   cfg.add_message_type<audit_record>("stockwire.audit_record");
   cfg.add_message_type<audit_page>("stockwire.audit_page");
+  cfg.add_message_type<find_order>("stockwire.find_order");
+  cfg.add_message_type<order_line_info>("stockwire.order_line_info");
+  cfg.add_message_type<order_lines>("stockwire.order_lines");
   cfg.add_message_type<region_stats>("stockwire.region_stats");
   cfg.add_message_type<journal_stats>("stockwire.journal_stats");
 }

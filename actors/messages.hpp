@@ -18,6 +18,7 @@
 
 #include "core/records.hpp"
 #include "core/types.hpp"
+#include "persistence/store.hpp"
 
 namespace stockwire {
 
@@ -113,6 +114,26 @@ struct audit_page {
   std::vector<audit_record> records;
 };
 
+/// Look up every line of an order (committed state). Replies order_lines;
+/// an order never seen has no lines.
+struct find_order {
+  std::string order_id;
+};
+
+struct order_line_info {
+  std::string sku;
+  std::int64_t qty = 0;
+  order_status status = order_status::accepted;
+  bool cancelled = false;
+  std::string channel;
+  std::int64_t created_at_ms = 0;
+};
+
+struct order_lines {
+  std::string order_id;
+  std::vector<order_line_info> lines;
+};
+
 /// Counters of a region (for benchmarks, the CLI and tests).
 struct region_stats {
   std::uint64_t active = 0;      // live SKU actors
@@ -139,14 +160,7 @@ struct journal_entry {
   caf::strong_actor_ptr owner; // the SKU actor to notify
   std::string sku;
   std::uint64_t seq = 0; // per SKU actor, strictly increasing
-  bool has_stock = false;
-  stock_state stock;
-  bool has_dedup = false;
-  op_kind dedup_kind = op_kind::order;
-  std::string dedup_id;
-  dedup_record dedup;
-  bool has_audit = false;
-  audit_record audit;
+  write_batch writes;    // encoded by the SKU actor, not by the writer
 };
 
 // -- atoms ------------------------------------------------------------------------
@@ -231,6 +245,22 @@ typename Inspector::result_type inspect(Inspector& f, audit_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, audit_page& x) {
   return f(caf::meta::type_name("audit_page"), x.sku, x.records);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, find_order& x) {
+  return f(caf::meta::type_name("find_order"), x.order_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_line_info& x) {
+  return f(caf::meta::type_name("order_line_info"), x.sku, x.qty, x.status,
+           x.cancelled, x.channel, x.created_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_lines& x) {
+  return f(caf::meta::type_name("order_lines"), x.order_id, x.lines);
 }
 
 template <class Inspector>

@@ -32,6 +32,19 @@ struct pending_reply {
   std::string inflight;  // inflight dedup key to release, or empty
 };
 
+// The records one operation writes, before encoding.
+struct op_records {
+  bool has_stock = false;
+  stock_state stock;
+  bool has_dedup = false;
+  op_kind dedup_kind = op_kind::order;
+  std::string dedup_id;
+  dedup_record dedup;
+  bool has_audit = false;
+  audit_record audit;
+  bool index_order = false; // first execution of an order line
+};
+
 // A dedup record handed to the journal but not yet durable.
 struct inflight_dedup {
   std::uint64_t seq = 0;
@@ -141,20 +154,29 @@ void reply_after_pending(sku_actor* self, caf::response_promise rp,
 
 // Hands the records of one operation to the journal and parks its reply.
 void journal_and_reply(sku_actor* self, caf::response_promise rp,
-                       caf::message reply, journal_entry e,
+                       caf::message reply, op_records r,
                        const std::string& dedup_ikey) {
   auto& st = self->state;
+  journal_entry e;
   e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
   e.sku = st.sku;
   e.seq = st.next_seq++;
-  if (e.has_dedup)
-    st.inflight[dedup_ikey] = inflight_dedup{e.seq, e.dedup};
+  if (r.has_stock)
+    e.writes.put_stock(st.sku, r.stock);
+  if (r.has_dedup) {
+    e.writes.put_dedup(st.sku, r.dedup_kind, r.dedup_id, r.dedup);
+    st.inflight[dedup_ikey] = inflight_dedup{e.seq, std::move(r.dedup)};
+  }
+  if (r.has_audit)
+    e.writes.put_audit(st.sku, r.audit);
+  if (r.index_order)
+    e.writes.put_order_line(r.dedup_id, st.sku);
   pending_reply p;
   p.seq = e.seq;
   p.rp = std::move(rp);
   p.reply = std::move(reply);
   p.after = st.stock;
-  p.inflight = e.has_dedup ? dedup_ikey : std::string{};
+  p.inflight = r.has_dedup ? dedup_ikey : std::string{};
   st.pending.push_back(std::move(p));
   self->send(st.journal, std::move(e));
 }
@@ -213,7 +235,7 @@ void handle_place(sku_actor* self, place_order& cmd) {
   }
   auto now = now_ms();
   auto d = decide_order(st.stock, cmd.qty, now);
-  journal_entry e;
+  op_records e;
   e.has_dedup = true;
   e.dedup_kind = op_kind::order;
   e.dedup_id = cmd.order_id;
@@ -225,6 +247,7 @@ void handle_place(sku_actor* self, place_order& cmd) {
   e.dedup.available_after = d.next.available();
   e.dedup.version_after = d.next.version;
   e.dedup.created_at_ms = now;
+  e.index_order = true;
   if (d.changed) {
     st.stock = d.next;
     e.has_stock = true;
@@ -283,7 +306,7 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
   }
   st.stock = d.next;
   auto source = cmd.channel.empty() ? order.channel : cmd.channel;
-  journal_entry e;
+  op_records e;
   e.has_stock = true;
   e.stock = d.next;
   e.has_dedup = true;
@@ -347,7 +370,7 @@ void handle_stock_change(sku_actor* self, op_kind kind,
   }
   st.stock = d.next;
   st.exists = true;
-  journal_entry e;
+  op_records e;
   e.has_stock = true;
   e.stock = d.next;
   e.has_dedup = true;

@@ -147,6 +147,30 @@ caf::error first_problem(Checks... checks) {
   return caf::error{};
 }
 
+// Reads the committed lines of an order: the orders index names its SKUs,
+// each SKU's dedup record holds what the line did.
+caf::result<order_lines> lookup_order(const store* db,
+                                      const std::string& order_id) {
+  std::vector<std::string> skus;
+  auto st = db->get_order_skus(order_id, &skus);
+  if (!st.is_ok())
+    return make_error(errc::store_unavailable, st.to_string());
+  order_lines result;
+  result.order_id = order_id;
+  for (auto& sku : skus) {
+    dedup_record r;
+    st = db->get_dedup(sku, op_kind::order, order_id, &r);
+    if (st.is_not_found())
+      continue; // purged after the retention period
+    if (!st.is_ok())
+      return make_error(errc::store_unavailable, st.to_string());
+    result.lines.push_back(order_line_info{sku, r.amount, r.status,
+                                           r.cancelled, r.channel,
+                                           r.created_at_ms});
+  }
+  return result;
+}
+
 caf::behavior region(region_actor* self, caf::actor journal, const store* db,
                      region_config cfg) {
   self->state.journal = std::move(journal);
@@ -226,6 +250,11 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
       passivate_idle(self);
       self->delayed_send(self, tick_interval(self->state.cfg),
                          idle_atom::value);
+    },
+    [=](find_order& q) -> caf::result<order_lines> {
+      if (auto err = first_problem(validate_op_id(q.order_id)))
+        return err;
+      return lookup_order(self->state.db, q.order_id);
     },
     [=](stats_atom) { return self->state.stats; },
   };

@@ -93,6 +93,15 @@ std::string audit_key(std::string_view sku, std::uint64_t version) {
   return key;
 }
 
+std::string order_line_key(std::string_view order_id, std::string_view sku) {
+  std::string key;
+  key.reserve(order_id.size() + 1 + sku.size());
+  key.append(order_id);
+  key.push_back('\0');
+  key.append(sku);
+  return key;
+}
+
 std::string_view sku_of_key(std::string_view key) {
   return key.substr(0, key.find('\0'));
 }

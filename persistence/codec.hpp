@@ -20,6 +20,7 @@ std::string stock_key(std::string_view sku);
 std::string dedup_key(std::string_view sku, op_kind kind,
                       std::string_view op_id);
 std::string audit_key(std::string_view sku, std::uint64_t version);
+std::string order_line_key(std::string_view order_id, std::string_view sku);
 /// The SKU a dedup or audit key belongs to.
 std::string_view sku_of_key(std::string_view key);
 

@@ -73,7 +73,23 @@ std::string status::to_string() const {
 }
 
 void write_batch::put_stock(const std::string& sku, const stock_state& s) {
-  stock_[sku] = s;
+  stock_[sku] = codec::encode(s);
+}
+
+void write_batch::put_order_line(const std::string& order_id,
+                                 const std::string& sku) {
+  records_.push_back({db::orders, codec::order_line_key(order_id, sku), {}});
+}
+
+void write_batch::append(write_batch&& other) {
+  if (records_.empty())
+    records_ = std::move(other.records_);
+  else
+    for (auto& r : other.records_)
+      records_.push_back(std::move(r));
+  for (auto& [sku, value] : other.stock_)
+    stock_[sku] = std::move(value);
+  other.clear();
 }
 
 void write_batch::put_dedup(const std::string& sku, op_kind kind,
@@ -138,7 +154,8 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
   } dbs[] = {{"stock", &s->stock_dbi_},
              {"dedup", &s->dedup_dbi_},
              {"audit", &s->audit_dbi_},
-             {"meta", &s->meta_dbi_}};
+             {"meta", &s->meta_dbi_},
+             {"orders", &s->orders_dbi_}};
   for (auto& d : dbs) {
     MDB_dbi dbi = 0;
     rc = mdb_dbi_open(txn, d.name, MDB_CREATE, &dbi);
@@ -253,6 +270,32 @@ status store::get_audit(const std::string& sku, std::uint64_t from_version,
   return st;
 }
 
+status store::get_order_skus(const std::string& order_id,
+                             std::vector<std::string>* out) const {
+  out->clear();
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.get(), orders_dbi_, &cur);
+  if (rc != 0)
+    return from_mdb(rc, "orders cursor");
+  auto prefix = codec::order_line_key(order_id, "");
+  MDB_val k = as_val(prefix);
+  MDB_val v;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto key = as_view(k);
+    if (key.compare(0, prefix.size(), prefix) != 0)
+      break;
+    out->emplace_back(key.substr(prefix.size()));
+  }
+  mdb_cursor_close(cur);
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return from_mdb(rc, "order scan of " + order_id);
+  return status::ok();
+}
+
 status store::scan_stock(bool (*fn)(void*, const std::string&,
                                     const stock_state&),
                          void* ctx) const {
@@ -293,14 +336,15 @@ status store::commit(const write_batch& batch) {
   for (auto& r : batch.records_) {
     MDB_val k = as_val(r.key);
     MDB_val v = as_val(r.value);
-    auto dbi = r.target == write_batch::db::dedup ? dedup_dbi_ : audit_dbi_;
+    auto dbi = r.target == write_batch::db::dedup   ? dedup_dbi_
+               : r.target == write_batch::db::audit ? audit_dbi_
+                                                    : orders_dbi_;
     rc = mdb_put(txn, dbi, &k, &v, 0);
     if (rc != 0)
       return fail(rc, "put " + std::string{codec::sku_of_key(r.key)});
   }
-  for (auto& [sku, state] : batch.stock_) {
+  for (auto& [sku, value] : batch.stock_) {
     auto key = codec::stock_key(sku);
-    auto value = codec::encode(state);
     MDB_val k = as_val(key);
     MDB_val v = as_val(value);
     rc = mdb_put(txn, stock_dbi_, &k, &v, 0);
@@ -373,6 +417,7 @@ std::size_t store::count(const std::string& db_name) const {
   unsigned dbi = db_name == "stock"   ? stock_dbi_
                  : db_name == "dedup" ? dedup_dbi_
                  : db_name == "audit" ? audit_dbi_
+                 : db_name == "orders" ? orders_dbi_
                                       : meta_dbi_;
   MDB_stat stat;
   if (mdb_stat(txn.get(), dbi, &stat) != 0)

@@ -26,13 +26,20 @@ struct MDB_env;
 
 namespace stockwire {
 
-/// Writes that become durable together, in one LMDB transaction.
+/// Writes that become durable together, in one LMDB transaction. Records
+/// are encoded when put (by the caller's thread), so the single writer
+/// thread only copies bytes into LMDB.
 class write_batch {
 public:
   void put_stock(const std::string& sku, const stock_state& s);
   void put_dedup(const std::string& sku, op_kind kind, const std::string& id,
                  const dedup_record& r);
   void put_audit(const std::string& sku, const audit_record& r);
+  /// Indexes `sku` as a line of order `order_id` (see FORMAT.md, orders).
+  void put_order_line(const std::string& order_id, const std::string& sku);
+
+  /// Moves every write of `other` into this batch (newest stock wins).
+  void append(write_batch&& other);
 
   std::size_t size() const { return records_.size() + stock_.size(); }
   bool empty() const { return records_.empty() && stock_.empty(); }
@@ -40,15 +47,15 @@ public:
 
 private:
   friend class store;
-  enum class db : std::uint8_t { dedup, audit };
+  enum class db : std::uint8_t { dedup, audit, orders };
   struct record {
     db target;
     std::string key;
     std::string value;
   };
   std::vector<record> records_;
-  // Only the newest state of a SKU is written per batch.
-  std::unordered_map<std::string, stock_state> stock_;
+  // Only the newest state of a SKU is written per batch: sku -> encoded.
+  std::unordered_map<std::string, std::string> stock_;
 };
 
 class store {
@@ -77,6 +84,10 @@ public:
   /// newest first, at most `limit`.
   status get_audit(const std::string& sku, std::uint64_t from_version,
                    std::size_t limit, std::vector<audit_record>* out) const;
+
+  /// The SKUs that have a line of order `order_id`, in key order.
+  status get_order_skus(const std::string& order_id,
+                        std::vector<std::string>* out) const;
 
   /// Calls fn(sku, state) for every SKU with a stock record, in key order.
   /// Stops early when fn returns false.
@@ -109,6 +120,7 @@ private:
   unsigned dedup_dbi_ = 0;
   unsigned audit_dbi_ = 0;
   unsigned meta_dbi_ = 0;
+  unsigned orders_dbi_ = 0;
 };
 
 template <class F>
