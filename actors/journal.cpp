@@ -44,7 +44,14 @@ void flush(journal_actor* self) {
   st.flush_scheduled = false;
   if (st.batch_entries == 0)
     return;
+  auto started = std::chrono::steady_clock::now();
   auto result = st.db->commit(st.batch);
+  auto us = static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started)
+      .count());
+  st.stats.commit_us_total += us;
+  st.stats.commit_us_max = std::max(st.stats.commit_us_max, us);
   if (result.is_ok()) {
     ++st.stats.batches;
     st.stats.records += st.batch_entries;

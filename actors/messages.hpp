@@ -149,6 +149,8 @@ struct journal_stats {
   std::uint64_t failed_batches = 0;
   std::uint64_t largest_batch = 0;
   std::uint64_t purged_dedup = 0;
+  std::uint64_t commit_us_total = 0; // time spent in LMDB commits
+  std::uint64_t commit_us_max = 0;
   std::string last_error;
 };
 
@@ -272,7 +274,8 @@ typename Inspector::result_type inspect(Inspector& f, region_stats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
   return f(caf::meta::type_name("journal_stats"), x.batches, x.records,
-           x.failed_batches, x.largest_batch, x.purged_dedup, x.last_error);
+           x.failed_batches, x.largest_batch, x.purged_dedup,
+           x.commit_us_total, x.commit_us_max, x.last_error);
 }
 
 /// Registers every networked message type with `cfg` (same names on every

@@ -42,7 +42,6 @@ struct op_records {
   dedup_record dedup;
   bool has_audit = false;
   audit_record audit;
-  bool index_order = false; // first execution of an order line
 };
 
 // A dedup record handed to the journal but not yet durable.
@@ -169,8 +168,6 @@ void journal_and_reply(sku_actor* self, caf::response_promise rp,
   }
   if (r.has_audit)
     e.writes.put_audit(st.sku, r.audit);
-  if (r.index_order)
-    e.writes.put_order_line(r.dedup_id, st.sku);
   pending_reply p;
   p.seq = e.seq;
   p.rp = std::move(rp);
@@ -247,7 +244,6 @@ void handle_place(sku_actor* self, place_order& cmd) {
   e.dedup.available_after = d.next.available();
   e.dedup.version_after = d.next.version;
   e.dedup.created_at_ms = now;
-  e.index_order = true;
   if (d.changed) {
     st.stock = d.next;
     e.has_stock = true;

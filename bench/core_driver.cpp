@@ -50,6 +50,8 @@ struct run_env {
   steady::time_point deadline;
   std::atomic<std::int64_t> orders_left{-1}; // sellout: orders still to issue
   std::atomic<std::size_t> next_index{0};    // passivation: next SKU to touch
+  std::atomic<std::uint64_t> next_id{0};     // order ids, increasing
+  bool random_ids = false;
   std::size_t skus = 1;
   int window = 1;
   bool retry = false;
@@ -91,6 +93,27 @@ std::uint64_t next_random(std::uint64_t& x) {
   return x;
 }
 
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Channels number their orders increasingly (Shopify, WooCommerce, eBay);
+// such ids append to the dedup tree. --random-ids models ids without order
+// (Amazon), each of which costs a B-tree page write of its own.
+std::string order_id(std::uint64_t n, bool random) {
+  char buf[32];
+  if (random)
+    std::snprintf(buf, sizeof(buf), "R%016llx",
+                  static_cast<unsigned long long>(splitmix64(n)));
+  else
+    std::snprintf(buf, sizeof(buf), "B%012llu",
+                  static_cast<unsigned long long>(n));
+  return buf;
+}
+
 // Picks the next order, or returns false when this sender is done.
 bool make_order(sender_actor* self, place_order& out) {
   auto& st = self->state;
@@ -108,7 +131,7 @@ bool make_order(sender_actor* self, place_order& out) {
       return false;
     index = next_random(st.rng) % env->skus;
   }
-  out.order_id = "b" + std::to_string(st.id) + "-" + std::to_string(st.n++);
+  out.order_id = order_id(env->next_id.fetch_add(1), env->random_ids);
   out.sku = sku_name(env->scenario, index);
   out.qty = 1;
   out.channel = "bench";
@@ -251,6 +274,7 @@ scenario_result run_core(const core_options& opts) {
   env.skus = skus;
   env.window = std::max(1, opts.window);
   env.retry = opts.scenario == "retry";
+  env.random_ids = opts.random_ids;
   if (opts.scenario == "sellout")
     env.orders_left = sellout_orders;
   env.running = opts.senders;
@@ -295,6 +319,12 @@ scenario_result run_core(const core_options& opts) {
         [&](journal_stats& js) {
           result.commit_batches = js.batches;
           result.committed_records = js.records;
+          auto batches = std::max<std::uint64_t>(1, js.batches);
+          result.extra.emplace_back(
+            "commit_ms_avg",
+            std::to_string(js.commit_us_total / batches / 1000.0));
+          result.extra.emplace_back("commit_ms_max",
+                                    std::to_string(js.commit_us_max / 1000.0));
         },
         [](caf::error&) {});
     self->request(region, 10s, stats_atom::value)
@@ -319,6 +349,8 @@ scenario_result run_core(const core_options& opts) {
     result.extra.emplace_back("rss_samples", samples + "]");
   }
   result.extra.emplace_back("durable", opts.durable ? "true" : "false");
+  result.extra.emplace_back("window", std::to_string(env.window));
+  result.extra.emplace_back("random_ids", opts.random_ids ? "true" : "false");
   caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();

@@ -19,6 +19,7 @@ struct core_options {
   std::size_t skus = 0;     // 0: the scenario's default
   std::size_t active_max = 0; // 0: the scenario's default
   int threads = 0;          // CAF scheduler threads; 0: one per core
+  bool random_ids = false;  // order ids without order (see core_driver.cpp)
 };
 
 /// Runs one scenario and returns its figures.

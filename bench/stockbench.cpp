@@ -25,7 +25,7 @@ void usage() {
     "usage: stockbench --scenario hot|catalog|sellout|retry|passivation|all\n"
     "                  [--senders N] [--window W] [--duration SECONDS]\n"
     "                  [--json] [--skus N] [--active-max N] [--no-fsync]\n"
-    "                  [--data-dir DIR] [--threads N]\n");
+    "                  [--data-dir DIR] [--threads N] [--random-ids]\n");
 }
 
 bool parse_number(const char* text, double* out) {
@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
       opts.threads = static_cast<int>(v);
     } else if (arg == "--data-dir" && i + 1 < argc) {
       opts.data_dir = argv[++i];
+    } else if (arg == "--random-ids") {
+      opts.random_ids = true;
     } else if (arg == "--no-fsync") {
       opts.durable = false;
     } else if (arg == "--json") {

@@ -76,10 +76,10 @@ std::string dedup_key(std::string_view sku, op_kind kind,
                       std::string_view op_id) {
   std::string key;
   key.reserve(sku.size() + 2 + op_id.size());
-  key.append(sku);
-  key.push_back('\0');
   key.push_back(kind_tag(kind));
   key.append(op_id);
+  key.push_back('\0');
+  key.append(sku);
   return key;
 }
 
@@ -93,17 +93,14 @@ std::string audit_key(std::string_view sku, std::uint64_t version) {
   return key;
 }
 
-std::string order_line_key(std::string_view order_id, std::string_view sku) {
-  std::string key;
-  key.reserve(order_id.size() + 1 + sku.size());
-  key.append(order_id);
-  key.push_back('\0');
-  key.append(sku);
-  return key;
+std::string_view sku_of_audit_key(std::string_view key) {
+  return key.substr(0, key.find('\0'));
 }
 
-std::string_view sku_of_key(std::string_view key) {
-  return key.substr(0, key.find('\0'));
+std::string_view sku_of_dedup_key(std::string_view key) {
+  auto sep = key.find('\0');
+  return sep == std::string_view::npos ? std::string_view{}
+                                       : key.substr(sep + 1);
 }
 
 std::string encode(const stock_state& x) {

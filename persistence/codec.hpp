@@ -15,14 +15,18 @@ namespace stockwire::codec {
 /// First byte of every encoded value; bumped when a layout changes.
 constexpr std::uint8_t value_format_v1 = 1;
 
-// Keys. SKUs never contain 0x00 (validate_sku), so it separates fields.
+// Keys. SKUs and operation ids never contain 0x00 (validate_sku,
+// validate_op_id), so it separates fields.
 std::string stock_key(std::string_view sku);
+/// kind tag, op_id, 0x00, sku: operation id first, so that the lines of an
+/// order are adjacent and ids that grow over time append to the tree.
 std::string dedup_key(std::string_view sku, op_kind kind,
                       std::string_view op_id);
 std::string audit_key(std::string_view sku, std::uint64_t version);
-std::string order_line_key(std::string_view order_id, std::string_view sku);
-/// The SKU a dedup or audit key belongs to.
-std::string_view sku_of_key(std::string_view key);
+/// The SKU an audit key belongs to.
+std::string_view sku_of_audit_key(std::string_view key);
+/// The SKU a dedup key belongs to.
+std::string_view sku_of_dedup_key(std::string_view key);
 
 // Values (cereal portable binary behind a format byte). decode_* return
 // nullopt on a malformed or unknown-format value.

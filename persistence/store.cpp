@@ -76,11 +76,6 @@ void write_batch::put_stock(const std::string& sku, const stock_state& s) {
   stock_[sku] = codec::encode(s);
 }
 
-void write_batch::put_order_line(const std::string& order_id,
-                                 const std::string& sku) {
-  records_.push_back({db::orders, codec::order_line_key(order_id, sku), {}});
-}
-
 void write_batch::append(write_batch&& other) {
   if (records_.empty())
     records_ = std::move(other.records_);
@@ -154,8 +149,7 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
   } dbs[] = {{"stock", &s->stock_dbi_},
              {"dedup", &s->dedup_dbi_},
              {"audit", &s->audit_dbi_},
-             {"meta", &s->meta_dbi_},
-             {"orders", &s->orders_dbi_}};
+             {"meta", &s->meta_dbi_}};
   for (auto& d : dbs) {
     MDB_dbi dbi = 0;
     rc = mdb_dbi_open(txn, d.name, MDB_CREATE, &dbi);
@@ -254,7 +248,7 @@ status store::get_audit(const std::string& sku, std::uint64_t from_version,
   status st = status::ok();
   while (rc == 0 && out->size() < limit) {
     auto key = as_view(k);
-    if (key.size() != sku.size() + 9 || codec::sku_of_key(key) != sku)
+    if (key.size() != sku.size() + 9 || codec::sku_of_audit_key(key) != sku)
       break;
     auto rec = codec::decode_audit(as_view(v));
     if (!rec) {
@@ -277,10 +271,11 @@ status store::get_order_skus(const std::string& order_id,
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn.get(), orders_dbi_, &cur);
+  int rc = mdb_cursor_open(txn.get(), dedup_dbi_, &cur);
   if (rc != 0)
-    return from_mdb(rc, "orders cursor");
-  auto prefix = codec::order_line_key(order_id, "");
+    return from_mdb(rc, "dedup cursor");
+  // Dedup keys start with the operation id: an order's lines are adjacent.
+  auto prefix = codec::dedup_key("", op_kind::order, order_id);
   MDB_val k = as_val(prefix);
   MDB_val v;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -336,12 +331,14 @@ status store::commit(const write_batch& batch) {
   for (auto& r : batch.records_) {
     MDB_val k = as_val(r.key);
     MDB_val v = as_val(r.value);
-    auto dbi = r.target == write_batch::db::dedup   ? dedup_dbi_
-               : r.target == write_batch::db::audit ? audit_dbi_
-                                                    : orders_dbi_;
+    auto dbi = r.target == write_batch::db::dedup ? dedup_dbi_ : audit_dbi_;
     rc = mdb_put(txn, dbi, &k, &v, 0);
     if (rc != 0)
-      return fail(rc, "put " + std::string{codec::sku_of_key(r.key)});
+      return fail(rc, r.target == write_batch::db::dedup
+                        ? "put dedup of "
+                            + std::string{codec::sku_of_dedup_key(r.key)}
+                        : "put audit of "
+                            + std::string{codec::sku_of_audit_key(r.key)});
   }
   for (auto& [sku, value] : batch.stock_) {
     auto key = codec::stock_key(sku);
@@ -417,7 +414,6 @@ std::size_t store::count(const std::string& db_name) const {
   unsigned dbi = db_name == "stock"   ? stock_dbi_
                  : db_name == "dedup" ? dedup_dbi_
                  : db_name == "audit" ? audit_dbi_
-                 : db_name == "orders" ? orders_dbi_
                                       : meta_dbi_;
   MDB_stat stat;
   if (mdb_stat(txn.get(), dbi, &stat) != 0)

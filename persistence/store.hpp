@@ -35,9 +35,6 @@ public:
   void put_dedup(const std::string& sku, op_kind kind, const std::string& id,
                  const dedup_record& r);
   void put_audit(const std::string& sku, const audit_record& r);
-  /// Indexes `sku` as a line of order `order_id` (see FORMAT.md, orders).
-  void put_order_line(const std::string& order_id, const std::string& sku);
-
   /// Moves every write of `other` into this batch (newest stock wins).
   void append(write_batch&& other);
 
@@ -47,7 +44,7 @@ public:
 
 private:
   friend class store;
-  enum class db : std::uint8_t { dedup, audit, orders };
+  enum class db : std::uint8_t { dedup, audit };
   struct record {
     db target;
     std::string key;
@@ -120,7 +117,6 @@ private:
   unsigned dedup_dbi_ = 0;
   unsigned audit_dbi_ = 0;
   unsigned meta_dbi_ = 0;
-  unsigned orders_dbi_ = 0;
 };
 
 template <class F>

@@ -68,9 +68,15 @@ CAF_TEST(audit keys sort by sku then version) {
   CAF_CHECK(codec::audit_key("A", 2) < codec::audit_key("A", 10));
   CAF_CHECK(codec::audit_key("A", 255) < codec::audit_key("A", 256));
   CAF_CHECK(codec::audit_key("A", UINT64_MAX) < codec::audit_key("A-", 0));
-  CAF_CHECK_EQUAL(codec::sku_of_key(codec::audit_key("SKU-1", 3)), "SKU-1");
-  CAF_CHECK_EQUAL(codec::sku_of_key(codec::dedup_key("S", op_kind::set, "k")),
-                  "S");
+  CAF_CHECK_EQUAL(codec::sku_of_audit_key(codec::audit_key("SKU-1", 3)),
+                  "SKU-1");
+  CAF_CHECK_EQUAL(
+    codec::sku_of_dedup_key(codec::dedup_key("S", op_kind::set, "k")), "S");
+  // The lines of one order are adjacent, whatever their SKUs.
+  auto a = codec::dedup_key("A", op_kind::order, "O-1");
+  auto z = codec::dedup_key("Z", op_kind::order, "O-1");
+  auto next = codec::dedup_key("B", op_kind::order, "O-10");
+  CAF_CHECK(a < z && z < next);
 }
 
 CAF_TEST(a committed batch is readable and survives reopening) {
