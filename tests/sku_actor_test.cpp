@@ -13,6 +13,8 @@
 #include "persistence/store.hpp"
 #include "tests/test_util.hpp"
 
+#include <thread>
+
 using namespace stockwire;
 using namespace std::chrono_literals;
 
@@ -376,6 +378,31 @@ CAF_TEST(the region refuses invalid commands without activating a sku) {
   auto stats = ask<region_stats>(region, stats_atom::value);
   CAF_CHECK_EQUAL(stats->activated, 0u);
   anon_send_exit(region, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(the journal purges dedup records older than the retention) {
+  anon_send_exit(journal, caf::exit_reason::user_shutdown);
+  sched.run();
+  journal_config jc;
+  jc.dedup_retention = 1ms;
+  jc.purge_interval = 10ms;
+  journal = spawn_journal(sys, *db, jc, false);
+  sched.run();
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<order_result>(s1, place_order{"A-1", "S1", 1, "amazon"}));
+  CAF_CHECK_EQUAL(db->count("dedup"), 2u);
+  // Records carry wall-clock creation times: let them age past 1 ms.
+  std::this_thread::sleep_for(5ms);
+  sched.advance_time(10ms);
+  sched.run();
+  CAF_CHECK_EQUAL(db->count("dedup"), 0u);
+  auto js = ask<journal_stats>(journal, stats_atom::value);
+  CAF_REQUIRE(js);
+  CAF_CHECK_EQUAL(js->purged_dedup, 2u);
+  // Stock and audit are untouched by the purge.
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 9);
+  CAF_CHECK_EQUAL(db->count("audit"), 2u);
 }
 
 CAF_TEST(find order lists every committed line of an order) {
