@@ -86,7 +86,7 @@ void append(journal_actor* self, journal_entry& e) {
     return;
   }
   st.batch.append(std::move(e.writes));
-  ++st.batch_entries;
+  st.batch_entries += e.ops;
   auto& mark = st.owners[e.owner];
   mark.seq = e.seq;
   if (mark.sku.empty())

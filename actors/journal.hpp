@@ -1,7 +1,7 @@
 // The journal writer: the one actor of a node that writes to LMDB.
 //
 // Accepts:
-//   journal_entry            records of one operation of one SKU
+//   journal_entry            records of operations of one SKU
 //   (resume_atom, sku)       lift the fence a failed commit put on `sku`
 //   (stats_atom)             -> journal_stats
 //   (drain_atom)             -> unit, once everything received before it

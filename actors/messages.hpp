@@ -156,12 +156,14 @@ struct journal_stats {
 
 // -- journal traffic (node-local) ----------------------------------------------
 
-/// The records of one operation of one SKU, committed atomically with the
-/// records of other operations in the same group transaction.
+/// The records of one or more operations of one SKU (those gathered while
+/// its mailbox held more commands), committed atomically with the records
+/// of other SKUs in the same group transaction.
 struct journal_entry {
   caf::strong_actor_ptr owner; // the SKU actor to notify
   std::string sku;
-  std::uint64_t seq = 0; // per SKU actor, strictly increasing
+  std::uint64_t seq = 0; // seq of the newest operation; strictly increasing
+  std::uint32_t ops = 0; // operations in `writes`
   write_batch writes;    // encoded by the SKU actor, not by the writer
 };
 

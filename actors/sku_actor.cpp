@@ -62,6 +62,12 @@ struct sku_state {
   std::uint64_t next_seq = 1;
   std::uint64_t reset_seq = 0; // notices at or below this are stale
   std::deque<pending_reply> pending;
+  // Records not yet handed to the journal: sent as one entry when the
+  // mailbox is drained (or the batch is full), so a hot SKU sends one
+  // message per burst instead of one per order.
+  write_batch outgoing;
+  std::size_t outgoing_ops = 0;
+  std::uint64_t outgoing_seq = 0;
   std::unordered_map<std::string, inflight_dedup> inflight;
   bool stopping = false;
   caf::actor region;
@@ -151,31 +157,53 @@ void reply_after_pending(sku_actor* self, caf::response_promise rp,
   st.pending.push_back(std::move(p));
 }
 
-// Hands the records of one operation to the journal and parks its reply.
+void flush_outgoing(sku_actor* self) {
+  auto& st = self->state;
+  if (st.outgoing_ops == 0)
+    return;
+  journal_entry e;
+  e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
+  e.sku = st.sku;
+  e.seq = st.outgoing_seq;
+  e.ops = static_cast<std::uint32_t>(st.outgoing_ops);
+  e.writes = std::move(st.outgoing);
+  st.outgoing.clear();
+  st.outgoing_ops = 0;
+  self->send(st.journal, std::move(e));
+}
+
+// Called at the end of every handler: once nothing else waits in the
+// mailbox, the gathered records go to the journal.
+void settle(sku_actor* self) {
+  if (self->state.outgoing_ops > 0 && self->mailbox().empty())
+    flush_outgoing(self);
+}
+
+// Records the operation for the journal and parks its reply.
 void journal_and_reply(sku_actor* self, caf::response_promise rp,
                        caf::message reply, op_records r,
                        const std::string& dedup_ikey) {
   auto& st = self->state;
-  journal_entry e;
-  e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
-  e.sku = st.sku;
-  e.seq = st.next_seq++;
+  auto seq = st.next_seq++;
   if (r.has_stock)
-    e.writes.put_stock(st.sku, r.stock);
+    st.outgoing.put_stock(st.sku, r.stock);
   if (r.has_dedup) {
-    e.writes.put_dedup(st.sku, r.dedup_kind, r.dedup_id, r.dedup);
-    st.inflight[dedup_ikey] = inflight_dedup{e.seq, std::move(r.dedup)};
+    st.outgoing.put_dedup(st.sku, r.dedup_kind, r.dedup_id, r.dedup);
+    st.inflight[dedup_ikey] = inflight_dedup{seq, std::move(r.dedup)};
   }
   if (r.has_audit)
-    e.writes.put_audit(st.sku, r.audit);
+    st.outgoing.put_audit(st.sku, r.audit);
+  st.outgoing_seq = seq;
+  ++st.outgoing_ops;
   pending_reply p;
-  p.seq = e.seq;
+  p.seq = seq;
   p.rp = std::move(rp);
   p.reply = std::move(reply);
   p.after = st.stock;
   p.inflight = r.has_dedup ? dedup_ikey : std::string{};
   st.pending.push_back(std::move(p));
-  self->send(st.journal, std::move(e));
+  if (st.outgoing_ops >= limits::sku_journal_ops_max)
+    flush_outgoing(self);
 }
 
 bool refuse_if_unusable(sku_actor* self, caf::response_promise& rp,
@@ -418,6 +446,8 @@ void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
                               + why));
   st.pending.clear();
   st.inflight.clear();
+  st.outgoing.clear(); // never reached the journal
+  st.outgoing_ops = 0;
   st.reset_seq = st.next_seq - 1;
   load(self);
   self->send(st.journal, resume_atom::value, st.sku);
@@ -432,17 +462,26 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku,
   st.db = db;
   load(self);
   return {
-    [=](place_order& cmd) { handle_place(self, cmd); },
-    [=](cancel_order& cmd) { handle_cancel(self, cmd); },
+    [=](place_order& cmd) {
+      handle_place(self, cmd);
+      settle(self);
+    },
+    [=](cancel_order& cmd) {
+      handle_cancel(self, cmd);
+      settle(self);
+    },
     [=](set_stock& cmd) {
       handle_stock_change(self, op_kind::set, cmd.op_id, cmd.on_hand,
                           cmd.source);
+      settle(self);
     },
     [=](adjust_stock& cmd) {
       handle_stock_change(self, op_kind::adjust, cmd.op_id, cmd.delta,
                           cmd.source);
+      settle(self);
     },
     [=](get_stock&) -> caf::result<stock_view> {
+      settle(self);
       auto& st = self->state;
       if (st.load_failed)
         load(self);
@@ -456,6 +495,7 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku,
                         c.available(), c.version, c.updated_at_ms};
     },
     [=](get_audit& q) -> caf::result<audit_page> {
+      settle(self);
       auto& st = self->state;
       audit_page page;
       page.sku = st.sku;
@@ -467,14 +507,19 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku,
         return make_error(errc::store_unavailable, result.to_string());
       return page;
     },
-    [=](committed_atom, std::uint64_t upto) { on_committed(self, upto); },
+    [=](committed_atom, std::uint64_t upto) {
+      on_committed(self, upto);
+      settle(self);
+    },
     [=](failed_atom, std::uint64_t seq, const std::string& why) {
       on_failed(self, seq, why);
+      settle(self);
     },
     [=](passivate_atom) {
       auto& st = self->state;
       st.stopping = true;
       st.region = caf::actor_cast<caf::actor>(self->current_sender());
+      settle(self);
       finish_stop_if_idle(self);
     },
   };

@@ -28,6 +28,10 @@ constexpr std::int64_t quantity_max = 1'000'000'000;
 // the size of one LMDB write transaction.
 constexpr std::size_t journal_batch_records_max = 8192;
 
+// Operations a SKU actor gathers before handing them to the journal even if
+// more commands wait in its mailbox: bounds the delay of the first one.
+constexpr std::size_t sku_journal_ops_max = 256;
+
 // Audit records one get_audit call may return.
 constexpr std::size_t audit_page_records_max = 1000;
 
