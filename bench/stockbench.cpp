@@ -6,6 +6,12 @@
 //
 // Every scenario runs with full durability (fsync per group commit) unless
 // --no-fsync is given. See README.md ("Benchmarks") for measured figures.
+//
+// With --target http://HOST:PORT it drives a running stockwired over HTTP
+// instead (bench/http_driver.hpp): --connections N keep-alive connections
+// (instead of --senders), --batch K orders per request through
+// POST /v1/orders:batch, --token T for a node with api_tokens. The node's
+// own settings (durability, SKU caps) apply; passivation is in-process only.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +19,7 @@
 #include <vector>
 
 #include "bench/core_driver.hpp"
+#include "bench/http_driver.hpp"
 #include "bench/report.hpp"
 
 using namespace stockwire::bench;
@@ -25,7 +32,11 @@ void usage() {
     "usage: stockbench --scenario hot|catalog|sellout|retry|passivation|all\n"
     "                  [--senders N] [--window W] [--duration SECONDS]\n"
     "                  [--json] [--skus N] [--active-max N] [--no-fsync]\n"
-    "                  [--data-dir DIR] [--threads N] [--random-ids]\n");
+    "                  [--data-dir DIR] [--threads N] [--random-ids]\n"
+    "       stockbench --target http://HOST:PORT\n"
+    "                  --scenario hot|catalog|sellout|retry|all\n"
+    "                  [--connections N] [--batch K] [--duration SECONDS]\n"
+    "                  [--skus N] [--token T] [--random-ids] [--json]\n");
 }
 
 bool parse_number(const char* text, double* out) {
@@ -38,6 +49,7 @@ bool parse_number(const char* text, double* out) {
 
 int main(int argc, char** argv) {
   core_options opts;
+  http_options http;
   bool json = false;
   std::string scenario = "hot";
   for (int i = 1; i < argc; ++i) {
@@ -73,6 +85,16 @@ int main(int argc, char** argv) {
       opts.threads = static_cast<int>(v);
     } else if (arg == "--data-dir" && i + 1 < argc) {
       opts.data_dir = argv[++i];
+    } else if (arg == "--target" && i + 1 < argc) {
+      http.target = argv[++i];
+    } else if (arg == "--connections") {
+      value(&v);
+      http.connections = static_cast<int>(v);
+    } else if (arg == "--batch") {
+      value(&v);
+      http.batch = static_cast<int>(v);
+    } else if (arg == "--token" && i + 1 < argc) {
+      http.token = argv[++i];
     } else if (arg == "--random-ids") {
       opts.random_ids = true;
     } else if (arg == "--no-fsync") {
@@ -93,6 +115,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "stockbench: --senders must be at least 1\n");
     return 2;
   }
+  bool over_http = !http.target.empty();
+  if (over_http && (http.connections < 1 || http.batch < 1)) {
+    std::fprintf(stderr,
+                 "stockbench: --connections and --batch must be at least 1\n");
+    return 2;
+  }
+  if (over_http && scenario == "passivation") {
+    std::fprintf(stderr, "stockbench: passivation runs in-process only\n");
+    return 2;
+  }
   std::vector<std::string> scenarios;
   if (scenario == "all")
     scenarios = {"hot", "catalog", "sellout", "retry"};
@@ -108,8 +140,20 @@ int main(int argc, char** argv) {
   int failures = 0;
   for (auto& name : scenarios) {
     opts.scenario = name;
-    auto r = run_core(opts);
+    scenario_result r;
+    if (over_http) {
+      http.scenario = name;
+      http.duration_s = opts.duration_s;
+      http.skus = opts.skus;
+      http.random_ids = opts.random_ids;
+      r = run_http(http);
+    } else {
+      r = run_core(opts);
+    }
     print(r, json);
+    for (auto& [key, text] : r.extra)
+      if (key == "error")
+        ++failures;
     if (name == "sellout" && r.accepted != 1000) {
       std::fprintf(stderr, "stockbench: sellout accepted %llu, not 1000\n",
                    static_cast<unsigned long long>(r.accepted));

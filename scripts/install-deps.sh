@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev
   libcli11-dev
   nlohmann-json3-dev
+  libjemalloc-dev
   libxxhash-dev
   libssl-dev
   python3

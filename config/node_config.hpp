@@ -1,0 +1,72 @@
+// The configuration of one Stockwire node, read from a TOML file (keys and
+// their meaning: docs/CONFIG.md), then overridden from the command line.
+//
+// Parsing is a pure function from text to either a complete, validated
+// node_config or one message that names the offending key. Unknown keys
+// and tables are refused, never ignored: a misspelt limit that silently
+// falls back to its default is a production incident waiting to happen.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gateway/settings.hpp"
+
+namespace stockwire::config {
+
+/// Where logs go and how they look.
+struct log_settings {
+  std::string level = "info";  // trace debug info warn error critical off
+  std::string format = "text"; // text | json (one JSON object per line)
+};
+
+struct node_config {
+  std::string node_id = "node1";
+  // Relative paths are relative to the working directory of the process.
+  std::string data_dir = "./data/node1";
+  int threads = 0; // CAF scheduler threads; 0: one per core
+
+  gateway::settings http;
+  log_settings log;
+
+  std::size_t store_map_size_mb = 4096; // LMDB map size (sparse file)
+  // fsync every group commit. false only to measure the rest of the node:
+  // a crash of the machine (not of the process) then loses acknowledged
+  // writes.
+  bool store_durable = true;
+
+  // SKU actors: passivation and the dedup window.
+  std::int64_t sku_idle_timeout_s = 30;
+  std::size_t active_skus_max = 200'000;
+  std::int64_t dedup_retention_h = 7 * 24;
+};
+
+/// Either a configuration or the reason there is none.
+struct config_result {
+  node_config config;
+  std::string error; // empty: `config` is valid
+
+  bool ok() const { return error.empty(); }
+};
+
+/// Parses and validates a node configuration. `toml_text` is the file's
+/// content; `source` names it in error messages. Missing keys keep their
+/// defaults; unknown keys and out-of-range values are errors that name the
+/// key (e.g. "limits.body_bytes_max: must be between 1024 and 67108864").
+config_result parse_node_config(std::string_view toml_text,
+                                std::string_view source = "config");
+
+/// Splits "HOST:PORT" (or "[V6HOST]:PORT"). HOST must be an IP literal or
+/// "localhost" (stored as 127.0.0.1): names are not resolved at start.
+/// Returns false and says what is wrong through `error`.
+bool parse_listen(std::string_view text, std::string* host, std::uint16_t* port,
+                  std::string* error);
+
+/// Validates a log level / format name; returns an error message or empty.
+std::string check_log_level(std::string_view level);
+std::string check_log_format(std::string_view format);
+
+} // namespace stockwire::config

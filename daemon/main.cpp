@@ -1,0 +1,145 @@
+// stockwired: one Stockwire node.
+//
+//   stockwired --config FILE [--data-dir DIR] [--http-listen HOST:PORT]
+//              [--log-format text|json] [--log-level LEVEL]
+//
+// Exit codes: 0 after a clean shutdown, 1 when the node cannot run (store,
+// port), 2 for a bad command line or configuration.
+//
+// Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops
+// accepting and closes idle connections, requests in progress get their
+// replies, then the journal commits what it holds, then the process exits.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "config/command_line.hpp"
+#include "config/node_config.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/node.hpp"
+#include "gateway/api.hpp"
+#include "gateway/http_server.hpp"
+
+using namespace stockwire;
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+// How long the journal may take to commit what it holds at shutdown.
+constexpr std::chrono::seconds drain_timeout{30};
+
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
+}
+
+// Loads the configuration; prints the problem and returns false when there
+// is one.
+bool load_config(int argc, char** argv, config::node_config* cfg, bool* help) {
+  auto cl = config::parse_command_line(argc, argv);
+  *help = cl.args.help;
+  if (cl.args.help) {
+    std::fputs(config::usage_text(), stdout);
+    return false;
+  }
+  if (!cl.ok()) {
+    std::fprintf(stderr, "stockwired: %s\n%s", cl.error.c_str(),
+                 config::usage_text());
+    return false;
+  }
+  std::string text;
+  if (!read_file(cl.args.config_path, &text)) {
+    std::fprintf(stderr, "stockwired: cannot read config file %s\n",
+                 cl.args.config_path.c_str());
+    return false;
+  }
+  auto parsed = config::parse_node_config(text, cl.args.config_path);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "stockwired: bad configuration: %s\n",
+                 parsed.error.c_str());
+    return false;
+  }
+  if (auto why = config::apply_overrides(cl.args, parsed.config);
+      !why.empty()) {
+    std::fprintf(stderr, "stockwired: %s\n", why.c_str());
+    return false;
+  }
+  *cfg = std::move(parsed.config);
+  return true;
+}
+
+// Blocks the shutdown signals in this thread and, by inheritance, in every
+// thread started after it; a dedicated thread takes them with sigwait().
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // Writes to a closed socket must fail with EPIPE, not kill the node.
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  config::node_config cfg;
+  bool help = false;
+  if (!load_config(argc, argv, &cfg, &help))
+    return help ? exit_ok : exit_usage;
+  setup_logging(cfg.log, cfg.node_id);
+  auto signals = block_shutdown_signals();
+
+  std::string error;
+  auto core = node::start(cfg, &error);
+  if (core == nullptr) {
+    spdlog::critical("{}", error);
+    return exit_failure;
+  }
+  gateway::api api{cfg.http, core->bridge()};
+  gateway::http_server server{cfg.http, api};
+  if (!server.listen(&error)) {
+    spdlog::critical("{}", error);
+    return exit_failure;
+  }
+  spdlog::info("listening on http://{}:{} (auth {})", cfg.http.host,
+               server.port(),
+               cfg.http.api_tokens.empty() ? "off" : "bearer tokens");
+
+  // Detached: it may still wait in sigwait() when main returns.
+  std::thread{[&api, &server, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("{} received: stopping (finishing requests in progress)",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    api.set_shutting_down();
+    server.stop();
+    // Later signals stay blocked and pending: the shutdown runs to its end.
+  }}.detach();
+
+  server.run();
+  spdlog::info("http server stopped; committing what the journal holds");
+  if (!core->drain(drain_timeout, &error)) {
+    spdlog::critical("journal drain failed: {}", error);
+    return exit_failure;
+  }
+  core.reset();
+  spdlog::info("stopped cleanly");
+  spdlog::shutdown();
+  return exit_ok;
+}

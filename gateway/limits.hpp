@@ -1,0 +1,74 @@
+// Every bound of the HTTP gateway, with its unit and the reason for its
+// value. The `*_default` constants are what a node uses unless its config
+// says otherwise; the `*_min` / `*_max` pairs are the range the config
+// accepts, so that no configuration can switch a bound off.
+//
+// Bounds of the SKU core itself (SKU length and characters, id length,
+// quantity range) live in core/limits.hpp; the gateway never widens them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace stockwire::gateway::limits {
+
+// Largest request body. An order batch of 1000 orders with long ids is about
+// 300 KiB; 1 MiB leaves room and still bounds the memory of one connection.
+constexpr std::size_t body_bytes_default = 1 << 20;
+constexpr std::size_t body_bytes_min = 1 << 10;
+constexpr std::size_t body_bytes_max = 64 << 20;
+
+// Largest request line plus headers. 8 KiB is what common proxies accept.
+constexpr std::size_t header_bytes_default = 8 << 10;
+constexpr std::size_t header_bytes_min = 1 << 10;
+constexpr std::size_t header_bytes_max = 64 << 10;
+
+// Deepest nesting of JSON arrays/objects in a body. The deepest valid body
+// (a batch: array > order > lines > line) has depth 4; the parser is
+// recursive, so an unbounded depth would be a stack overflow on demand.
+constexpr std::size_t json_depth_default = 8;
+constexpr std::size_t json_depth_min = 4;
+constexpr std::size_t json_depth_max = 64;
+
+// Lines in one order. Marketplace orders rarely exceed a few dozen lines;
+// each line is one command to the core.
+constexpr std::size_t order_lines_default = 100;
+constexpr std::size_t order_lines_max = 10'000;
+
+// Orders in one POST /v1/orders:batch request.
+constexpr std::size_t batch_orders_default = 1'000;
+constexpr std::size_t batch_orders_max = 100'000;
+
+// SKUs in one GET /v1/stock?sku=... query.
+constexpr std::size_t stock_query_skus_default = 100;
+constexpr std::size_t stock_query_skus_max = 10'000;
+
+// Commands the gateway has handed to the core and not yet seen answered.
+// Mailboxes are unbounded: this is the backpressure. Beyond it a request is
+// refused with 503 overloaded + Retry-After instead of queueing.
+constexpr std::size_t inflight_commands_default = 100'000;
+constexpr std::size_t inflight_commands_max = 10'000'000;
+
+// Open client connections; further ones are closed right after accept.
+constexpr std::size_t connections_default = 4'096;
+constexpr std::size_t connections_max = 1'000'000;
+
+// How long a command may wait for the core before it fails with
+// owner_unavailable (503). Commits take milliseconds; seconds mean trouble.
+constexpr std::int64_t request_timeout_ms_default = 5'000;
+constexpr std::int64_t request_timeout_ms_min = 10;
+constexpr std::int64_t request_timeout_ms_max = 600'000;
+
+// How long a keep-alive connection may sit idle (or take to send one
+// request) before the server closes it.
+constexpr std::int64_t idle_timeout_s_default = 60;
+constexpr std::int64_t idle_timeout_s_max = 3'600;
+
+// Retry-After of every 503, in seconds.
+constexpr std::int64_t retry_after_s_default = 1;
+constexpr std::int64_t retry_after_s_max = 3'600;
+
+// Records one audit query returns when it names no limit.
+constexpr std::uint32_t audit_page_records_default = 50;
+
+} // namespace stockwire::gateway::limits

@@ -1,0 +1,307 @@
+#include "gateway/requests.hpp"
+
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/stock.hpp"
+
+namespace stockwire::gateway {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* malformed = "malformed_json";
+constexpr const char* invalid = "invalid_argument";
+
+bool fail(input_error* err, const char* code, std::string message) {
+  err->code = code;
+  err->message = std::move(message);
+  return false;
+}
+
+// Parses `body` into `doc`; syntax errors and excessive depth are
+// "malformed_json". The parser's exceptions stay inside this function.
+bool parse_json(std::string_view body, const settings& cfg, json* doc,
+                input_error* err) {
+  if (json_too_deep(body, cfg.json_depth_max))
+    return fail(err, malformed,
+                "JSON nested deeper than " +
+                    std::to_string(cfg.json_depth_max) + " levels");
+  try {
+    *doc = json::parse(body.begin(), body.end());
+  } catch (const json::exception& ex) {
+    return fail(err, malformed,
+                std::string{"body is not valid JSON: "} + ex.what());
+  }
+  return true;
+}
+
+// Typed access to the fields of one JSON object; every error names the
+// field's path (prefix + key).
+class object_reader {
+public:
+  object_reader(const json& obj, std::string prefix, input_error* err)
+      : obj_(obj), prefix_(std::move(prefix)), err_(err) {
+    // nothing
+  }
+
+  const json* find(const char* key) const {
+    auto i = obj_.find(key);
+    return i == obj_.end() || i->is_null() ? nullptr : &*i;
+  }
+
+  bool string(const char* key, bool required, std::string* out) {
+    auto* v = find(key);
+    if (v == nullptr)
+      return !required || fail(err_, invalid, path(key) + ": is required");
+    if (!v->is_string())
+      return fail(err_, invalid, path(key) + ": must be a string");
+    *out = v->get_ref<const std::string&>();
+    return true;
+  }
+
+  bool integer(const char* key, bool required, std::int64_t min,
+               std::int64_t max, std::int64_t* out) {
+    auto* v = find(key);
+    if (v == nullptr)
+      return !required || fail(err_, invalid, path(key) + ": is required");
+    return integer_value(*v, path(key), min, max, out, err_);
+  }
+
+  // Applies a core validator (validate_sku, ...) to a string field.
+  template <class Validator>
+  bool check(const char* key, const std::string& value, Validator validate) {
+    if (auto why = validate(value))
+      return fail(err_, invalid, path(key) + ": " + *why);
+    return true;
+  }
+
+  std::string path(const char* key) const { return prefix_ + key; }
+
+  static bool integer_value(const json& v, const std::string& where,
+                            std::int64_t min, std::int64_t max,
+                            std::int64_t* out, input_error* err) {
+    auto range =
+        " between " + std::to_string(min) + " and " + std::to_string(max);
+    if (!v.is_number_integer())
+      return fail(err, invalid, where + ": must be an integer" + range);
+    if (v.is_number_unsigned() &&
+        v.get<std::uint64_t>() > static_cast<std::uint64_t>(max))
+      return fail(err, invalid, where + ": must be an integer" + range);
+    auto x = v.get<std::int64_t>();
+    if (x < min || x > max)
+      return fail(err, invalid, where + ": must be an integer" + range);
+    *out = x;
+    return true;
+  }
+
+private:
+  const json& obj_;
+  std::string prefix_;
+  input_error* err_;
+};
+
+bool require_object(const json& doc, const std::string& what,
+                    input_error* err) {
+  if (!doc.is_object())
+    return fail(err, invalid, what + " must be a JSON object");
+  return true;
+}
+
+bool read_lines(const json& lines, const std::string& prefix,
+                const settings& cfg, order_input* out, input_error* err) {
+  if (!lines.is_array() || lines.empty())
+    return fail(err, invalid, prefix + "lines: must be a non-empty array");
+  if (lines.size() > cfg.order_lines_max)
+    return fail(err, invalid,
+                prefix + "lines: more than " +
+                    std::to_string(cfg.order_lines_max) +
+                    " lines (limits.order_lines_max)");
+  std::unordered_set<std::string> seen;
+  out->lines.reserve(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto where = prefix + "lines[" + std::to_string(i) + "]";
+    if (!require_object(lines[i], where, err))
+      return false;
+    object_reader r{lines[i], where + ".", err};
+    order_line_input line;
+    if (!r.string("sku", true, &line.sku) ||
+        !r.check("sku", line.sku, validate_sku) ||
+        !r.integer("qty", true, 1, cfg.qty_max, &line.qty))
+      return false;
+    if (!seen.insert(line.sku).second)
+      return fail(err, invalid,
+                  where + ".sku: " + line.sku +
+                      " appears in more than one line of the order");
+    out->lines.push_back(std::move(line));
+  }
+  return true;
+}
+
+bool read_order(const json& doc, const std::string& prefix, const settings& cfg,
+                order_input* out, input_error* err) {
+  if (!require_object(doc, prefix.empty() ? "the body" : prefix, err))
+    return false;
+  object_reader r{doc, prefix.empty() ? prefix : prefix + ".", err};
+  if (!r.string("order_id", true, &out->order_id) ||
+      !r.check("order_id", out->order_id, validate_op_id) ||
+      !r.string("channel", false, &out->channel) ||
+      !r.check("channel", out->channel, validate_channel))
+    return false;
+  auto* lines = r.find("lines");
+  if (lines == nullptr)
+    return fail(err, invalid, r.path("lines") + ": is required");
+  return read_lines(*lines, prefix.empty() ? prefix : prefix + ".", cfg, out,
+                    err);
+}
+
+bool read_key_and_source(object_reader& r, bool key_required, std::string* key,
+                         std::string* source) {
+  return r.string("idempotency_key", key_required, key) &&
+         ((!key_required && key->empty()) ||
+          r.check("idempotency_key", *key, validate_op_id)) &&
+         r.string("source", false, source) &&
+         r.check("source", *source, validate_channel);
+}
+
+} // namespace
+
+bool json_too_deep(std::string_view text, std::size_t depth_max) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    switch (c) {
+    case '"':
+      in_string = true;
+      break;
+    case '[':
+    case '{':
+      if (++depth > depth_max)
+        return true;
+      break;
+    case ']':
+    case '}':
+      if (depth > 0)
+        --depth;
+      break;
+    default:
+      break;
+    }
+  }
+  return false;
+}
+
+bool parse_order(std::string_view body, const settings& cfg, order_input* out,
+                 input_error* err) {
+  json doc;
+  return parse_json(body, cfg, &doc, err) &&
+         read_order(doc, std::string{}, cfg, out, err);
+}
+
+bool parse_batch(std::string_view body, const settings& cfg,
+                 std::vector<batch_item>* out, input_error* err) {
+  json doc;
+  if (!parse_json(body, cfg, &doc, err))
+    return false;
+  if (!doc.is_array() || doc.empty())
+    return fail(err, invalid, "the body must be a non-empty array of orders");
+  if (doc.size() > cfg.batch_orders_max)
+    return fail(err, invalid,
+                "more than " + std::to_string(cfg.batch_orders_max) +
+                    " orders in one batch (limits.batch_orders_max)");
+  out->clear();
+  out->resize(doc.size());
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    auto& item = (*out)[i];
+    auto prefix = "[" + std::to_string(i) + "]";
+    if (!read_order(doc[i], prefix, cfg, &item.order, &item.error)) {
+      // Keep the id when there is one: the caller matches results by it.
+      if (doc[i].is_object()) {
+        auto id = doc[i].find("order_id");
+        if (id != doc[i].end() && id->is_string())
+          item.order.order_id = id->get<std::string>();
+      }
+    }
+  }
+  return true;
+}
+
+bool parse_cancel(std::string_view body, const settings& cfg, cancel_input* out,
+                  input_error* err) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return true; // no body: cancel every line
+  json doc;
+  if (!parse_json(body, cfg, &doc, err) ||
+      !require_object(doc, "the body", err))
+    return false;
+  object_reader r{doc, "", err};
+  if (!r.string("channel", false, &out->channel) ||
+      !r.check("channel", out->channel, validate_channel))
+    return false;
+  auto* lines = r.find("lines");
+  if (lines == nullptr)
+    return true;
+  if (!lines->is_array())
+    return fail(err, invalid, "lines: must be an array");
+  if (lines->size() > cfg.order_lines_max)
+    return fail(err, invalid,
+                "lines: more than " + std::to_string(cfg.order_lines_max) +
+                    " lines (limits.order_lines_max)");
+  std::unordered_set<std::string> seen;
+  for (std::size_t i = 0; i < lines->size(); ++i) {
+    auto where = "lines[" + std::to_string(i) + "]";
+    if (!require_object((*lines)[i], where, err))
+      return false;
+    object_reader lr{(*lines)[i], where + ".", err};
+    std::string sku;
+    std::int64_t qty = 0;
+    if (!lr.string("sku", true, &sku) || !lr.check("sku", sku, validate_sku) ||
+        !lr.integer("qty", false, 1, cfg.qty_max, &qty))
+      return false;
+    if (!seen.insert(sku).second)
+      return fail(err, invalid,
+                  where + ".sku: " + sku + " appears in more than one line");
+    out->skus.push_back(std::move(sku));
+  }
+  return true;
+}
+
+bool parse_set(std::string_view body, const settings& cfg, set_input* out,
+               input_error* err) {
+  json doc;
+  if (!parse_json(body, cfg, &doc, err) ||
+      !require_object(doc, "the body", err))
+    return false;
+  object_reader r{doc, "", err};
+  return r.integer("on_hand", true, 0, cfg.qty_max, &out->on_hand) &&
+         read_key_and_source(r, false, &out->idempotency_key, &out->source);
+}
+
+bool parse_adjust(std::string_view body, const settings& cfg, adjust_input* out,
+                  input_error* err) {
+  json doc;
+  if (!parse_json(body, cfg, &doc, err) ||
+      !require_object(doc, "the body", err))
+    return false;
+  object_reader r{doc, "", err};
+  if (!r.integer("delta", true, -cfg.qty_max, cfg.qty_max, &out->delta) ||
+      !read_key_and_source(r, true, &out->idempotency_key, &out->source))
+    return false;
+  if (out->delta == 0)
+    return fail(err, invalid, "delta: must not be zero");
+  return true;
+}
+
+} // namespace stockwire::gateway

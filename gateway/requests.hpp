@@ -1,0 +1,89 @@
+// Request bodies of the HTTP API, parsed and validated into plain structs.
+// Pure functions: text in, struct or error out. This is the gateway's only
+// file that parses JSON (nlohmann-json costs ~5 s of compile time per file).
+//
+// Validation is complete here: a struct that comes out satisfies every
+// bound of gateway::settings and the core's validate_* rules, so a command
+// built from it is refused by the core only for reasons of state (unknown
+// SKU, insufficient stock, id reuse, store trouble). Unknown fields are
+// ignored, so channels may send their richer payloads unchanged.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/settings.hpp"
+
+namespace stockwire::gateway {
+
+/// Why a body was refused. `code` is the API error code: "malformed_json"
+/// (not JSON, or nested deeper than json_depth_max) or "invalid_argument"
+/// (a field is missing, has the wrong type or is out of range; the message
+/// names the field, e.g. "lines[1].qty: must be an integer").
+struct input_error {
+  std::string code;
+  std::string message;
+};
+
+struct order_line_input {
+  std::string sku;
+  std::int64_t qty = 0;
+};
+
+/// POST /v1/orders: {"order_id","channel","lines":[{"sku","qty"}]}.
+/// SKUs of one order are distinct (a line's dedup key is order id + SKU).
+struct order_input {
+  std::string order_id;
+  std::string channel; // optional, "" when absent
+  std::vector<order_line_input> lines;
+};
+
+/// One element of POST /v1/orders:batch: an order, or why it was refused
+/// (the other orders of the batch go on).
+struct batch_item {
+  order_input order;
+  input_error error; // error.code empty: `order` is valid
+};
+
+/// POST /v1/orders/{id}/cancel: {"channel","lines":[{"sku","qty"}]}; lines
+/// optional (empty: every line of the order). A line's qty, when given, is
+/// only checked for type: a cancel always restores what its line took.
+struct cancel_input {
+  std::string channel;
+  std::vector<std::string> skus;
+};
+
+/// PUT /v1/stock/{sku}: {"on_hand","idempotency_key","source"}; the key is
+/// optional (empty: the route generates one).
+struct set_input {
+  std::int64_t on_hand = 0;
+  std::string idempotency_key;
+  std::string source;
+};
+
+/// POST /v1/stock/{sku}/adjust: {"delta","idempotency_key","source"}; the
+/// key is required (a retried adjustment must not apply twice).
+struct adjust_input {
+  std::int64_t delta = 0;
+  std::string idempotency_key;
+  std::string source;
+};
+
+/// True when arrays/objects in `text` nest deeper than `depth_max` (string
+/// contents are skipped). Cheap, and run before the recursive parser.
+bool json_too_deep(std::string_view text, std::size_t depth_max);
+
+bool parse_order(std::string_view body, const settings& cfg, order_input* out,
+                 input_error* err);
+bool parse_batch(std::string_view body, const settings& cfg,
+                 std::vector<batch_item>* out, input_error* err);
+bool parse_cancel(std::string_view body, const settings& cfg, cancel_input* out,
+                  input_error* err);
+bool parse_set(std::string_view body, const settings& cfg, set_input* out,
+               input_error* err);
+bool parse_adjust(std::string_view body, const settings& cfg, adjust_input* out,
+                  input_error* err);
+
+} // namespace stockwire::gateway

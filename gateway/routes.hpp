@@ -1,0 +1,76 @@
+// The handlers behind the API's routes (internal to the gateway; the
+// router in api.cpp picks one). Each validates its input, hands commands
+// to the bridge and renders the reply in the bridge's callback, on a CAF
+// worker thread; `respond` takes it from there to the connection.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/bridge.hpp"
+#include "gateway/http_types.hpp"
+#include "gateway/settings.hpp"
+
+namespace stockwire::gateway {
+
+/// What every route needs; shared with the callbacks it leaves behind.
+class api_context {
+public:
+  api_context(settings cfg, bridge& core);
+
+  const settings& cfg() const { return cfg_; }
+  bridge& core() { return core_; }
+
+  /// Reserves room for `n` commands in flight; false when that would
+  /// exceed settings::inflight_commands_max (the request gets 503).
+  bool acquire(std::size_t n);
+  void release(std::size_t n);
+  std::size_t inflight() const { return inflight_.load(); }
+
+  /// A fresh idempotency key for a PUT that brought none; unique across
+  /// restarts (random per process, then a counter).
+  std::string generate_key();
+
+private:
+  settings cfg_;
+  bridge& core_;
+  std::atomic<std::size_t> inflight_{0};
+  std::string key_prefix_;
+  std::atomic<std::uint64_t> key_counter_{0};
+};
+
+using context_ptr = std::shared_ptr<api_context>;
+using query_params = std::vector<std::pair<std::string, std::string>>;
+
+// POST /v1/orders
+void post_order(const context_ptr& ctx, http_request& req, respond_fn respond);
+// POST /v1/orders:batch
+void post_batch(const context_ptr& ctx, http_request& req, respond_fn respond);
+// GET /v1/orders/{order_id}
+void get_order(const context_ptr& ctx, const std::string& order_id,
+               respond_fn respond);
+// POST /v1/orders/{order_id}/cancel
+void post_cancel(const context_ptr& ctx, const std::string& order_id,
+                 http_request& req, respond_fn respond);
+
+// GET /v1/stock/{sku}
+void get_stock_one(const context_ptr& ctx, const std::string& sku,
+                   respond_fn respond);
+// GET /v1/stock?sku=A&sku=B
+void get_stock_many(const context_ptr& ctx, const query_params& query,
+                    respond_fn respond);
+// PUT /v1/stock/{sku}
+void put_stock(const context_ptr& ctx, const std::string& sku,
+               http_request& req, respond_fn respond);
+// POST /v1/stock/{sku}/adjust
+void post_adjust(const context_ptr& ctx, const std::string& sku,
+                 http_request& req, respond_fn respond);
+// GET /v1/stock/{sku}/audit?limit=N&from_version=V
+void get_audit_page(const context_ptr& ctx, const std::string& sku,
+                    const query_params& query, respond_fn respond);
+
+} // namespace stockwire::gateway

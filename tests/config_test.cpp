@@ -1,0 +1,231 @@
+// Pure unit tests of the node configuration (config/): TOML text and
+// command lines in, a validated node_config or an error naming the key out.
+#define CAF_SUITE config
+#include <caf/test/unit_test.hpp>
+#include <caf/test/unit_test_impl.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/command_line.hpp"
+#include "config/node_config.hpp"
+
+using namespace stockwire;
+using namespace stockwire::config;
+
+namespace {
+
+bool mentions(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+config_result parse(const std::string& text) {
+  return parse_node_config(text, "test.toml");
+}
+
+} // namespace
+
+CAF_TEST(an empty file yields the documented defaults) {
+  auto r = parse("");
+  CAF_REQUIRE(r.ok());
+  auto& c = r.config;
+  CAF_CHECK_EQUAL(c.node_id, "node1");
+  CAF_CHECK_EQUAL(c.data_dir, "./data/node1");
+  CAF_CHECK_EQUAL(c.http.host, "127.0.0.1");
+  CAF_CHECK_EQUAL(c.http.port, 8080u);
+  CAF_CHECK(c.http.api_tokens.empty());
+  CAF_CHECK_EQUAL(c.log.level, "info");
+  CAF_CHECK_EQUAL(c.log.format, "text");
+  CAF_CHECK_EQUAL(c.http.body_bytes_max, gateway::limits::body_bytes_default);
+}
+
+CAF_TEST(every key is read into its field) {
+  auto r = parse(R"(
+[node]
+id = "n-2"
+data_dir = "/var/lib/stockwire"
+threads = 3
+[http]
+listen = "0.0.0.0:9000"
+api_tokens = ["secret-1", "secret-2"]
+request_timeout_ms = 2500
+retry_after_s = 7
+idle_timeout_s = 30
+connections_max = 100
+inflight_commands_max = 5000
+[limits]
+body_bytes_max = 65536
+header_bytes_max = 4096
+json_depth_max = 6
+order_lines_max = 20
+batch_orders_max = 200
+stock_query_skus_max = 50
+qty_max = 1000
+[log]
+level = "debug"
+format = "json"
+[store]
+map_size_mb = 64
+durable = false
+[skus]
+idle_timeout_s = 10
+active_max = 1000
+dedup_retention_h = 24
+)");
+  CAF_REQUIRE(r.ok());
+  auto& c = r.config;
+  CAF_CHECK_EQUAL(c.node_id, "n-2");
+  CAF_CHECK_EQUAL(c.data_dir, "/var/lib/stockwire");
+  CAF_CHECK_EQUAL(c.threads, 3);
+  CAF_CHECK_EQUAL(c.http.host, "0.0.0.0");
+  CAF_CHECK_EQUAL(c.http.port, 9000u);
+  CAF_REQUIRE_EQUAL(c.http.api_tokens.size(), 2u);
+  CAF_CHECK_EQUAL(c.http.api_tokens[1], "secret-2");
+  CAF_CHECK_EQUAL(c.http.request_timeout_ms, 2500);
+  CAF_CHECK_EQUAL(c.http.retry_after_s, 7);
+  CAF_CHECK_EQUAL(c.http.idle_timeout_s, 30);
+  CAF_CHECK_EQUAL(c.http.connections_max, 100u);
+  CAF_CHECK_EQUAL(c.http.inflight_commands_max, 5000u);
+  CAF_CHECK_EQUAL(c.http.body_bytes_max, 65536u);
+  CAF_CHECK_EQUAL(c.http.header_bytes_max, 4096u);
+  CAF_CHECK_EQUAL(c.http.json_depth_max, 6u);
+  CAF_CHECK_EQUAL(c.http.order_lines_max, 20u);
+  CAF_CHECK_EQUAL(c.http.batch_orders_max, 200u);
+  CAF_CHECK_EQUAL(c.http.stock_query_skus_max, 50u);
+  CAF_CHECK_EQUAL(c.http.qty_max, 1000);
+  CAF_CHECK_EQUAL(c.log.level, "debug");
+  CAF_CHECK_EQUAL(c.log.format, "json");
+  CAF_CHECK_EQUAL(c.store_map_size_mb, 64u);
+  CAF_CHECK_EQUAL(c.store_durable, false);
+  CAF_CHECK_EQUAL(c.sku_idle_timeout_s, 10);
+  CAF_CHECK_EQUAL(c.active_skus_max, 1000u);
+  CAF_CHECK_EQUAL(c.dedup_retention_h, 24);
+}
+
+CAF_TEST(an unknown key is refused with its name and line) {
+  auto r = parse("[limits]\nbody_bytes_max = 4096\nbody_byte_max = 10\n");
+  CAF_CHECK(!r.ok());
+  CAF_CHECK(mentions(r.error, "limits.body_byte_max"));
+  CAF_CHECK(mentions(r.error, "unknown key"));
+  CAF_CHECK(mentions(r.error, "test.toml:3"));
+}
+
+CAF_TEST(an unknown table or top - level key is refused) {
+  auto t = parse("[nodes]\nid = \"x\"\n");
+  CAF_CHECK(!t.ok());
+  CAF_CHECK(mentions(t.error, "nodes: unknown table"));
+  auto k = parse("verbose = true\n");
+  CAF_CHECK(!k.ok());
+  CAF_CHECK(mentions(k.error, "verbose: unknown key"));
+}
+
+CAF_TEST(a value out of range names the key and the range) {
+  auto r = parse("[limits]\nbody_bytes_max = 10\n");
+  CAF_CHECK(!r.ok());
+  CAF_CHECK(mentions(r.error, "limits.body_bytes_max"));
+  CAF_CHECK(mentions(r.error, "between 1024 and"));
+  CAF_CHECK(mentions(r.error, "(got 10)"));
+  auto q = parse("[limits]\nqty_max = 2000000000\n");
+  CAF_CHECK(mentions(q.error, "limits.qty_max"));
+}
+
+CAF_TEST(a value of the wrong type is refused) {
+  CAF_CHECK(mentions(parse("[http]\nretry_after_s = \"1\"\n").error,
+                     "http.retry_after_s: must be an integer"));
+  CAF_CHECK(mentions(parse("[store]\nmap_size_mb = 1.5\n").error,
+                     "store.map_size_mb: must be an integer"));
+  CAF_CHECK(mentions(parse("[http]\napi_tokens = \"abc\"\n").error,
+                     "http.api_tokens: must be an array"));
+  CAF_CHECK(mentions(parse("[http]\napi_tokens = [\"ok\", 3]\n").error,
+                     "http.api_tokens[1]: must be a string"));
+  CAF_CHECK(mentions(parse("node = 3\n").error, "node: must be a table"));
+  CAF_CHECK(mentions(parse("[store]\ndurable = 1\n").error,
+                     "store.durable: must be true or false"));
+}
+
+CAF_TEST(bad strings are refused) {
+  CAF_CHECK(mentions(parse("[log]\nlevel = \"loud\"\n").error, "log.level"));
+  CAF_CHECK(mentions(parse("[log]\nformat = \"xml\"\n").error, "log.format"));
+  CAF_CHECK(mentions(parse("[node]\nid = \"a b\"\n").error, "node.id"));
+  CAF_CHECK(
+      mentions(parse("[node]\ndata_dir = \"\"\n").error, "node.data_dir"));
+  CAF_CHECK(mentions(parse("[http]\napi_tokens = [\"has space\"]\n").error,
+                     "http.api_tokens[0]"));
+  CAF_CHECK(mentions(parse("[http]\nlisten = \"example.com:80\"\n").error,
+                     "http.listen: host 'example.com' is not an IP"));
+  CAF_CHECK(mentions(parse("[http]\nlisten = \"127.0.0.1:70000\"\n").error,
+                     "http.listen: port"));
+  CAF_CHECK(mentions(parse("[http]\nlisten = \"127.0.0.1\"\n").error,
+                     "http.listen: must be HOST:PORT"));
+}
+
+CAF_TEST(a TOML syntax error is reported with its line) {
+  auto r = parse("[node]\nid = \"unterminated\n");
+  CAF_CHECK(!r.ok());
+  CAF_CHECK(mentions(r.error, "test.toml:2"));
+}
+
+CAF_TEST(listen addresses accept IPv4 IPv6 and localhost) {
+  std::string host;
+  std::uint16_t port = 1;
+  std::string why;
+  CAF_CHECK(parse_listen("localhost:0", &host, &port, &why));
+  CAF_CHECK_EQUAL(host, "127.0.0.1");
+  CAF_CHECK_EQUAL(port, 0u);
+  CAF_CHECK(parse_listen("[::1]:8081", &host, &port, &why));
+  CAF_CHECK_EQUAL(host, "::1");
+  CAF_CHECK_EQUAL(port, 8081u);
+  CAF_CHECK(!parse_listen(":80", &host, &port, &why));
+  CAF_CHECK(!parse_listen("127.0.0.1:8x", &host, &port, &why));
+}
+
+CAF_TEST(the command line needs a config file and knows its flags) {
+  const char* ok[] = {
+      "stockwired",    "--config",    "a.toml",       "--data-dir=/tmp/x",
+      "--http-listen", "127.0.0.1:0", "--log-format", "json",
+      "--log-level",   "warn"};
+  auto r = parse_command_line(10, ok);
+  CAF_REQUIRE(r.ok());
+  CAF_CHECK_EQUAL(r.args.config_path, "a.toml");
+  CAF_CHECK_EQUAL(*r.args.data_dir, "/tmp/x");
+  const char* missing[] = {"stockwired", "--data-dir", "x"};
+  CAF_CHECK(mentions(parse_command_line(3, missing).error, "--config"));
+  const char* unknown[] = {"stockwired", "--config", "a", "--verbose"};
+  CAF_CHECK(mentions(parse_command_line(4, unknown).error, "--verbose"));
+  const char* dangling[] = {"stockwired", "--config"};
+  CAF_CHECK(mentions(parse_command_line(2, dangling).error, "needs a value"));
+  const char* help[] = {"stockwired", "--help"};
+  CAF_CHECK(parse_command_line(2, help).args.help);
+}
+
+CAF_TEST(flags override the file and are validated like keys) {
+  auto r = parse("[http]\nlisten = \"127.0.0.1:8080\"\n");
+  CAF_REQUIRE(r.ok());
+  const char* argv[] = {"stockwired",    "--config",    "a.toml",
+                        "--http-listen", "[::1]:9001",  "--data-dir",
+                        "/srv/d",        "--log-level", "error"};
+  auto cl = parse_command_line(9, argv);
+  CAF_REQUIRE(cl.ok());
+  CAF_CHECK_EQUAL(apply_overrides(cl.args, r.config), "");
+  CAF_CHECK_EQUAL(r.config.http.host, "::1");
+  CAF_CHECK_EQUAL(r.config.http.port, 9001u);
+  CAF_CHECK_EQUAL(r.config.data_dir, "/srv/d");
+  CAF_CHECK_EQUAL(r.config.log.level, "error");
+  command_line bad;
+  bad.log_format = "yaml";
+  CAF_CHECK(mentions(apply_overrides(bad, r.config), "--log-format"));
+  bad = command_line{};
+  bad.http_listen = "nowhere";
+  CAF_CHECK(mentions(apply_overrides(bad, r.config), "--http-listen"));
+}
+
+CAF_TEST(the shipped single - node configuration is valid) {
+  std::ifstream in{STOCKWIRE_SOURCE_DIR "/cluster-config/single-node.toml"};
+  CAF_REQUIRE(static_cast<bool>(in));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto r = parse_node_config(ss.str(), "single-node.toml");
+  CAF_CHECK_EQUAL(r.error, "");
+  CAF_CHECK_EQUAL(r.config.http.host, "127.0.0.1");
+  CAF_CHECK_EQUAL(r.config.data_dir, "./data/node1");
+}

@@ -1,0 +1,222 @@
+"""Helpers of the process-level HTTP tests (Python 3 standard library only).
+
+A `Node` runs one stockwired with its own config file and data directory in
+a temporary work directory, on a free loopback port chosen by the kernel
+(the node logs where it listens; the tests read that line, so there is no
+race for ports). `Client` is one keep-alive connection that returns
+(status, headers, parsed JSON).
+"""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+LISTEN_RE = re.compile(r"listening on http://([0-9.]+):(\d+)")
+
+# How long a node may take to start or stop before the test gives up.
+START_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 40
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise TestFailure(what)
+
+
+class Node:
+    def __init__(self, binary, workdir, name="node", toml=""):
+        self.binary = binary
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.data = os.path.join(self.dir, "data")
+        self.config = os.path.join(self.dir, "node.toml")
+        self.log = os.path.join(self.dir, "node.log")
+        with open(self.config, "w") as f:
+            f.write(f'[node]\nid = "{name}"\n' + toml)
+        self.proc = None
+        self.port = None
+
+    def start(self, extra_args=()):
+        offset = os.path.getsize(self.log) if os.path.exists(self.log) else 0
+        logf = open(self.log, "a")
+        self.proc = subprocess.Popen(
+            [self.binary, "--config", self.config, "--data-dir", self.data,
+             "--http-listen", "127.0.0.1:0", *extra_args],
+            stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with open(self.log) as f:
+                f.seek(offset)
+                m = LISTEN_RE.search(f.read())
+            if m:
+                self.port = int(m.group(2))
+                return self
+            if self.proc.poll() is not None:
+                raise TestFailure(
+                    f"stockwired exited with {self.proc.returncode} at start:"
+                    f"\n{self.log_text()}")
+            time.sleep(0.02)
+        raise TestFailure("stockwired did not start listening in time")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Sends `sig` and returns the exit code."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise TestFailure(f"stockwired did not stop after {sig}")
+        self.proc = None
+        return code
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def log_text(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def client(self, token=None, timeout=30):
+        return Client(self.port, token, timeout)
+
+
+class Client:
+    def __init__(self, port, token=None, timeout=30):
+        self.port = port
+        self.token = token
+        self.timeout = timeout
+        self.conn = None
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def raw(self, method, path, body=None, headers=None):
+        """One request; returns (status, headers dict, body bytes). Raises
+        OSError / http.client exceptions when the connection fails."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=self.timeout)
+        h = dict(headers or {})
+        if self.token is not None:
+            h.setdefault("Authorization", f"Bearer {self.token}")
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        try:
+            self.conn.request(method, path, body=body, headers=h)
+            r = self.conn.getresponse()
+            data = r.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        if hdrs.get("connection", "").lower() == "close":
+            self.close()
+        return r.status, hdrs, data
+
+    def call(self, method, path, body=None, headers=None):
+        """Like raw(), with the body parsed as JSON."""
+        status, hdrs, data = self.raw(method, path, body, headers)
+        try:
+            doc = json.loads(data) if data else None
+        except ValueError:
+            raise TestFailure(f"{method} {path}: reply is not JSON: {data!r}")
+        return status, hdrs, doc
+
+
+def expect_error(result, status, code, what):
+    st, hdrs, doc = result
+    check(st == status, f"{what}: status {st}, expected {status}: {doc}")
+    check(isinstance(doc, dict) and isinstance(doc.get("error"), dict),
+          f"{what}: no error envelope: {doc}")
+    check(doc["error"].get("code") == code,
+          f"{what}: code {doc['error'].get('code')}, expected {code}")
+    check(isinstance(doc["error"].get("message"), str)
+          and doc["error"]["message"], f"{what}: empty message")
+    if status == 503:
+        check(hdrs.get("retry-after", "").isdigit(),
+              f"{what}: 503 without Retry-After")
+    return doc
+
+
+def read_audit(client, sku, page=200):
+    """Every audit record of `sku`, newest first (follows next_from_version)."""
+    records = []
+    path = f"/v1/stock/{sku}/audit?limit={page}"
+    while True:
+        st, _, doc = client.call("GET", path)
+        check(st == 200, f"audit of {sku}: {st} {doc}")
+        records.extend(doc["records"])
+        nxt = doc["next_from_version"]
+        if nxt is None:
+            return records
+        path = f"/v1/stock/{sku}/audit?limit={page}&from_version={nxt}"
+
+
+def check_audit_replays(client, sku):
+    """The audit log of `sku` replays to its stock: consecutive versions,
+    each on_hand = previous + delta, never negative. Returns (stock view,
+    records oldest first)."""
+    st, _, view = client.call("GET", f"/v1/stock/{sku}")
+    check(st == 200, f"stock of {sku}: {st} {view}")
+    records = list(reversed(read_audit(client, sku)))
+    check(len(records) == view["version"],
+          f"{sku}: {len(records)} audit records for version {view['version']}")
+    on_hand = 0
+    for i, r in enumerate(records):
+        check(r["version"] == i + 1, f"{sku}: audit version gap at {i + 1}")
+        on_hand += r["delta"]
+        check(r["on_hand"] == on_hand,
+              f"{sku}: audit v{r['version']} on_hand {r['on_hand']} but the "
+              f"deltas sum to {on_hand}")
+        check(r["on_hand"] >= 0 and r["available"] >= 0,
+              f"{sku}: negative stock at v{r['version']}")
+    check(on_hand == view["on_hand"],
+          f"{sku}: audit replays to {on_hand}, stock says {view['on_hand']}")
+    return view, records
+
+
+def run_tests(tests):
+    """Runs (name, fn) pairs; prints each outcome; returns the exit code."""
+    failed = 0
+    for name, fn in tests:
+        start = time.monotonic()
+        try:
+            fn()
+            print(f"PASS {name} ({time.monotonic() - start:.2f} s)", flush=True)
+        except (TestFailure, AssertionError, OSError,
+                http.client.HTTPException) as e:
+            failed += 1
+            print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
+    print(f"{len(tests) - failed} of {len(tests)} tests passed", flush=True)
+    return 1 if failed else 0
+
+
+def raw_exchange(port, payload, read_bytes=65536, timeout=10):
+    """Sends raw bytes on a fresh socket and returns what comes back until
+    the server closes (for malformed HTTP and oversized requests)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(payload)
+        chunks = []
+        while True:
+            try:
+                data = s.recv(read_bytes)
+            except ConnectionResetError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return b"".join(chunks)
