@@ -318,7 +318,7 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
     return;
   }
   if (order.cancelled) {
-    replay(order.amount, order.available_after, order.cancel_version);
+    replay(order.amount, order.cancel_available_after, order.cancel_version);
     return;
   }
   auto now = now_ms();
@@ -339,6 +339,7 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
   e.dedup = order;
   e.dedup.cancelled = true;
   e.dedup.cancel_version = d.next.version;
+  e.dedup.cancel_available_after = d.next.available();
   e.has_audit = true;
   e.audit = audit_record{d.next.version, cmd.order_id,   op_kind::cancel,
                          source,         d.delta,        d.next.on_hand,

@@ -11,6 +11,7 @@
 
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
+#include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
 #include "persistence/store.hpp"
 
@@ -252,11 +253,7 @@ scenario_result run_core(const core_options& opts) {
     return result;
   }
   caf::actor_system_config cfg;
-  register_message_types(cfg);
-  auto threads = opts.threads > 0 ? opts.threads
-                                  : static_cast<int>(
-                                    std::thread::hardware_concurrency());
-  cfg.set("scheduler.max-threads", threads);
+  configure_actor_system(cfg, opts.threads);
   caf::actor_system sys{cfg};
   journal_config jc;
   jc.purge_interval = 0ms;

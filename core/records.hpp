@@ -22,6 +22,7 @@ struct dedup_record {
   std::uint64_t version_after = 0;
   bool cancelled = false;          // orders: a cancel restored this order
   std::uint64_t cancel_version = 0; // version the cancel produced
+  std::int64_t cancel_available_after = 0; // what the cancel answered
   std::int64_t created_at_ms = 0;
 
   friend bool operator==(const dedup_record& x, const dedup_record& y) {
@@ -30,6 +31,7 @@ struct dedup_record {
            && x.available_after == y.available_after
            && x.version_after == y.version_after && x.cancelled == y.cancelled
            && x.cancel_version == y.cancel_version
+           && x.cancel_available_after == y.cancel_available_after
            && x.created_at_ms == y.created_at_ms;
   }
 };

@@ -8,6 +8,7 @@
 #include "actors/errors.hpp"
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
+#include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
 #include "persistence/store.hpp"
 
@@ -15,25 +16,9 @@ namespace stockwire {
 
 namespace {
 
-// Polls of an idle CAF worker before it blocks (see configure()).
-constexpr std::size_t worker_poll_attempts = 1;
-
 caf::actor_system_config& configure(caf::actor_system_config& cfg,
                                     const config::node_config& node_cfg) {
-  register_message_types(cfg);
-  // CAF defaults to 4 workers even on 2 cores; more workers than cores
-  // only add context switches (and slow shutdown, see CAF-NOTES.md).
-  auto threads = node_cfg.threads > 0
-                     ? node_cfg.threads
-                     : static_cast<int>(std::thread::hardware_concurrency());
-  cfg.set("scheduler.max-threads", std::max(1, threads));
-  // Idle workers block instead of spinning and napping (CAF polls 100
-  // times, then 500 times with 50 us sleeps, by default). With as many
-  // workers as cores, spinning workers take the CPU the HTTP thread and the
-  // journal need: measured on 2 cores, 32 connections, no fsync: 14.5k ->
-  // 25k orders/s, p99 8 -> 2 ms.
-  cfg.set("work-stealing.aggressive-poll-attempts", worker_poll_attempts);
-  cfg.set("work-stealing.moderate-poll-attempts", worker_poll_attempts);
+  configure_actor_system(cfg, node_cfg.threads);
   return cfg;
 }
 

@@ -17,7 +17,7 @@ template <class Archive>
 void serialize(Archive& ar, dedup_record& x) {
   ar(x.kind, x.status, x.amount, x.channel, x.on_hand_after,
      x.available_after, x.version_after, x.cancelled, x.cancel_version,
-     x.created_at_ms);
+     x.cancel_available_after, x.created_at_ms);
 }
 
 template <class Archive>

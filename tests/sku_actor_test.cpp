@@ -207,6 +207,8 @@ CAF_TEST(cancel restores once and is idempotent) {
   CAF_REQUIRE(c2);
   CAF_CHECK(c2->replayed);
   CAF_CHECK_EQUAL(c2->restored, 4);
+  CAF_CHECK_EQUAL(c2->available, 10); // what the cancel said, not the order
+  CAF_CHECK_EQUAL(c2->version, c1->version);
   CAF_CHECK_EQUAL(stored("S1").on_hand, 10);
   // A retry of the original order after its cancel replays, takes nothing.
   auto o = ask<order_result>(s1, place_order{"A-1", "S1", 4, "amazon"});

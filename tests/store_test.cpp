@@ -51,6 +51,7 @@ CAF_TEST(records survive an encode decode round trip) {
   d.version_after = 3;
   d.cancelled = true;
   d.cancel_version = 4;
+  d.cancel_available_after = 6;
   d.created_at_ms = 77;
   CAF_CHECK(codec::decode_dedup(codec::encode(d)) == d);
   auto a = audit_at(5);

@@ -30,6 +30,7 @@
 
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
+#include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
 #include "persistence/store.hpp"
 
@@ -138,8 +139,7 @@ bool start(node& n, const options& opts, caf::actor_system_config& cfg) {
     std::fprintf(stderr, "cannot open store: %s\n", st.to_string().c_str());
     return false;
   }
-  register_message_types(cfg);
-  cfg.set("scheduler.max-threads", 2);
+  configure_actor_system(cfg, 0);
   n.sys = std::make_unique<caf::actor_system>(cfg);
   n.journal = spawn_journal(*n.sys, *n.db, journal_config{}, true);
   region_config rc;
