@@ -48,9 +48,11 @@ using region_actor = caf::stateful_actor<region_state>;
 void activate(region_actor* self, const std::string& sku, entry& e) {
   auto& st = self->state;
   e.actor = spawn_sku_actor(self->system(), sku, st.journal, st.db);
-  // Linked: the SKU actors go down with the region (shutdown), and the
-  // region hears of a SKU actor that died.
-  self->link_to(e.actor);
+  // Monitored, not linked: CAF keeps an actor's links in a list that each
+  // unlink scans, which made every passivation O(active SKUs). A monitor
+  // is attached to the SKU actor instead; shutdown stops the SKU actors
+  // explicitly (see the exit handler).
+  self->monitor(e.actor);
   st.by_addr.emplace(e.actor.address(), sku);
   e.stopping = false;
   st.lru.push_front(lru_node{sku, self->clock().now()});
@@ -176,20 +178,21 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
   self->state.journal = std::move(journal);
   self->state.db = db;
   self->state.cfg = cfg;
-  self->set_exit_handler([=](caf::exit_msg& em) {
+  self->set_down_handler([=](caf::down_msg& dm) {
     // Normal passivations arrive as stopped_atom first (and erase the
     // address); this catches SKU actors that died.
     auto& st = self->state;
-    auto i = st.by_addr.find(em.source);
+    auto i = st.by_addr.find(dm.source);
     if (i != st.by_addr.end()) {
       auto sku = i->second;
-      on_gone(self, sku, em.source);
-      return;
+      on_gone(self, sku, dm.source);
     }
-    // Not a live SKU actor: a passivated one exiting normally, or a
-    // shutdown request for the region.
-    if (em.reason)
-      self->quit(em.reason);
+  });
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    // Shutdown: the SKU actors go down with the region.
+    for (auto& kv : self->state.skus)
+      self->send_exit(kv.second.actor, em.reason);
+    self->quit(em.reason);
   });
   if (cfg.idle_timeout.count() > 0)
     self->delayed_send(self, tick_interval(cfg), idle_atom::value);

@@ -283,18 +283,23 @@ scenario_result run_core(const core_options& opts) {
   for (int i = 0; i < opts.senders; ++i)
     sys.spawn(sender, &env, &tallies[static_cast<std::size_t>(i)], i);
   std::uint64_t rss_max_during = 0;
+  std::uint64_t anon_max_during = 0;
   std::string samples = "[";
   {
     std::unique_lock<std::mutex> guard{env.mtx};
     while (env.running > 0) {
       env.cv.wait_for(guard, 1s);
       auto rss = rss_kb();
+      auto anon = anon_rss_kb();
       rss_max_during = std::max(rss_max_during, rss);
+      anon_max_during = std::max(anon_max_during, anon);
       if (passivation) {
         if (samples.size() > 1)
           samples += ",";
-        samples += "{\"touched\":" + std::to_string(env.next_index.load())
-                   + ",\"rss_mb\":" + std::to_string(rss / 1024) + "}";
+        samples += "{\"touched\":"
+                   + std::to_string(std::min(env.next_index.load(), skus))
+                   + ",\"rss_mb\":" + std::to_string(rss / 1024)
+                   + ",\"anon_mb\":" + std::to_string(anon / 1024) + "}";
       }
     }
   }
@@ -343,6 +348,8 @@ scenario_result run_core(const core_options& opts) {
                               std::to_string(rc.active_skus_max));
     result.extra.emplace_back("rss_max_during_mb",
                               std::to_string(rss_max_during / 1024));
+    result.extra.emplace_back("anon_rss_max_during_mb",
+                              std::to_string(anon_max_during / 1024));
     result.extra.emplace_back("rss_samples", samples + "]");
   }
   result.extra.emplace_back("durable", opts.durable ? "true" : "false");

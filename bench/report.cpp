@@ -29,6 +29,10 @@ std::uint64_t peak_rss_kb() {
   return proc_status_kb("VmHWM");
 }
 
+std::uint64_t anon_rss_kb() {
+  return proc_status_kb("RssAnon");
+}
+
 double percentile_ms(std::vector<std::uint32_t>& v, double q) {
   if (v.empty())
     return 0;

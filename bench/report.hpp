@@ -33,5 +33,9 @@ void print(scenario_result& r, bool json);
 /// Resident set size and its peak of this process, in KiB.
 std::uint64_t rss_kb();
 std::uint64_t peak_rss_kb();
+/// The anonymous part of the resident set (heap, stacks), in KiB: RSS also
+/// counts the pages of the LMDB map the process has read, which are page
+/// cache the kernel reclaims at will, not memory the process holds.
+std::uint64_t anon_rss_kb();
 
 } // namespace stockwire::bench
