@@ -36,7 +36,7 @@ using journal_actor = caf::stateful_actor<journal_state>;
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
+      .count();
 }
 
 void flush(journal_actor* self) {
@@ -47,9 +47,9 @@ void flush(journal_actor* self) {
   auto started = std::chrono::steady_clock::now();
   auto result = st.db->commit(st.batch);
   auto us = static_cast<std::uint64_t>(
-    std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started)
-      .count());
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - started)
+          .count());
   st.stats.commit_us_total += us;
   st.stats.commit_us_max = std::max(st.stats.commit_us_max, us);
   if (result.is_ok()) {
@@ -79,10 +79,9 @@ void flush(journal_actor* self) {
 void append(journal_actor* self, journal_entry& e) {
   auto& st = self->state;
   if (st.fenced.count(e.sku) != 0) {
-    self->send(caf::actor_cast<caf::actor>(e.owner), failed_atom::value,
-               e.seq,
-               std::string{"an earlier commit of this SKU failed: "}
-                 + st.stats.last_error);
+    self->send(caf::actor_cast<caf::actor>(e.owner), failed_atom::value, e.seq,
+               std::string{"an earlier commit of this SKU failed: "} +
+                   st.stats.last_error);
     return;
   }
   st.batch.append(std::move(e.writes));
@@ -106,8 +105,9 @@ void purge_step(journal_actor* self) {
   if (st.cfg.dedup_retention.count() > 0) {
     auto cutoff = now_ms() - st.cfg.dedup_retention.count();
     std::size_t purged = 0;
-    auto result = st.db->purge_dedup(
-      cutoff, limits::dedup_purge_step_records_max, &st.purge_cursor, &purged);
+    auto result =
+        st.db->purge_dedup(cutoff, limits::dedup_purge_step_records_max,
+                           &st.purge_cursor, &purged);
     if (!result.is_ok())
       spdlog::warn("journal: dedup purge failed: {}", result.to_string());
     st.stats.purged_dedup += purged;
@@ -121,22 +121,24 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
   if (cfg.purge_interval.count() > 0)
     self->delayed_send(self, cfg.purge_interval, purge_atom::value);
   return {
-    [=](journal_entry& e) { append(self, e); },
-    [=](flush_atom) { flush(self); },
-    [=](resume_atom, const std::string& sku) { self->state.fenced.erase(sku); },
-    [=](purge_atom) { purge_step(self); },
-    [=](stats_atom) { return self->state.stats; },
-    [=](drain_atom) {
-      flush(self);
-      return caf::unit;
-    },
+      [=](journal_entry& e) { append(self, e); },
+      [=](flush_atom) { flush(self); },
+      [=](resume_atom, const std::string& sku) {
+        self->state.fenced.erase(sku);
+      },
+      [=](purge_atom) { purge_step(self); },
+      [=](stats_atom) { return self->state.stats; },
+      [=](drain_atom) {
+        flush(self);
+        return caf::unit;
+      },
   };
 }
 
 } // namespace
 
-caf::actor spawn_journal(caf::actor_system& sys, store& db,
-                         journal_config cfg, bool detached) {
+caf::actor spawn_journal(caf::actor_system& sys, store& db, journal_config cfg,
+                         bool detached) {
   if (detached)
     return sys.spawn<caf::detached>(journal, &db, cfg);
   return sys.spawn(journal, &db, cfg);

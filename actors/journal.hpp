@@ -42,7 +42,7 @@ struct journal_config {
 /// Spawns the journal writer over `db`, which must outlive it. `detached`
 /// gives it its own thread, so fsyncs never block the scheduler's workers;
 /// deterministic tests spawn it attached.
-caf::actor spawn_journal(caf::actor_system& sys, store& db,
-                         journal_config cfg, bool detached);
+caf::actor spawn_journal(caf::actor_system& sys, store& db, journal_config cfg,
+                         bool detached);
 
 } // namespace stockwire

@@ -137,10 +137,10 @@ struct order_lines {
 
 /// Counters of a region (for benchmarks, the CLI and tests).
 struct region_stats {
-  std::uint64_t active = 0;      // live SKU actors
-  std::uint64_t activated = 0;   // spawns since start
-  std::uint64_t passivated = 0;  // stops since start
-  std::uint64_t stashed = 0;     // messages waiting for a stopping actor
+  std::uint64_t active = 0;     // live SKU actors
+  std::uint64_t activated = 0;  // spawns since start
+  std::uint64_t passivated = 0; // stops since start
+  std::uint64_t stashed = 0;    // messages waiting for a stopping actor
 };
 
 /// Counters of the journal writer.
@@ -155,7 +155,8 @@ struct journal_stats {
   std::string last_error;
 };
 
-// -- journal traffic (node-local) ----------------------------------------------
+// -- journal traffic (node-local)
+// ----------------------------------------------
 
 /// The records of one or more operations of one SKU (those gathered while
 /// its mailbox held more commands), committed atomically with the records
@@ -168,7 +169,8 @@ struct journal_entry {
   write_batch writes;    // encoded by the SKU actor, not by the writer
 };
 
-// -- atoms ------------------------------------------------------------------------
+// -- atoms
+// ------------------------------------------------------------------------
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
@@ -181,7 +183,8 @@ using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
-// -- inspection -------------------------------------------------------------------
+// -- inspection
+// -------------------------------------------------------------------
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, place_order& x) {
@@ -191,8 +194,7 @@ typename Inspector::result_type inspect(Inspector& f, place_order& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cancel_order& x) {
-  return f(caf::meta::type_name("cancel_order"), x.order_id, x.sku,
-           x.channel);
+  return f(caf::meta::type_name("cancel_order"), x.order_id, x.sku, x.channel);
 }
 
 template <class Inspector>
@@ -225,8 +227,8 @@ typename Inspector::result_type inspect(Inspector& f, order_result& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cancel_result& x) {
-  return f(caf::meta::type_name("cancel_result"), x.sku, x.order_id,
-           x.restored, x.available, x.version, x.replayed);
+  return f(caf::meta::type_name("cancel_result"), x.sku, x.order_id, x.restored,
+           x.available, x.version, x.replayed);
 }
 
 template <class Inspector>
@@ -277,8 +279,8 @@ typename Inspector::result_type inspect(Inspector& f, region_stats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
   return f(caf::meta::type_name("journal_stats"), x.batches, x.records,
-           x.failed_batches, x.largest_batch, x.purged_dedup,
-           x.commit_us_total, x.commit_us_max, x.last_error);
+           x.failed_batches, x.largest_batch, x.purged_dedup, x.commit_us_total,
+           x.commit_us_max, x.last_error);
 }
 
 /// Registers every networked message type with `cfg` (same names on every

@@ -20,7 +20,7 @@ namespace {
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
+      .count();
 }
 
 // A reply held back until the commit of `seq`.
@@ -28,8 +28,8 @@ struct pending_reply {
   std::uint64_t seq = 0;
   caf::response_promise rp;
   caf::message reply;
-  stock_state after;     // stock once this operation is durable
-  std::string inflight;  // inflight dedup key to release, or empty
+  stock_state after;    // stock once this operation is durable
+  std::string inflight; // inflight dedup key to release, or empty
 };
 
 // The records one operation writes, before encoding.
@@ -54,11 +54,11 @@ struct sku_state {
   std::string sku;
   caf::actor journal;
   const store* db = nullptr;
-  bool exists = false;       // the SKU has a stock record
-  bool load_failed = false;  // the store could not be read
+  bool exists = false;      // the SKU has a stock record
+  bool load_failed = false; // the store could not be read
   std::string load_error;
-  stock_state stock;         // applied (may be ahead of the store)
-  stock_state committed;     // durable, what reads report
+  stock_state stock;     // applied (may be ahead of the store)
+  stock_state committed; // durable, what reads report
   std::uint64_t next_seq = 1;
   std::uint64_t reset_seq = 0; // notices at or below this are stale
   std::deque<pending_reply> pending;
@@ -134,9 +134,9 @@ bool find_dedup(sku_actor* self, op_kind kind, const std::string& id,
     *found = false;
     return true;
   }
-  rp.deliver(make_error(errc::store_unavailable,
-                        "cannot read operation " + id + " of " + st.sku + ": "
-                          + result.to_string()));
+  rp.deliver(make_error(errc::store_unavailable, "cannot read operation " + id +
+                                                     " of " + st.sku + ": " +
+                                                     result.to_string()));
   return false;
 }
 
@@ -226,8 +226,8 @@ bool refuse_if_unusable(sku_actor* self, caf::response_promise& rp,
 
 order_result order_reply(const sku_state& st, const std::string& order_id,
                          const dedup_record& r, bool replayed) {
-  return order_result{st.sku,           order_id,          r.status,
-                      r.available_after, r.version_after, replayed};
+  return order_result{st.sku,          order_id, r.status, r.available_after,
+                      r.version_after, replayed};
 }
 
 void handle_place(sku_actor* self, place_order& cmd) {
@@ -242,13 +242,13 @@ void handle_place(sku_actor* self, place_order& cmd) {
                   &in_flight, rp))
     return;
   if (found) {
-    if (judge_retry(prior, op_kind::order, cmd.qty, cmd.channel)
-        == replay_verdict::conflict) {
+    if (judge_retry(prior, op_kind::order, cmd.qty, cmd.channel) ==
+        replay_verdict::conflict) {
       rp.deliver(make_error(errc::id_conflict,
-                            "order " + cmd.order_id + " was already placed for "
-                              + st.sku + " with qty "
-                              + std::to_string(prior.amount) + " on channel '"
-                              + prior.channel + "'"));
+                            "order " + cmd.order_id +
+                                " was already placed for " + st.sku +
+                                " with qty " + std::to_string(prior.amount) +
+                                " on channel '" + prior.channel + "'"));
       return;
     }
     auto reply = caf::make_message(order_reply(st, cmd.order_id, prior, true));
@@ -277,8 +277,8 @@ void handle_place(sku_actor* self, place_order& cmd) {
     e.has_stock = true;
     e.stock = d.next;
     e.has_audit = true;
-    e.audit = audit_record{d.next.version, cmd.order_id,   op_kind::order,
-                           cmd.channel,    d.delta,        d.next.on_hand,
+    e.audit = audit_record{d.next.version,     cmd.order_id, op_kind::order,
+                           cmd.channel,        d.delta,      d.next.on_hand,
                            d.next.available(), now};
   }
   auto reply = caf::make_message(order_reply(st, cmd.order_id, e.dedup, false));
@@ -298,15 +298,15 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
                   &in_flight, rp))
     return;
   if (!found) {
-    rp.deliver(make_error(errc::unknown_order, "order " + cmd.order_id
-                                                 + " is unknown for sku "
-                                                 + st.sku));
+    rp.deliver(
+        make_error(errc::unknown_order,
+                   "order " + cmd.order_id + " is unknown for sku " + st.sku));
     return;
   }
   auto replay = [&](std::int64_t restored, std::int64_t available,
                     std::uint64_t version) {
-    auto reply = caf::make_message(cancel_result{
-      st.sku, cmd.order_id, restored, available, version, true});
+    auto reply = caf::make_message(cancel_result{st.sku, cmd.order_id, restored,
+                                                 available, version, true});
     if (in_flight)
       reply_after_pending(self, std::move(rp), std::move(reply));
     else
@@ -324,8 +324,8 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
   auto now = now_ms();
   auto d = decide_cancel(st.stock, order.amount, now);
   if (d.error != errc::none) {
-    rp.deliver(make_error(d.error, "cancel of " + cmd.order_id + " for "
-                                     + st.sku + " exceeds the quantity range"));
+    rp.deliver(make_error(d.error, "cancel of " + cmd.order_id + " for " +
+                                       st.sku + " exceeds the quantity range"));
     return;
   }
   st.stock = d.next;
@@ -341,9 +341,9 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
   e.dedup.cancel_version = d.next.version;
   e.dedup.cancel_available_after = d.next.available();
   e.has_audit = true;
-  e.audit = audit_record{d.next.version, cmd.order_id,   op_kind::cancel,
-                         source,         d.delta,        d.next.on_hand,
-                         d.next.available(), now};
+  e.audit =
+      audit_record{d.next.version, cmd.order_id,   op_kind::cancel,    source,
+                   d.delta,        d.next.on_hand, d.next.available(), now};
   auto reply = caf::make_message(cancel_result{st.sku, cmd.order_id,
                                                order.amount, d.next.available(),
                                                d.next.version, false});
@@ -367,14 +367,14 @@ void handle_stock_change(sku_actor* self, op_kind kind,
   if (found) {
     if (judge_retry(prior, kind, amount, source) == replay_verdict::conflict) {
       rp.deliver(make_error(
-        errc::id_conflict, "idempotency key " + op_id + " was already used for "
-                             + st.sku + " with a different "
-                             + std::string{op_kind_name(prior.kind)}));
+          errc::id_conflict,
+          "idempotency key " + op_id + " was already used for " + st.sku +
+              " with a different " + std::string{op_kind_name(prior.kind)}));
       return;
     }
     auto reply = caf::make_message(
-      stock_result{st.sku, op_id, prior.on_hand_after, prior.available_after,
-                   prior.version_after, true});
+        stock_result{st.sku, op_id, prior.on_hand_after, prior.available_after,
+                     prior.version_after, true});
     if (in_flight)
       reply_after_pending(self, std::move(rp), std::move(reply));
     else
@@ -386,11 +386,11 @@ void handle_stock_change(sku_actor* self, op_kind kind,
                                 : decide_adjust(st.stock, amount, now);
   if (d.error != errc::none) {
     rp.deliver(make_error(
-      d.error, std::string{op_kind_name(kind)} + " " + std::to_string(amount)
-                 + " refused for " + st.sku + ": on_hand "
-                 + std::to_string(st.stock.on_hand) + ", available "
-                 + std::to_string(st.stock.available())
-                 + " (the result would be out of range or below zero)"));
+        d.error, std::string{op_kind_name(kind)} + " " +
+                     std::to_string(amount) + " refused for " + st.sku +
+                     ": on_hand " + std::to_string(st.stock.on_hand) +
+                     ", available " + std::to_string(st.stock.available()) +
+                     " (the result would be out of range or below zero)"));
     return;
   }
   st.stock = d.next;
@@ -409,10 +409,12 @@ void handle_stock_change(sku_actor* self, op_kind kind,
   e.dedup.version_after = d.next.version;
   e.dedup.created_at_ms = now;
   e.has_audit = true;
-  e.audit = audit_record{d.next.version, op_id,   kind, source, d.delta,
-                         d.next.on_hand, d.next.available(), now};
-  auto reply = caf::make_message(stock_result{
-    st.sku, op_id, d.next.on_hand, d.next.available(), d.next.version, false});
+  e.audit = audit_record{
+      d.next.version,     op_id, kind, source, d.delta, d.next.on_hand,
+      d.next.available(), now};
+  auto reply = caf::make_message(stock_result{st.sku, op_id, d.next.on_hand,
+                                              d.next.available(),
+                                              d.next.version, false});
   journal_and_reply(self, std::move(rp), std::move(reply), std::move(e),
                     inflight_key(kind, op_id));
 }
@@ -442,9 +444,9 @@ void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
   spdlog::error("sku {}: commit failed, failing {} pending operations: {}",
                 st.sku, st.pending.size(), why);
   for (auto& p : st.pending)
-    p.rp.deliver(make_error(errc::store_unavailable,
-                            "not stored, nothing changed for " + st.sku + ": "
-                              + why));
+    p.rp.deliver(
+        make_error(errc::store_unavailable,
+                   "not stored, nothing changed for " + st.sku + ": " + why));
   st.pending.clear();
   st.inflight.clear();
   st.outgoing.clear(); // never reached the journal
@@ -455,74 +457,74 @@ void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
   finish_stop_if_idle(self);
 }
 
-caf::behavior sku_behavior(sku_actor* self, std::string sku,
-                           caf::actor journal, const store* db) {
+caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
+                           const store* db) {
   auto& st = self->state;
   st.sku = std::move(sku);
   st.journal = std::move(journal);
   st.db = db;
   load(self);
   return {
-    [=](place_order& cmd) {
-      handle_place(self, cmd);
-      settle(self);
-    },
-    [=](cancel_order& cmd) {
-      handle_cancel(self, cmd);
-      settle(self);
-    },
-    [=](set_stock& cmd) {
-      handle_stock_change(self, op_kind::set, cmd.op_id, cmd.on_hand,
-                          cmd.source);
-      settle(self);
-    },
-    [=](adjust_stock& cmd) {
-      handle_stock_change(self, op_kind::adjust, cmd.op_id, cmd.delta,
-                          cmd.source);
-      settle(self);
-    },
-    [=](get_stock&) -> caf::result<stock_view> {
-      settle(self);
-      auto& st = self->state;
-      if (st.load_failed)
-        load(self);
-      if (st.load_failed)
-        return make_error(errc::store_unavailable,
-                          "cannot load " + st.sku + ": " + st.load_error);
-      if (st.committed.version == 0)
-        return make_error(errc::unknown_sku, "unknown sku " + st.sku);
-      auto& c = st.committed;
-      return stock_view{st.sku,        c.on_hand, c.reserved,
-                        c.available(), c.version, c.updated_at_ms};
-    },
-    [=](get_audit& q) -> caf::result<audit_page> {
-      settle(self);
-      auto& st = self->state;
-      audit_page page;
-      page.sku = st.sku;
-      auto limit = std::min<std::size_t>(q.limit,
-                                         limits::audit_page_records_max);
-      auto result = st.db->get_audit(st.sku, q.from_version, limit,
-                                     &page.records);
-      if (!result.is_ok())
-        return make_error(errc::store_unavailable, result.to_string());
-      return page;
-    },
-    [=](committed_atom, std::uint64_t upto) {
-      on_committed(self, upto);
-      settle(self);
-    },
-    [=](failed_atom, std::uint64_t seq, const std::string& why) {
-      on_failed(self, seq, why);
-      settle(self);
-    },
-    [=](passivate_atom) {
-      auto& st = self->state;
-      st.stopping = true;
-      st.region = caf::actor_cast<caf::actor>(self->current_sender());
-      settle(self);
-      finish_stop_if_idle(self);
-    },
+      [=](place_order& cmd) {
+        handle_place(self, cmd);
+        settle(self);
+      },
+      [=](cancel_order& cmd) {
+        handle_cancel(self, cmd);
+        settle(self);
+      },
+      [=](set_stock& cmd) {
+        handle_stock_change(self, op_kind::set, cmd.op_id, cmd.on_hand,
+                            cmd.source);
+        settle(self);
+      },
+      [=](adjust_stock& cmd) {
+        handle_stock_change(self, op_kind::adjust, cmd.op_id, cmd.delta,
+                            cmd.source);
+        settle(self);
+      },
+      [=](get_stock&) -> caf::result<stock_view> {
+        settle(self);
+        auto& st = self->state;
+        if (st.load_failed)
+          load(self);
+        if (st.load_failed)
+          return make_error(errc::store_unavailable,
+                            "cannot load " + st.sku + ": " + st.load_error);
+        if (st.committed.version == 0)
+          return make_error(errc::unknown_sku, "unknown sku " + st.sku);
+        auto& c = st.committed;
+        return stock_view{st.sku,        c.on_hand, c.reserved,
+                          c.available(), c.version, c.updated_at_ms};
+      },
+      [=](get_audit& q) -> caf::result<audit_page> {
+        settle(self);
+        auto& st = self->state;
+        audit_page page;
+        page.sku = st.sku;
+        auto limit =
+            std::min<std::size_t>(q.limit, limits::audit_page_records_max);
+        auto result =
+            st.db->get_audit(st.sku, q.from_version, limit, &page.records);
+        if (!result.is_ok())
+          return make_error(errc::store_unavailable, result.to_string());
+        return page;
+      },
+      [=](committed_atom, std::uint64_t upto) {
+        on_committed(self, upto);
+        settle(self);
+      },
+      [=](failed_atom, std::uint64_t seq, const std::string& why) {
+        on_failed(self, seq, why);
+        settle(self);
+      },
+      [=](passivate_atom) {
+        auto& st = self->state;
+        st.stopping = true;
+        st.region = caf::actor_cast<caf::actor>(self->current_sender());
+        settle(self);
+        finish_stop_if_idle(self);
+      },
   };
 }
 

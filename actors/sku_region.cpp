@@ -127,7 +127,8 @@ void on_gone(region_actor* self, const std::string& sku,
 void passivate_idle(region_actor* self) {
   auto& st = self->state;
   auto now = self->clock().now();
-  while (!st.lru.empty() && now - st.lru.back().last_used >= st.cfg.idle_timeout)
+  while (!st.lru.empty() &&
+         now - st.lru.back().last_used >= st.cfg.idle_timeout)
     passivate(self, st.skus[st.lru.back().sku]);
 }
 
@@ -166,9 +167,8 @@ caf::result<order_lines> lookup_order(const store* db,
       continue; // purged after the retention period
     if (!st.is_ok())
       return make_error(errc::store_unavailable, st.to_string());
-    result.lines.push_back(order_line_info{sku, r.amount, r.status,
-                                           r.cancelled, r.channel,
-                                           r.created_at_ms});
+    result.lines.push_back(order_line_info{sku, r.amount, r.status, r.cancelled,
+                                           r.channel, r.created_at_ms});
   }
   return result;
 }
@@ -197,69 +197,70 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
   if (cfg.idle_timeout.count() > 0)
     self->delayed_send(self, tick_interval(cfg), idle_atom::value);
   return {
-    [=](place_order& x) -> caf::result<void> {
-      if (auto err = first_problem(validate_sku(x.sku),
-                                   validate_op_id(x.order_id),
-                                   validate_qty(x.qty),
-                                   validate_channel(x.channel)))
-        return err;
-      auto sku = x.sku;
-      route(self, sku, caf::make_message(std::move(x)));
-      return caf::delegated<void>{};
-    },
-    [=](cancel_order& x) -> caf::result<void> {
-      if (auto err = first_problem(validate_sku(x.sku),
-                                   validate_op_id(x.order_id),
-                                   validate_channel(x.channel)))
-        return err;
-      auto sku = x.sku;
-      route(self, sku, caf::make_message(std::move(x)));
-      return caf::delegated<void>{};
-    },
-    [=](set_stock& x) -> caf::result<void> {
-      if (auto err = first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
-                                   validate_channel(x.source)))
-        return err;
-      auto sku = x.sku;
-      route(self, sku, caf::make_message(std::move(x)));
-      return caf::delegated<void>{};
-    },
-    [=](adjust_stock& x) -> caf::result<void> {
-      if (auto err = first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
-                                   validate_channel(x.source)))
-        return err;
-      auto sku = x.sku;
-      route(self, sku, caf::make_message(std::move(x)));
-      return caf::delegated<void>{};
-    },
-    [=](get_stock& x) -> caf::result<void> {
-      if (auto err = first_problem(validate_sku(x.sku)))
-        return err;
-      auto sku = x.sku;
-      route(self, sku, caf::make_message(std::move(x)));
-      return caf::delegated<void>{};
-    },
-    [=](get_audit& x) -> caf::result<void> {
-      if (auto err = first_problem(validate_sku(x.sku)))
-        return err;
-      auto sku = x.sku;
-      route(self, sku, caf::make_message(std::move(x)));
-      return caf::delegated<void>{};
-    },
-    [=](stopped_atom, const std::string& sku) {
-      on_gone(self, sku, self->current_sender()->address());
-    },
-    [=](idle_atom) {
-      passivate_idle(self);
-      self->delayed_send(self, tick_interval(self->state.cfg),
-                         idle_atom::value);
-    },
-    [=](find_order& q) -> caf::result<order_lines> {
-      if (auto err = first_problem(validate_op_id(q.order_id)))
-        return err;
-      return lookup_order(self->state.db, q.order_id);
-    },
-    [=](stats_atom) { return self->state.stats; },
+      [=](place_order& x) -> caf::result<void> {
+        if (auto err =
+                first_problem(validate_sku(x.sku), validate_op_id(x.order_id),
+                              validate_qty(x.qty), validate_channel(x.channel)))
+          return err;
+        auto sku = x.sku;
+        route(self, sku, caf::make_message(std::move(x)));
+        return caf::delegated<void>{};
+      },
+      [=](cancel_order& x) -> caf::result<void> {
+        if (auto err =
+                first_problem(validate_sku(x.sku), validate_op_id(x.order_id),
+                              validate_channel(x.channel)))
+          return err;
+        auto sku = x.sku;
+        route(self, sku, caf::make_message(std::move(x)));
+        return caf::delegated<void>{};
+      },
+      [=](set_stock& x) -> caf::result<void> {
+        if (auto err =
+                first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
+                              validate_channel(x.source)))
+          return err;
+        auto sku = x.sku;
+        route(self, sku, caf::make_message(std::move(x)));
+        return caf::delegated<void>{};
+      },
+      [=](adjust_stock& x) -> caf::result<void> {
+        if (auto err =
+                first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
+                              validate_channel(x.source)))
+          return err;
+        auto sku = x.sku;
+        route(self, sku, caf::make_message(std::move(x)));
+        return caf::delegated<void>{};
+      },
+      [=](get_stock& x) -> caf::result<void> {
+        if (auto err = first_problem(validate_sku(x.sku)))
+          return err;
+        auto sku = x.sku;
+        route(self, sku, caf::make_message(std::move(x)));
+        return caf::delegated<void>{};
+      },
+      [=](get_audit& x) -> caf::result<void> {
+        if (auto err = first_problem(validate_sku(x.sku)))
+          return err;
+        auto sku = x.sku;
+        route(self, sku, caf::make_message(std::move(x)));
+        return caf::delegated<void>{};
+      },
+      [=](stopped_atom, const std::string& sku) {
+        on_gone(self, sku, self->current_sender()->address());
+      },
+      [=](idle_atom) {
+        passivate_idle(self);
+        self->delayed_send(self, tick_interval(self->state.cfg),
+                           idle_atom::value);
+      },
+      [=](find_order& q) -> caf::result<order_lines> {
+        if (auto err = first_problem(validate_op_id(q.order_id)))
+          return err;
+        return lookup_order(self->state.db, q.order_id);
+      },
+      [=](stats_atom) { return self->state.stats; },
   };
 }
 

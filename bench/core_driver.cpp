@@ -161,31 +161,31 @@ void issue(sender_actor* self, place_order order, bool is_retry) {
   auto start = steady::now();
   auto resend = st.env->retry && !is_retry ? order : place_order{};
   self->request(st.env->region, request_timeout, std::move(order))
-    .then(
-      [=](order_result& r) {
-        auto& st = self->state;
-        --st.in_flight;
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                    steady::now() - start)
-                    .count();
-        st.tally->latencies_us.push_back(static_cast<std::uint32_t>(us));
-        if (r.replayed)
-          ++st.tally->replayed;
-        if (r.status == order_status::accepted)
-          ++st.tally->accepted;
-        else
-          ++st.tally->rejected;
-        if (!resend.order_id.empty())
-          issue(self, resend, true);
-        else
-          next(self);
-      },
-      [=](caf::error&) {
-        auto& st = self->state;
-        --st.in_flight;
-        ++st.tally->errors;
-        next(self);
-      });
+      .then(
+          [=](order_result& r) {
+            auto& st = self->state;
+            --st.in_flight;
+            auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          steady::now() - start)
+                          .count();
+            st.tally->latencies_us.push_back(static_cast<std::uint32_t>(us));
+            if (r.replayed)
+              ++st.tally->replayed;
+            if (r.status == order_status::accepted)
+              ++st.tally->accepted;
+            else
+              ++st.tally->rejected;
+            if (!resend.order_id.empty())
+              issue(self, resend, true);
+            else
+              next(self);
+          },
+          [=](caf::error&) {
+            auto& st = self->state;
+            --st.in_flight;
+            ++st.tally->errors;
+            next(self);
+          });
 }
 
 caf::behavior sender(sender_actor* self, run_env* env, sender_tally* tally,
@@ -208,8 +208,8 @@ status seed(store& db, const std::string& scenario, std::size_t skus) {
     auto sku = sku_name(scenario, i);
     stock_state s{stock, 0, 1, 0};
     batch.put_stock(sku, s);
-    batch.put_audit(sku, audit_record{1, "seed", op_kind::set, "bench",
-                                      stock, stock, stock, 0});
+    batch.put_audit(sku, audit_record{1, "seed", op_kind::set, "bench", stock,
+                                      stock, stock, 0});
     if (batch.size() >= per_batch) {
       auto st = db.commit(batch);
       if (!st.is_ok())
@@ -223,9 +223,8 @@ status seed(store& db, const std::string& scenario, std::size_t skus) {
 std::string fresh_dir(const core_options& opts) {
   if (!opts.data_dir.empty())
     return opts.data_dir + "/" + opts.scenario;
-  std::string tmpl = (std::filesystem::temp_directory_path()
-                      / "stockbench-XXXXXX")
-                       .string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "stockbench-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr)
     return "/tmp/stockbench-" + opts.scenario;
   return tmpl;
@@ -277,9 +276,8 @@ scenario_result run_core(const core_options& opts) {
   env.running = opts.senders;
   std::vector<sender_tally> tallies(static_cast<std::size_t>(opts.senders));
   auto start = steady::now();
-  env.deadline = start
-                 + std::chrono::duration_cast<steady::duration>(
-                   std::chrono::duration<double>(opts.duration_s));
+  env.deadline = start + std::chrono::duration_cast<steady::duration>(
+                             std::chrono::duration<double>(opts.duration_s));
   for (int i = 0; i < opts.senders; ++i)
     sys.spawn(sender, &env, &tallies[static_cast<std::size_t>(i)], i);
   std::uint64_t rss_max_during = 0;
@@ -296,15 +294,14 @@ scenario_result run_core(const core_options& opts) {
       if (passivation) {
         if (samples.size() > 1)
           samples += ",";
-        samples += "{\"touched\":"
-                   + std::to_string(std::min(env.next_index.load(), skus))
-                   + ",\"rss_mb\":" + std::to_string(rss / 1024)
-                   + ",\"anon_mb\":" + std::to_string(anon / 1024) + "}";
+        samples += "{\"touched\":" +
+                   std::to_string(std::min(env.next_index.load(), skus)) +
+                   ",\"rss_mb\":" + std::to_string(rss / 1024) +
+                   ",\"anon_mb\":" + std::to_string(anon / 1024) + "}";
       }
     }
   }
-  result.seconds = std::chrono::duration<double>(steady::now() - start)
-                     .count();
+  result.seconds = std::chrono::duration<double>(steady::now() - start).count();
   for (auto& t : tallies) {
     result.accepted += t.accepted;
     result.rejected += t.rejected;
@@ -317,28 +314,29 @@ scenario_result run_core(const core_options& opts) {
   {
     caf::scoped_actor self{sys};
     self->request(journal, 10s, stats_atom::value)
-      .receive(
-        [&](journal_stats& js) {
-          result.commit_batches = js.batches;
-          result.committed_records = js.records;
-          auto batches = std::max<std::uint64_t>(1, js.batches);
-          result.extra.emplace_back(
-            "commit_ms_avg",
-            std::to_string(js.commit_us_total / batches / 1000.0));
-          result.extra.emplace_back("commit_ms_max",
-                                    std::to_string(js.commit_us_max / 1000.0));
-        },
-        [](caf::error&) {});
+        .receive(
+            [&](journal_stats& js) {
+              result.commit_batches = js.batches;
+              result.committed_records = js.records;
+              auto batches = std::max<std::uint64_t>(1, js.batches);
+              result.extra.emplace_back(
+                  "commit_ms_avg",
+                  std::to_string(js.commit_us_total / batches / 1000.0));
+              result.extra.emplace_back(
+                  "commit_ms_max", std::to_string(js.commit_us_max / 1000.0));
+            },
+            [](caf::error&) {});
     self->request(region, 10s, stats_atom::value)
-      .receive(
-        [&](region_stats& rs) {
-          result.extra.emplace_back("active_skus", std::to_string(rs.active));
-          result.extra.emplace_back("activations",
-                                    std::to_string(rs.activated));
-          result.extra.emplace_back("passivations",
-                                    std::to_string(rs.passivated));
-        },
-        [](caf::error&) {});
+        .receive(
+            [&](region_stats& rs) {
+              result.extra.emplace_back("active_skus",
+                                        std::to_string(rs.active));
+              result.extra.emplace_back("activations",
+                                        std::to_string(rs.activated));
+              result.extra.emplace_back("passivations",
+                                        std::to_string(rs.passivated));
+            },
+            [](caf::error&) {});
   }
   result.rss_kb = rss_kb();
   result.peak_rss_kb = peak_rss_kb();

@@ -12,14 +12,14 @@ namespace stockwire::bench {
 struct core_options {
   std::string scenario = "hot"; // hot, catalog, sellout, retry, passivation
   int senders = 64;
-  int window = 1;           // requests in flight per sender
-  double duration_s = 10;   // hot, catalog, retry
-  std::string data_dir;     // empty: a fresh temporary directory
-  bool durable = true;      // fsync on commit
-  std::size_t skus = 0;     // 0: the scenario's default
+  int window = 1;             // requests in flight per sender
+  double duration_s = 10;     // hot, catalog, retry
+  std::string data_dir;       // empty: a fresh temporary directory
+  bool durable = true;        // fsync on commit
+  std::size_t skus = 0;       // 0: the scenario's default
   std::size_t active_max = 0; // 0: the scenario's default
-  int threads = 0;          // CAF scheduler threads; 0: one per core
-  bool random_ids = false;  // order ids without order (see core_driver.cpp)
+  int threads = 0;            // CAF scheduler threads; 0: one per core
+  bool random_ids = false;    // order ids without order (see core_driver.cpp)
 };
 
 /// Runs one scenario and returns its figures.

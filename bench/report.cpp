@@ -47,15 +47,15 @@ void print(scenario_result& r, bool json) {
   double p50 = percentile_ms(r.latencies_us, 0.50);
   double p99 = percentile_ms(r.latencies_us, 0.99);
   double p999 = percentile_ms(r.latencies_us, 0.999);
-  double max = r.latencies_us.empty()
-                 ? 0
-                 : *std::max_element(r.latencies_us.begin(),
-                                     r.latencies_us.end())
-                     / 1000.0;
+  double max =
+      r.latencies_us.empty()
+          ? 0
+          : *std::max_element(r.latencies_us.begin(), r.latencies_us.end()) /
+                1000.0;
   double per_batch = r.commit_batches > 0
-                       ? static_cast<double>(r.committed_records)
-                           / static_cast<double>(r.commit_batches)
-                       : 0;
+                         ? static_cast<double>(r.committed_records) /
+                               static_cast<double>(r.commit_batches)
+                         : 0;
   if (json) {
     std::printf("{\"scenario\":\"%s\",\"mode\":\"%s\",\"orders_per_s\":%.0f,"
                 "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"

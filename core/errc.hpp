@@ -9,15 +9,15 @@ namespace stockwire {
 
 enum class errc : std::uint8_t {
   none = 0,
-  unknown_sku = 1,         // no stock record for the SKU
-  unknown_order = 2,       // cancel of an order id never seen for the SKU
-  id_conflict = 3,         // operation id reused with a different payload
-  negative_stock = 4,      // set/adjust would leave available below zero
-  invalid_argument = 5,    // malformed operation (bad qty, empty id, ...)
-  store_unavailable = 6,   // the store refuses writes (map full, disk full)
-  owner_unavailable = 7,   // the SKU's owner cannot be reached
-  shutting_down = 8,       // the node is stopping
-  overloaded = 9,          // a bounded queue is full; retry later
+  unknown_sku = 1,       // no stock record for the SKU
+  unknown_order = 2,     // cancel of an order id never seen for the SKU
+  id_conflict = 3,       // operation id reused with a different payload
+  negative_stock = 4,    // set/adjust would leave available below zero
+  invalid_argument = 5,  // malformed operation (bad qty, empty id, ...)
+  store_unavailable = 6, // the store refuses writes (map full, disk full)
+  owner_unavailable = 7, // the SKU's owner cannot be reached
+  shutting_down = 8,     // the node is stopping
+  overloaded = 9,        // a bounded queue is full; retry later
 };
 
 /// Stable snake_case name of a code, used in logs and API error bodies.

@@ -15,24 +15,24 @@ namespace stockwire {
 struct dedup_record {
   op_kind kind = op_kind::order;
   order_status status = order_status::accepted; // orders only
-  std::int64_t amount = 0;  // order qty, set on_hand, or adjust delta
-  std::string channel;      // order channel, or source of a set/adjust
+  std::int64_t amount = 0; // order qty, set on_hand, or adjust delta
+  std::string channel;     // order channel, or source of a set/adjust
   std::int64_t on_hand_after = 0;
   std::int64_t available_after = 0;
   std::uint64_t version_after = 0;
-  bool cancelled = false;          // orders: a cancel restored this order
+  bool cancelled = false;           // orders: a cancel restored this order
   std::uint64_t cancel_version = 0; // version the cancel produced
   std::int64_t cancel_available_after = 0; // what the cancel answered
   std::int64_t created_at_ms = 0;
 
   friend bool operator==(const dedup_record& x, const dedup_record& y) {
-    return x.kind == y.kind && x.status == y.status && x.amount == y.amount
-           && x.channel == y.channel && x.on_hand_after == y.on_hand_after
-           && x.available_after == y.available_after
-           && x.version_after == y.version_after && x.cancelled == y.cancelled
-           && x.cancel_version == y.cancel_version
-           && x.cancel_available_after == y.cancel_available_after
-           && x.created_at_ms == y.created_at_ms;
+    return x.kind == y.kind && x.status == y.status && x.amount == y.amount &&
+           x.channel == y.channel && x.on_hand_after == y.on_hand_after &&
+           x.available_after == y.available_after &&
+           x.version_after == y.version_after && x.cancelled == y.cancelled &&
+           x.cancel_version == y.cancel_version &&
+           x.cancel_available_after == y.cancel_available_after &&
+           x.created_at_ms == y.created_at_ms;
   }
 };
 
@@ -49,10 +49,10 @@ struct audit_record {
   std::int64_t at_ms = 0;
 
   friend bool operator==(const audit_record& x, const audit_record& y) {
-    return x.version == y.version && x.op_id == y.op_id && x.kind == y.kind
-           && x.source == y.source && x.delta == y.delta
-           && x.on_hand_after == y.on_hand_after
-           && x.available_after == y.available_after && x.at_ms == y.at_ms;
+    return x.version == y.version && x.op_id == y.op_id && x.kind == y.kind &&
+           x.source == y.source && x.delta == y.delta &&
+           x.on_hand_after == y.on_hand_after &&
+           x.available_after == y.available_after && x.at_ms == y.at_ms;
   }
 };
 

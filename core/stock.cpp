@@ -75,8 +75,8 @@ decision decide_adjust(const stock_state& s, std::int64_t delta,
 
 replay_verdict judge_retry(const dedup_record& stored, op_kind kind,
                            std::int64_t amount, const std::string& channel) {
-  if (stored.kind != kind || stored.amount != amount
-      || stored.channel != channel)
+  if (stored.kind != kind || stored.amount != amount ||
+      stored.channel != channel)
     return replay_verdict::conflict;
   return replay_verdict::replay;
 }
@@ -85,12 +85,12 @@ std::optional<std::string> validate_sku(const std::string& sku) {
   if (sku.empty())
     return "sku is empty";
   if (sku.size() > limits::sku_bytes_max)
-    return "sku is longer than " + std::to_string(limits::sku_bytes_max)
-           + " bytes";
+    return "sku is longer than " + std::to_string(limits::sku_bytes_max) +
+           " bytes";
   for (unsigned char c : sku) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
-              || c == ':' || c == '/' || c == '+' || c == '#';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+              c == ':' || c == '/' || c == '+' || c == '#';
     if (!ok)
       return "sku contains a character outside [A-Za-z0-9-_.:/+#]";
   }
@@ -101,8 +101,8 @@ std::optional<std::string> validate_op_id(const std::string& op_id) {
   if (op_id.empty())
     return "operation id is empty";
   if (op_id.size() > limits::op_id_bytes_max)
-    return "operation id is longer than "
-           + std::to_string(limits::op_id_bytes_max) + " bytes";
+    return "operation id is longer than " +
+           std::to_string(limits::op_id_bytes_max) + " bytes";
   for (unsigned char c : op_id)
     if (c < 0x20 || c == 0x7f)
       return "operation id contains a control character";
@@ -111,8 +111,8 @@ std::optional<std::string> validate_op_id(const std::string& op_id) {
 
 std::optional<std::string> validate_channel(const std::string& channel) {
   if (channel.size() > limits::channel_bytes_max)
-    return "channel is longer than "
-           + std::to_string(limits::channel_bytes_max) + " bytes";
+    return "channel is longer than " +
+           std::to_string(limits::channel_bytes_max) + " bytes";
   for (unsigned char c : channel)
     if (c < 0x20 || c == 0x7f)
       return "channel contains a control character";

@@ -18,10 +18,10 @@ namespace stockwire {
 
 /// The outcome of applying one command to a SKU's stock.
 struct decision {
-  errc error = errc::none;  // none: the command is valid
-  bool changed = false;     // true: `next` differs from the input state
-  stock_state next;         // the state after the command
-  std::int64_t delta = 0;   // on_hand change (audit record)
+  errc error = errc::none; // none: the command is valid
+  bool changed = false;    // true: `next` differs from the input state
+  stock_state next;        // the state after the command
+  std::int64_t delta = 0;  // on_hand change (audit record)
   order_status status = order_status::accepted; // orders only
 };
 

@@ -24,14 +24,14 @@ std::string_view op_kind_name(op_kind kind);
 struct stock_state {
   std::int64_t on_hand = 0;
   std::int64_t reserved = 0;
-  std::uint64_t version = 0;     // bumped by every accepted change
+  std::uint64_t version = 0;      // bumped by every accepted change
   std::int64_t updated_at_ms = 0; // wall clock of the last change
 
   std::int64_t available() const { return on_hand - reserved; }
 
   friend bool operator==(const stock_state& x, const stock_state& y) {
-    return x.on_hand == y.on_hand && x.reserved == y.reserved
-           && x.version == y.version && x.updated_at_ms == y.updated_at_ms;
+    return x.on_hand == y.on_hand && x.reserved == y.reserved &&
+           x.version == y.version && x.updated_at_ms == y.updated_at_ms;
   }
 };
 

@@ -15,9 +15,9 @@ void serialize(Archive& ar, stock_state& x) {
 
 template <class Archive>
 void serialize(Archive& ar, dedup_record& x) {
-  ar(x.kind, x.status, x.amount, x.channel, x.on_hand_after,
-     x.available_after, x.version_after, x.cancelled, x.cancel_version,
-     x.cancel_available_after, x.created_at_ms);
+  ar(x.kind, x.status, x.amount, x.channel, x.on_hand_after, x.available_after,
+     x.version_after, x.cancelled, x.cancel_version, x.cancel_available_after,
+     x.created_at_ms);
 }
 
 template <class Archive>
@@ -32,10 +32,14 @@ namespace {
 
 char kind_tag(op_kind kind) {
   switch (kind) {
-    case op_kind::order: return 'o';
-    case op_kind::cancel: return 'c';
-    case op_kind::set: return 's';
-    case op_kind::adjust: return 'a';
+  case op_kind::order:
+    return 'o';
+  case op_kind::cancel:
+    return 'c';
+  case op_kind::set:
+    return 's';
+  case op_kind::adjust:
+    return 'a';
   }
   return '?';
 }

@@ -22,13 +22,18 @@ constexpr unsigned max_named_dbs = 16;
 status from_mdb(int rc, const std::string& what) {
   std::string msg = what + ": " + mdb_strerror(rc);
   switch (rc) {
-    case MDB_SUCCESS: return status::ok();
-    case MDB_NOTFOUND: return status::not_found(msg);
-    case MDB_MAP_FULL: return status::map_full(msg);
-    case MDB_CORRUPTED:
-    case MDB_PAGE_NOTFOUND:
-    case MDB_INVALID: return status::corruption(msg);
-    default: return status::io_error(msg);
+  case MDB_SUCCESS:
+    return status::ok();
+  case MDB_NOTFOUND:
+    return status::not_found(msg);
+  case MDB_MAP_FULL:
+    return status::map_full(msg);
+  case MDB_CORRUPTED:
+  case MDB_PAGE_NOTFOUND:
+  case MDB_INVALID:
+    return status::corruption(msg);
+  default:
+    return status::io_error(msg);
   }
 }
 
@@ -62,12 +67,18 @@ private:
 
 std::string status::to_string() const {
   switch (code_) {
-    case code::ok: return "ok";
-    case code::not_found: return "not found: " + msg_;
-    case code::map_full: return "store full: " + msg_;
-    case code::io_error: return "I/O error: " + msg_;
-    case code::corruption: return "corruption: " + msg_;
-    case code::invalid: return "invalid: " + msg_;
+  case code::ok:
+    return "ok";
+  case code::not_found:
+    return "not found: " + msg_;
+  case code::map_full:
+    return "store full: " + msg_;
+  case code::io_error:
+    return "I/O error: " + msg_;
+  case code::corruption:
+    return "corruption: " + msg_;
+  case code::invalid:
+    return "invalid: " + msg_;
   }
   return msg_;
 }
@@ -90,12 +101,12 @@ void write_batch::append(write_batch&& other) {
 void write_batch::put_dedup(const std::string& sku, op_kind kind,
                             const std::string& id, const dedup_record& r) {
   records_.push_back(
-    {db::dedup, codec::dedup_key(sku, kind, id), codec::encode(r)});
+      {db::dedup, codec::dedup_key(sku, kind, id), codec::encode(r)});
 }
 
 void write_batch::put_audit(const std::string& sku, const audit_record& r) {
   records_.push_back(
-    {db::audit, codec::audit_key(sku, r.version), codec::encode(r)});
+      {db::audit, codec::audit_key(sku, r.version), codec::encode(r)});
 }
 
 void write_batch::clear() {
@@ -103,8 +114,7 @@ void write_batch::clear() {
   stock_.clear();
 }
 
-store::store(options opts) : opts_(std::move(opts)) {
-}
+store::store(options opts) : opts_(std::move(opts)) {}
 
 store::~store() {
   if (env_ != nullptr)
@@ -115,8 +125,8 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
   std::error_code ec;
   std::filesystem::create_directories(opts.dir, ec);
   if (ec) {
-    *st = status::io_error("cannot create data directory " + opts.dir + ": "
-                           + ec.message());
+    *st = status::io_error("cannot create data directory " + opts.dir + ": " +
+                           ec.message());
     return nullptr;
   }
   std::unique_ptr<store> s{new store(opts)};
@@ -170,9 +180,9 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
     rc = mdb_put(txn, s->meta_dbi_, &k, &nv, 0);
   } else if (rc == 0 && as_view(v) != schema_version) {
     mdb_txn_abort(txn);
-    *st = status::invalid("data directory " + opts.dir
-                          + " has schema version " + std::string{as_view(v)}
-                          + ", this build reads " + schema_version);
+    *st = status::invalid("data directory " + opts.dir +
+                          " has schema version " + std::string{as_view(v)} +
+                          ", this build reads " + schema_version);
     return nullptr;
   }
   if (rc == 0)
@@ -234,8 +244,8 @@ status store::get_audit(const std::string& sku, std::uint64_t from_version,
   if (rc != 0)
     return from_mdb(rc, "audit cursor");
   // Position at the first key after the wanted range, then walk backwards.
-  std::string start = codec::audit_key(
-    sku, from_version == 0 ? UINT64_MAX : from_version);
+  std::string start =
+      codec::audit_key(sku, from_version == 0 ? UINT64_MAX : from_version);
   MDB_val k = as_val(start);
   MDB_val v;
   rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -334,11 +344,11 @@ status store::commit(const write_batch& batch) {
     auto dbi = r.target == write_batch::db::dedup ? dedup_dbi_ : audit_dbi_;
     rc = mdb_put(txn, dbi, &k, &v, 0);
     if (rc != 0)
-      return fail(rc, r.target == write_batch::db::dedup
-                        ? "put dedup of "
-                            + std::string{codec::sku_of_dedup_key(r.key)}
-                        : "put audit of "
-                            + std::string{codec::sku_of_audit_key(r.key)});
+      return fail(
+          rc,
+          r.target == write_batch::db::dedup
+              ? "put dedup of " + std::string{codec::sku_of_dedup_key(r.key)}
+              : "put audit of " + std::string{codec::sku_of_audit_key(r.key)});
   }
   for (auto& [sku, value] : batch.stock_) {
     auto key = codec::stock_key(sku);

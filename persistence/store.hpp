@@ -58,9 +58,9 @@ private:
 class store {
 public:
   struct options {
-    std::string dir;                       // created if missing
+    std::string dir;                         // created if missing
     std::size_t map_size_bytes = 4ull << 30; // LMDB map size (sparse)
-    bool durable = true;                   // fsync on commit
+    bool durable = true;                     // fsync on commit
   };
 
   /// Opens (creating if needed) the environment under `opts.dir`.
@@ -122,10 +122,10 @@ private:
 template <class F>
 status store::for_each_stock(F fn) const {
   return scan_stock(
-    [](void* ctx, const std::string& sku, const stock_state& s) {
-      return (*static_cast<F*>(ctx))(sku, s);
-    },
-    &fn);
+      [](void* ctx, const std::string& sku, const stock_state& s) {
+        return (*static_cast<F*>(ctx))(sku, s);
+      },
+      &fn);
 }
 
 } // namespace stockwire

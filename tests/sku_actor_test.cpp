@@ -25,9 +25,7 @@ struct fixture : test_coordinator_fixture<> {
   std::unique_ptr<store> db;
   caf::actor journal;
 
-  explicit fixture(std::size_t map_bytes = 64ull << 20) {
-    open(map_bytes);
-  }
+  explicit fixture(std::size_t map_bytes = 64ull << 20) { open(map_bytes); }
 
   void open(std::size_t map_bytes) {
     status st;
@@ -54,8 +52,15 @@ struct fixture : test_coordinator_fixture<> {
     sched.run();
     caf::expected<T> result{caf::error{}};
     bool got = false;
-    h.receive([&](T& x) { result = std::move(x); got = true; },
-              [&](caf::error& e) { result = std::move(e); got = true; });
+    h.receive(
+        [&](T& x) {
+          result = std::move(x);
+          got = true;
+        },
+        [&](caf::error& e) {
+          result = std::move(e);
+          got = true;
+        });
     CAF_REQUIRE(got);
     return result;
   }
@@ -118,8 +123,8 @@ CAF_TEST(orders pipeline into one group commit and replies keep their order) {
     });
   CAF_CHECK_EQUAL(ids, (std::vector<std::string>{"A-1", "A-2", "A-3"}));
   CAF_CHECK_EQUAL(available, (std::vector<std::int64_t>{9, 7, 4}));
-  caf::expected<journal_stats> js = ask<journal_stats>(journal,
-                                                       stats_atom::value);
+  caf::expected<journal_stats> js =
+      ask<journal_stats>(journal, stats_atom::value);
   CAF_REQUIRE(js);
   CAF_CHECK_EQUAL(js->batches, 2u);
   CAF_CHECK_EQUAL(js->records, 4u);
@@ -435,8 +440,7 @@ CAF_TEST_FIXTURE_SCOPE_END()
 namespace {
 
 struct tiny_store_fixture : fixture {
-  tiny_store_fixture() : fixture(128 * 1024) {
-  }
+  tiny_store_fixture() : fixture(128 * 1024) {}
 };
 
 } // namespace

@@ -96,14 +96,14 @@ CAF_TEST(retry with the same payload replays and a different one conflicts) {
   r.kind = op_kind::order;
   r.amount = 2;
   r.channel = "amazon";
-  CAF_CHECK(judge_retry(r, op_kind::order, 2, "amazon")
-            == replay_verdict::replay);
-  CAF_CHECK(judge_retry(r, op_kind::order, 3, "amazon")
-            == replay_verdict::conflict);
-  CAF_CHECK(judge_retry(r, op_kind::order, 2, "shopify")
-            == replay_verdict::conflict);
-  CAF_CHECK(judge_retry(r, op_kind::adjust, 2, "amazon")
-            == replay_verdict::conflict);
+  CAF_CHECK(judge_retry(r, op_kind::order, 2, "amazon") ==
+            replay_verdict::replay);
+  CAF_CHECK(judge_retry(r, op_kind::order, 3, "amazon") ==
+            replay_verdict::conflict);
+  CAF_CHECK(judge_retry(r, op_kind::order, 2, "shopify") ==
+            replay_verdict::conflict);
+  CAF_CHECK(judge_retry(r, op_kind::adjust, 2, "amazon") ==
+            replay_verdict::conflict);
 }
 
 CAF_TEST(validation names what is wrong) {

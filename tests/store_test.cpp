@@ -72,7 +72,7 @@ CAF_TEST(audit keys sort by sku then version) {
   CAF_CHECK_EQUAL(codec::sku_of_audit_key(codec::audit_key("SKU-1", 3)),
                   "SKU-1");
   CAF_CHECK_EQUAL(
-    codec::sku_of_dedup_key(codec::dedup_key("S", op_kind::set, "k")), "S");
+      codec::sku_of_dedup_key(codec::dedup_key("S", op_kind::set, "k")), "S");
   // The lines of one order are adjacent, whatever their SKUs.
   auto a = codec::dedup_key("A", op_kind::order, "O-1");
   auto z = codec::dedup_key("Z", op_kind::order, "O-1");
@@ -173,13 +173,13 @@ CAF_TEST(a full map refuses the batch whole and keeps what was committed) {
   }
   CAF_REQUIRE(!last.is_ok());
   CAF_CHECK(last.status_code() == status::code::map_full);
-  CAF_MESSAGE("map full after " << committed << " batches: "
-                                << last.to_string());
+  CAF_MESSAGE("map full after " << committed
+                                << " batches: " << last.to_string());
   // Everything committed before is intact and readable; the failed batch
   // left nothing behind.
   CAF_CHECK_EQUAL(db->count("stock"), static_cast<std::size_t>(committed));
   stock_state s;
   CAF_CHECK(db->get_stock("SKU-0", &s).is_ok());
-  CAF_CHECK(db->get_stock("SKU-" + std::to_string(committed), &s)
-              .is_not_found());
+  CAF_CHECK(
+      db->get_stock("SKU-" + std::to_string(committed), &s).is_not_found());
 }

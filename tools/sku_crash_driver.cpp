@@ -74,7 +74,7 @@ public:
   void line(const std::string& text) {
     auto s = text + "\n";
     auto n = ::write(fd_, s.data(), s.size());
-    (void) n;
+    (void)n;
   }
 
 private:
@@ -89,8 +89,8 @@ struct logged_order {
 };
 
 struct log_view {
-  std::map<std::string, logged_order> orders;   // by order id
-  std::set<std::string> acked_cancels;          // order ids, restored > 0
+  std::map<std::string, logged_order> orders; // by order id
+  std::set<std::string> acked_cancels;        // order ids, restored > 0
 };
 
 log_view read_log(const std::string& path) {
@@ -121,7 +121,8 @@ log_view read_log(const std::string& path) {
   return v;
 }
 
-// -- the node under test --------------------------------------------------------
+// -- the node under test
+// --------------------------------------------------------
 
 struct node {
   std::unique_ptr<store> db;
@@ -158,21 +159,22 @@ int seed(const options& opts) {
   int failures = 0;
   for (std::size_t i = 0; i < opts.skus; ++i) {
     auto sku = sku_name(i);
-    self->request(n.region, 10s, set_stock{sku, initial_stock(opts, i),
-                                           "seed-" + sku, "seed"})
-      .receive([](stock_result&) {},
-               [&](caf::error& e) {
-                 std::fprintf(stderr, "seed %s: %s\n", sku.c_str(),
-                              caf::to_string(e).c_str());
-                 ++failures;
-               });
+    self->request(n.region, 10s,
+                  set_stock{sku, initial_stock(opts, i), "seed-" + sku, "seed"})
+        .receive([](stock_result&) {},
+                 [&](caf::error& e) {
+                   std::fprintf(stderr, "seed %s: %s\n", sku.c_str(),
+                                caf::to_string(e).c_str());
+                   ++failures;
+                 });
   }
   caf::anon_send_exit(n.region, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(n.journal, caf::exit_reason::user_shutdown);
   return failures == 0 ? 0 : 1;
 }
 
-// -- load ------------------------------------------------------------------------
+// -- load
+// ------------------------------------------------------------------------
 
 struct load_env {
   caf::actor region;
@@ -199,20 +201,20 @@ void next(sender_actor* self);
 void send_order(sender_actor* self, place_order o, bool fresh) {
   auto* env = self->state.env;
   if (fresh)
-    env->log->line("S " + o.order_id + " " + o.sku + " "
-                   + std::to_string(o.qty));
+    env->log->line("S " + o.order_id + " " + o.sku + " " +
+                   std::to_string(o.qty));
   self->request(env->region, 10s, o)
-    .then(
-      [=](order_result& r) {
-        bool ok = r.status == order_status::accepted;
-        self->state.env->log->line("A " + o.order_id + " " + o.sku + " "
-                                   + std::to_string(o.qty) + " "
-                                   + (ok ? "accepted" : "rejected"));
-        if (ok && self->state.accepted.size() < 1000)
-          self->state.accepted.push_back(o);
-        next(self);
-      },
-      [=](caf::error&) { next(self); });
+      .then(
+          [=](order_result& r) {
+            bool ok = r.status == order_status::accepted;
+            self->state.env->log->line("A " + o.order_id + " " + o.sku + " " +
+                                       std::to_string(o.qty) + " " +
+                                       (ok ? "accepted" : "rejected"));
+            if (ok && self->state.accepted.size() < 1000)
+              self->state.accepted.push_back(o);
+            next(self);
+          },
+          [=](caf::error&) { next(self); });
 }
 
 void next(sender_actor* self) {
@@ -236,13 +238,13 @@ void next(sender_actor* self) {
     auto o = st.accepted[i];
     st.accepted.erase(st.accepted.begin() + static_cast<std::ptrdiff_t>(i));
     self->request(st.env->region, 10s, cancel_order{o.order_id, o.sku, "test"})
-      .then(
-        [=](cancel_result& r) {
-          if (r.restored > 0)
-            self->state.env->log->line("X " + o.order_id + " " + o.sku);
-          next(self);
-        },
-        [=](caf::error&) { next(self); });
+        .then(
+            [=](cancel_result& r) {
+              if (r.restored > 0)
+                self->state.env->log->line("X " + o.order_id + " " + o.sku);
+              next(self);
+            },
+            [=](caf::error&) { next(self); });
     return;
   }
   if (dice < 14 && !st.accepted.empty()) { // retry an acknowledged order
@@ -250,8 +252,8 @@ void next(sender_actor* self) {
     return;
   }
   place_order o;
-  o.order_id = st.env->run + "-" + std::to_string(st.id) + "-"
-               + std::to_string(st.n++);
+  o.order_id =
+      st.env->run + "-" + std::to_string(st.id) + "-" + std::to_string(st.n++);
   o.sku = st.rng() % 10 < 3 ? sku_name(0)
                             : sku_name(1 + st.rng() % (st.env->skus - 1));
   o.qty = 1 + static_cast<std::int64_t>(st.rng() % 3);
@@ -303,7 +305,8 @@ int load(const options& opts) {
     std::this_thread::sleep_for(1s); // until SIGKILL
 }
 
-// -- verify ----------------------------------------------------------------------
+// -- verify
+// ----------------------------------------------------------------------
 
 int verify(const options& opts) {
   status st;
@@ -349,22 +352,22 @@ int verify(const options& opts) {
       if (a.version != v + 1)
         violation(sku + ": audit version gap at " + std::to_string(v + 1));
       if (a.on_hand_after != on_hand + a.delta)
-        violation(sku + ": audit does not replay at version "
-                  + std::to_string(a.version));
+        violation(sku + ": audit does not replay at version " +
+                  std::to_string(a.version));
       on_hand = a.on_hand_after;
       if (on_hand < 0)
-        violation(sku + ": stock went negative at version "
-                  + std::to_string(a.version));
+        violation(sku + ": stock went negative at version " +
+                  std::to_string(a.version));
       if (a.kind == op_kind::order) {
         ++audited_orders;
         sum_accepted += -a.delta;
         if (!ordered[sku].insert(a.op_id).second)
           violation(sku + ": order " + a.op_id + " applied twice");
         dedup_record d;
-        if (!db->get_dedup(sku, op_kind::order, a.op_id, &d).is_ok()
-            || d.status != order_status::accepted || d.amount != -a.delta)
-          violation(sku + ": audited order " + a.op_id
-                    + " has no matching dedup record");
+        if (!db->get_dedup(sku, op_kind::order, a.op_id, &d).is_ok() ||
+            d.status != order_status::accepted || d.amount != -a.delta)
+          violation(sku + ": audited order " + a.op_id +
+                    " has no matching dedup record");
       } else if (a.kind == op_kind::cancel) {
         ++audited_cancels;
         sum_cancelled += a.delta;
@@ -378,8 +381,8 @@ int verify(const options& opts) {
     if (all.empty() || all[0].kind != op_kind::set || all[0].delta != initial)
       violation(sku + ": audit does not start with the seed");
     if (s.on_hand != on_hand || s.version != all.size())
-      violation(sku + ": stored stock " + std::to_string(s.on_hand)
-                + " differs from the audit replay " + std::to_string(on_hand));
+      violation(sku + ": stored stock " + std::to_string(s.on_hand) +
+                " differs from the audit replay " + std::to_string(on_hand));
     if (s.on_hand != initial - sum_accepted + sum_cancelled)
       violation(sku + ": on_hand != initial - accepted + cancelled");
   }
@@ -399,9 +402,9 @@ int verify(const options& opts) {
     }
     bool accepted = d.status == order_status::accepted;
     if (accepted != o.accepted)
-      violation("order " + id + " was acknowledged as "
-                + (o.accepted ? "accepted" : "rejected")
-                + " but is stored otherwise");
+      violation("order " + id + " was acknowledged as " +
+                (o.accepted ? "accepted" : "rejected") +
+                " but is stored otherwise");
     if (accepted && ordered[o.sku].count(id) == 0)
       violation("accepted order " + id + " has no audit record");
   }
@@ -413,8 +416,8 @@ int verify(const options& opts) {
   std::printf("verify: %zu SKUs, %zu acknowledged orders (%zu rejected), "
               "%zu audited orders, %zu audited cancels, %zu acknowledged "
               "cancels, %d violations\n",
-              opts.skus, acked, acked_rejected, audited_orders,
-              audited_cancels, log.acked_cancels.size(), violations);
+              opts.skus, acked, acked_rejected, audited_orders, audited_cancels,
+              log.acked_cancels.size(), violations);
   return violations == 0 && acked > 0 ? 0 : 1;
 }
 
