@@ -78,9 +78,24 @@ void enforce_cap(region_actor* self) {
   }
 }
 
-void route(region_actor* self, const std::string& sku, caf::message msg) {
+// Whether a command may create its SKU (only set_stock does).
+enum class creates { no, yes };
+
+void route(region_actor* self, const std::string& sku, caf::message msg,
+           creates may_create = creates::no) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
+  if (may_create == creates::no && st.skus.count(sku) == 0) {
+    // Not live, so everything about it is on disk: a command for a SKU that
+    // does not exist is answered here, without spending a slot of the
+    // active set (a flood of unknown SKUs cannot evict real ones).
+    stock_state ignored;
+    auto found = st.db->get_stock(sku, &ignored);
+    if (found.is_not_found()) {
+      rp.deliver(make_error(errc::unknown_sku, "unknown sku " + sku));
+      return;
+    }
+  }
   auto [i, added] = st.skus.try_emplace(sku);
   auto& e = i->second;
   if (added) {
@@ -221,7 +236,7 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
                               validate_channel(x.source)))
           return err;
         auto sku = x.sku;
-        route(self, sku, caf::make_message(std::move(x)));
+        route(self, sku, caf::make_message(std::move(x)), creates::yes);
         return caf::delegated<void>{};
       },
       [=](adjust_stock& x) -> caf::result<void> {

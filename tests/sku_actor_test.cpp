@@ -386,6 +386,25 @@ CAF_TEST(the region refuses invalid commands without activating a sku) {
   anon_send_exit(region, caf::exit_reason::user_shutdown);
 }
 
+CAF_TEST(commands for unknown skus are answered without activating them) {
+  auto region = spawn_region(sys, journal, db.get(), region_config{});
+  sched.run();
+  auto o = ask<order_result>(region, place_order{"A-1", "NOPE", 1, "ebay"});
+  CAF_REQUIRE(!o);
+  CAF_CHECK_EQUAL(code_of(o.error()), errc::unknown_sku);
+  auto g = ask<stock_view>(region, get_stock{"NOPE"});
+  CAF_REQUIRE(!g);
+  CAF_CHECK_EQUAL(code_of(g.error()), errc::unknown_sku);
+  auto stats = ask<region_stats>(region, stats_atom::value);
+  CAF_CHECK_EQUAL(stats->activated, 0u);
+  // set_stock creates it; then it is served by its actor.
+  CAF_REQUIRE(ask<stock_result>(region, set_stock{"NOPE", 2, "k", "wms"}));
+  auto ok = ask<order_result>(region, place_order{"A-1", "NOPE", 1, "ebay"});
+  CAF_REQUIRE(ok);
+  CAF_CHECK_EQUAL(ok->available, 1);
+  anon_send_exit(region, caf::exit_reason::user_shutdown);
+}
+
 CAF_TEST(the journal purges dedup records older than the retention) {
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
   sched.run();
