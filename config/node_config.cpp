@@ -216,6 +216,8 @@ void read_limits(table_reader& r, gateway::settings& http) {
   r.integer("stock_query_skus_max", 1, i64(gl::stock_query_skus_max),
             &http.stock_query_skus_max);
   r.integer("qty_max", 1, stockwire::limits::quantity_max, &http.qty_max);
+  r.integer("sku_bytes_max", 1, i64(stockwire::limits::sku_bytes_max),
+            &http.sku_bytes_max);
 }
 
 void read_log(table_reader& r, log_settings& log) {

@@ -8,6 +8,23 @@
 
 namespace stockwire::gateway {
 
+std::optional<std::string> check_sku(const settings& cfg,
+                                     const std::string& sku) {
+  if (sku.size() > cfg.sku_bytes_max)
+    return "sku is longer than " + std::to_string(cfg.sku_bytes_max) +
+           " bytes (limits.sku_bytes_max)";
+  return validate_sku(sku);
+}
+
+namespace {
+
+// check_sku as a validator for request_reader::check.
+auto sku_rule(const settings& cfg) {
+  return [&cfg](const std::string& sku) { return check_sku(cfg, sku); };
+}
+
+} // namespace
+
 namespace {
 
 using json = nlohmann::json;
@@ -128,7 +145,7 @@ bool read_lines(const json& lines, const std::string& prefix,
     object_reader r{lines[i], where + ".", err};
     order_line_input line;
     if (!r.string("sku", true, &line.sku) ||
-        !r.check("sku", line.sku, validate_sku) ||
+        !r.check("sku", line.sku, sku_rule(cfg)) ||
         !r.integer("qty", true, 1, cfg.qty_max, &line.qty))
       return false;
     if (!seen.insert(line.sku).second)
@@ -267,7 +284,7 @@ bool parse_cancel(std::string_view body, const settings& cfg, cancel_input* out,
     object_reader lr{(*lines)[i], where + ".", err};
     std::string sku;
     std::int64_t qty = 0;
-    if (!lr.string("sku", true, &sku) || !lr.check("sku", sku, validate_sku) ||
+    if (!lr.string("sku", true, &sku) || !lr.check("sku", sku, sku_rule(cfg)) ||
         !lr.integer("qty", false, 1, cfg.qty_max, &qty))
       return false;
     if (!seen.insert(sku).second)

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,11 @@ struct adjust_input {
 /// True when arrays/objects in `text` nest deeper than `depth_max` (string
 /// contents are skipped). Cheap, and run before the recursive parser.
 bool json_too_deep(std::string_view text, std::size_t depth_max);
+
+/// The SKU rules of the core (characters, length) plus this node's
+/// `limits.sku_bytes_max`; a message naming the problem, or nullopt.
+std::optional<std::string> check_sku(const settings& cfg,
+                                     const std::string& sku);
 
 bool parse_order(std::string_view body, const settings& cfg, order_input* out,
                  input_error* err);

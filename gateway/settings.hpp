@@ -36,6 +36,9 @@ struct settings {
   // Largest qty of an order line, |delta| of an adjustment and on_hand of a
   // set; at most the core's stockwire::limits::quantity_max.
   std::int64_t qty_max = stockwire::limits::quantity_max;
+  // Longest SKU accepted; at most the core's stockwire::limits::sku_bytes_max
+  // (which keeps LMDB keys within their 511-byte limit).
+  std::size_t sku_bytes_max = stockwire::limits::sku_bytes_max;
 };
 
 } // namespace stockwire::gateway

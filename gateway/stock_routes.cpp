@@ -62,7 +62,7 @@ http_reply from_outcome_error(const settings& cfg, errc code,
 }
 
 bool bad_sku(const settings& cfg, const std::string& sku, respond_fn& respond) {
-  if (auto why = validate_sku(sku)) {
+  if (auto why = check_sku(cfg, sku)) {
     respond(error_reply(cfg, 400, "invalid_argument", "sku: " + *why));
     return true;
   }

@@ -127,6 +127,11 @@ CAF_TEST(a value out of range names the key and the range) {
   CAF_CHECK(mentions(r.error, "(got 10)"));
   auto q = parse("[limits]\nqty_max = 2000000000\n");
   CAF_CHECK(mentions(q.error, "limits.qty_max"));
+  auto k = parse("[limits]\nsku_bytes_max = 129\n");
+  CAF_CHECK(mentions(k.error, "limits.sku_bytes_max"));
+  auto ok = parse("[limits]\nsku_bytes_max = 40\n");
+  CAF_CHECK(ok.error.empty());
+  CAF_CHECK_EQUAL(ok.config.http.sku_bytes_max, 40u);
 }
 
 CAF_TEST(a value of the wrong type is refused) {

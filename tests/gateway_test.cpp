@@ -112,6 +112,21 @@ CAF_TEST(invalid orders name the offending field) {
                      "channel: must be a string"));
 }
 
+CAF_TEST(the configured sku length limit applies on top of the core rules) {
+  settings cfg;
+  cfg.sku_bytes_max = 5;
+  CAF_CHECK(!check_sku(cfg, "ABCDE"));
+  auto long_sku = check_sku(cfg, "ABCDEF");
+  CAF_REQUIRE(long_sku.has_value());
+  CAF_CHECK(mentions(*long_sku, "limits.sku_bytes_max"));
+  CAF_CHECK(check_sku(cfg, "a b").has_value()); // core characters still apply
+  order_input o;
+  input_error err;
+  CAF_CHECK(!parse_order(R"({"order_id":"a","lines":[{"sku":"ABCDEF","qty":1}]})",
+                         cfg, &o, &err));
+  CAF_CHECK(mentions(err.message, "lines[0].sku"));
+}
+
 CAF_TEST(a batch keeps going past a bad order) {
   settings cfg;
   std::vector<batch_item> items;
