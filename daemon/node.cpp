@@ -63,8 +63,8 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
     *error = "cannot open the store in " + cfg.data_dir + ": " + st.to_string();
     return nullptr;
   }
-  spdlog::info("store open in {} ({} SKUs, map {} MiB{})", cfg.data_dir,
-               db->count("stock"), cfg.store_map_size_mb,
+  spdlog::info("store open in {} ({} operation records, map {} MiB{})",
+               cfg.data_dir, db->count("dedup"), cfg.store_map_size_mb,
                cfg.store_durable ? "" : ", NOT durable: no fsync");
   auto im = std::make_unique<impl>(cfg, std::move(db));
   journal_config jc;

@@ -73,7 +73,7 @@ std::optional<T> decode_value(std::string_view bytes) {
 } // namespace
 
 std::string stock_key(std::string_view sku) {
-  return std::string{sku};
+  return audit_key(sku, stock_version_slot);
 }
 
 std::string dedup_key(std::string_view sku, op_kind kind,

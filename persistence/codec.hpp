@@ -17,6 +17,11 @@ constexpr std::uint8_t value_format_v1 = 1;
 
 // Keys. SKUs and operation ids never contain 0x00 (validate_sku,
 // validate_op_id), so it separates fields.
+/// The version slot of the stock record: right after the newest audit
+/// record of the SKU, so both usually share one B-tree page.
+constexpr std::uint64_t stock_version_slot = UINT64_MAX;
+/// Largest audit version (stock_version_slot is reserved).
+constexpr std::uint64_t audit_version_max = UINT64_MAX - 1;
 std::string stock_key(std::string_view sku);
 /// kind tag, op_id, 0x00, sku: operation id first, so that the lines of an
 /// order are adjacent and ids that grow over time append to the tree.

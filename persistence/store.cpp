@@ -14,7 +14,8 @@ namespace {
 
 // Schema version stored in meta under "schema"; bumped with FORMAT.md.
 constexpr char schema_key[] = "schema";
-constexpr char schema_version[] = "1";
+// 2: stock records moved into the `sku` database beside the audit trail.
+constexpr char schema_version[] = "2";
 
 // Named databases plus room for the outbox, listings and ownership tables.
 constexpr unsigned max_named_dbs = 16;
@@ -156,9 +157,8 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
   struct {
     const char* name;
     unsigned* dbi;
-  } dbs[] = {{"stock", &s->stock_dbi_},
-             {"dedup", &s->dedup_dbi_},
-             {"audit", &s->audit_dbi_},
+  } dbs[] = {{"dedup", &s->dedup_dbi_},
+             {"sku", &s->audit_dbi_},
              {"meta", &s->meta_dbi_}};
   for (auto& d : dbs) {
     MDB_dbi dbi = 0;
@@ -204,7 +204,7 @@ status store::get_stock(const std::string& sku, stock_state* out) const {
   std::string key = codec::stock_key(sku);
   MDB_val k = as_val(key);
   MDB_val v;
-  int rc = mdb_get(txn.get(), stock_dbi_, &k, &v);
+  int rc = mdb_get(txn.get(), audit_dbi_, &k, &v);
   if (rc != 0)
     return from_mdb(rc, "stock of " + sku);
   auto decoded = codec::decode_stock(as_view(v));
@@ -245,7 +245,9 @@ status store::get_audit(const std::string& sku, std::uint64_t from_version,
     return from_mdb(rc, "audit cursor");
   // Position at the first key after the wanted range, then walk backwards.
   std::string start =
-      codec::audit_key(sku, from_version == 0 ? UINT64_MAX : from_version);
+      codec::audit_key(sku, from_version == 0 || from_version > codec::audit_version_max
+                                ? codec::audit_version_max
+                                : from_version);
   MDB_val k = as_val(start);
   MDB_val v;
   rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -308,24 +310,36 @@ status store::scan_stock(bool (*fn)(void*, const std::string&,
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn.get(), stock_dbi_, &cur);
+  int rc = mdb_cursor_open(txn.get(), audit_dbi_, &cur);
   if (rc != 0)
-    return from_mdb(rc, "stock cursor");
+    return from_mdb(rc, "sku cursor");
   MDB_val k;
   MDB_val v;
   status st = status::ok();
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    auto rec = codec::decode_stock(as_view(v));
-    std::string sku{as_view(k)};
-    if (!rec) {
-      st = status::corruption("undecodable stock record of " + sku);
-      break;
+  // One seek per SKU: to its stock record (the last key of its range), then
+  // past it to the first key of the next SKU.
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;) {
+    std::string sku{codec::sku_of_audit_key(as_view(k))};
+    auto key = codec::stock_key(sku);
+    MDB_val sk = as_val(key);
+    rc = mdb_cursor_get(cur, &sk, &v, MDB_SET_KEY);
+    if (rc == 0) {
+      auto rec = codec::decode_stock(as_view(v));
+      if (!rec) {
+        st = status::corruption("undecodable stock record of " + sku);
+        break;
+      }
+      if (!fn(ctx, sku, *rec))
+        break;
     }
-    if (!fn(ctx, sku, *rec))
-      break;
+    auto next = sku + '\x01';
+    MDB_val nk = as_val(next);
+    rc = mdb_cursor_get(cur, &nk, &v, MDB_SET_RANGE);
+    k = nk;
   }
   mdb_cursor_close(cur);
+  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
+    st = from_mdb(rc, "sku scan");
   return st;
 }
 
@@ -354,7 +368,7 @@ status store::commit(const write_batch& batch) {
     auto key = codec::stock_key(sku);
     MDB_val k = as_val(key);
     MDB_val v = as_val(value);
-    rc = mdb_put(txn, stock_dbi_, &k, &v, 0);
+    rc = mdb_put(txn, audit_dbi_, &k, &v, 0);
     if (rc != 0)
       return fail(rc, "put stock of " + sku);
   }
@@ -421,10 +435,9 @@ std::size_t store::count(const std::string& db_name) const {
   read_txn txn{env_};
   if (txn.rc() != 0)
     return 0;
-  unsigned dbi = db_name == "stock"   ? stock_dbi_
-                 : db_name == "dedup" ? dedup_dbi_
-                 : db_name == "audit" ? audit_dbi_
-                                      : meta_dbi_;
+  unsigned dbi = db_name == "dedup" ? dedup_dbi_
+                 : db_name == "sku" ? audit_dbi_
+                                    : meta_dbi_;
   MDB_stat stat;
   if (mdb_stat(txn.get(), dbi, &stat) != 0)
     return 0;

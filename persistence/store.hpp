@@ -1,5 +1,6 @@
 // store: the node's LMDB environment (one per node, under the data
-// directory) with the named databases `stock`, `dedup`, `audit` and `meta`.
+// directory) with the named databases `sku` (each SKU's audit trail followed
+// by its stock record), `dedup` and `meta`.
 //
 // Threading: reads may be called from any thread at any time (each opens its
 // own MDB_NOTLS read transaction). commit() and purge_dedup() are called by
@@ -101,7 +102,7 @@ public:
   status purge_dedup(std::int64_t cutoff_ms, std::size_t step,
                      std::string* cursor_key, std::size_t* purged);
 
-  /// Number of entries in a database ("stock", "dedup", "audit").
+  /// Number of entries in a database ("dedup", "sku").
   std::size_t count(const std::string& db_name) const;
 
   const options& opts() const { return opts_; }
@@ -113,7 +114,6 @@ private:
 
   options opts_;
   MDB_env* env_ = nullptr;
-  unsigned stock_dbi_ = 0;
   unsigned dedup_dbi_ = 0;
   unsigned audit_dbi_ = 0;
   unsigned meta_dbi_ = 0;

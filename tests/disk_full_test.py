@@ -45,23 +45,30 @@ def main():
     try:
         return run_tests([("full disk refuses writes, keeps what was "
                            "acknowledged, keeps serving reads",
-                           lambda: full_disk(args.stockwired, mnt))])
+                           lambda: full_disk(args.stockwired, work, mnt))])
     finally:
         subprocess.run(["umount", "-l", mnt])
         shutil.rmtree(work, ignore_errors=True)
 
 
-def full_disk(binary, mnt):
+def full_disk(binary, work, mnt):
     # The LMDB map (64 MiB) is far larger than the disk: the disk fills first.
-    node = Node(binary, mnt, "node",
-                toml='[store]\nmap_size_mb = 64\n')
+    # Only the data directory is on the small disk (the log must stay
+    # writable for the test to read it).
+    node = Node(binary, work, "node", toml='[store]\nmap_size_mb = 64\n')
+    node.data = os.path.join(mnt, "data")
     node.start()
     c = node.client()
     st, _, doc = c.call("PUT", "/v1/stock/SKU-1",
                         {"on_hand": INITIAL, "idempotency_key": "seed"})
     check(st == 200, f"seed: {st} {doc}")
     acknowledged = 0
-    failure = None
+    failures = 0
+    first_failure = None
+    # Orders until the disk refuses 20 in a row. A smaller transaction may
+    # still fit after a refused one (LMDB reuses the pages the aborted one
+    # freed), so single successes after a failure are legitimate: what
+    # matters is that every refusal is a clean 503 and every 200 is kept.
     for i in range(200_000):
         res = c.call("POST", "/v1/orders", {
             "order_id": f"O-{i}-{ID_PAD}", "channel": "shopify",
@@ -69,17 +76,15 @@ def full_disk(binary, mnt):
         if res[0] == 200:
             check(res[2]["lines"][0]["status"] == "accepted", f"{res}")
             acknowledged += 1
+            failures = 0
             continue
-        failure = res
-        break
-    check(failure is not None, "the disk never filled up")
-    doc = expect_error(failure, 503, "store_unavailable", "order on full disk")
-    print(f"disk full after {acknowledged} orders: {doc['error']['message']}")
-    # A second write meets the same full disk and the same clear error.
-    expect_error(c.call("POST", "/v1/orders", {
-        "order_id": f"late-{ID_PAD}", "channel": "shopify",
-        "lines": [{"sku": "SKU-1", "qty": 1}]}),
-        503, "store_unavailable", "second order on full disk")
+        doc = expect_error(res, 503, "store_unavailable", "order on full disk")
+        first_failure = first_failure or doc["error"]["message"]
+        failures += 1
+        if failures == 20:
+            break
+    check(failures == 20, "the disk never filled up")
+    print(f"disk full after {acknowledged} orders: {first_failure}")
     # /readyz reflects the journal's health, polled about once a second.
     deadline = time.monotonic() + 10
     st = None
