@@ -1,5 +1,7 @@
 #include "config/node_config.hpp"
 
+#include "config/toml_reader.hpp"
+
 #include <arpa/inet.h>
 
 #include <limits>
@@ -25,126 +27,7 @@ constexpr std::int64_t dedup_retention_h_max = 10 * 365 * 24;
 // it was asked for, and records the first problem (later ones would only
 // be noise caused by the first). finish() refuses every key nobody asked
 // for.
-class table_reader {
-public:
-  table_reader(const toml::table* table, std::string prefix,
-               std::string_view source, std::string* error)
-      : table_(table), prefix_(std::move(prefix)), source_(source),
-        error_(error) {
-    // nothing
-  }
-
-  template <class T>
-  void integer(const char* key, std::int64_t min, std::int64_t max, T* out) {
-    auto* node = lookup(key);
-    if (node == nullptr)
-      return;
-    auto* v = node->as_integer();
-    if (v == nullptr || v->get() < min || v->get() > max) {
-      std::ostringstream msg;
-      msg << "must be an integer between " << min << " and " << max;
-      if (v != nullptr)
-        msg << " (got " << v->get() << ")";
-      fail(*node, key, msg.str());
-      return;
-    }
-    *out = static_cast<T>(v->get());
-  }
-
-  void boolean(const char* key, bool* out) {
-    auto* node = lookup(key);
-    if (node == nullptr)
-      return;
-    auto* v = node->as_boolean();
-    if (v == nullptr) {
-      fail(*node, key, "must be true or false");
-      return;
-    }
-    *out = v->get();
-  }
-
-  // `check` returns an error message, or an empty string when valid.
-  template <class Check>
-  void string(const char* key, std::string* out, Check check) {
-    auto* node = lookup(key);
-    if (node == nullptr)
-      return;
-    auto* v = node->as_string();
-    if (v == nullptr) {
-      fail(*node, key, "must be a string");
-      return;
-    }
-    if (auto why = check(v->get()); !why.empty()) {
-      fail(*node, key, why);
-      return;
-    }
-    *out = v->get();
-  }
-
-  template <class Check>
-  void string_array(const char* key, std::vector<std::string>* out,
-                    Check check) {
-    auto* node = lookup(key);
-    if (node == nullptr)
-      return;
-    auto* arr = node->as_array();
-    if (arr == nullptr) {
-      fail(*node, key, "must be an array of strings");
-      return;
-    }
-    std::vector<std::string> result;
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      auto& item = *arr->get(i);
-      auto* v = item.as_string();
-      auto name = std::string{key} + "[" + std::to_string(i) + "]";
-      if (v == nullptr) {
-        fail(item, name, "must be a string");
-        return;
-      }
-      if (auto why = check(v->get()); !why.empty()) {
-        fail(item, name, why);
-        return;
-      }
-      result.push_back(v->get());
-    }
-    *out = std::move(result);
-  }
-
-  void finish() {
-    if (table_ == nullptr)
-      return;
-    for (auto&& [k, v] : *table_) {
-      if (asked_.count(std::string{k.str()}) == 0) {
-        fail(v, std::string{k.str()}, "unknown key");
-        return;
-      }
-    }
-  }
-
-private:
-  const toml::node* lookup(const char* key) {
-    asked_.insert(key);
-    if (table_ == nullptr || !error_->empty())
-      return nullptr;
-    return table_->get(key);
-  }
-
-  void fail(const toml::node& node, const std::string& key,
-            const std::string& why) {
-    if (!error_->empty())
-      return;
-    std::ostringstream msg;
-    msg << source_ << ":" << node.source().begin.line << ": " << prefix_ << key
-        << ": " << why;
-    *error_ = msg.str();
-  }
-
-  const toml::table* table_;
-  std::string prefix_;
-  std::string_view source_;
-  std::string* error_;
-  std::set<std::string> asked_;
-};
+using table_reader = toml_reader;
 
 std::string check_node_id(const std::string& id) {
   if (id.empty() || id.size() > node_id_bytes_max)
