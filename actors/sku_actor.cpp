@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -84,10 +85,16 @@ std::string inflight_key(op_kind kind, const std::string& id) {
   return key;
 }
 
+void apply_loaded(sku_actor* self, const status& result, const stock_state& s);
+
 void load(sku_actor* self) {
-  auto& st = self->state;
   stock_state s;
-  auto result = st.db->get_stock(st.sku, &s);
+  auto result = self->state.db->get_stock(self->state.sku, &s);
+  apply_loaded(self, result, s);
+}
+
+void apply_loaded(sku_actor* self, const status& result, const stock_state& s) {
+  auto& st = self->state;
   st.load_failed = false;
   if (result.is_ok()) {
     st.exists = true;
@@ -179,6 +186,16 @@ void settle(sku_actor* self) {
     flush_outgoing(self);
 }
 
+// Answers a retry with the stored result: at once when that result is
+// durable, behind the pending operations while it is still in flight.
+void answer_replay(sku_actor* self, caf::response_promise rp,
+                   caf::message reply, bool in_flight) {
+  if (in_flight)
+    reply_after_pending(self, std::move(rp), std::move(reply));
+  else
+    rp.deliver(std::move(reply));
+}
+
 // Records the operation for the journal and parks its reply.
 void journal_and_reply(sku_actor* self, caf::response_promise rp,
                        caf::message reply, op_records r,
@@ -252,10 +269,7 @@ void handle_place(sku_actor* self, place_order& cmd) {
       return;
     }
     auto reply = caf::make_message(order_reply(st, cmd.order_id, prior, true));
-    if (in_flight)
-      reply_after_pending(self, std::move(rp), std::move(reply));
-    else
-      rp.deliver(std::move(reply));
+    answer_replay(self, std::move(rp), std::move(reply), in_flight);
     return;
   }
   auto now = now_ms();
@@ -307,10 +321,7 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
                     std::uint64_t version) {
     auto reply = caf::make_message(cancel_result{st.sku, cmd.order_id, restored,
                                                  available, version, true});
-    if (in_flight)
-      reply_after_pending(self, std::move(rp), std::move(reply));
-    else
-      rp.deliver(std::move(reply));
+    answer_replay(self, std::move(rp), std::move(reply), in_flight);
   };
   if (order.status == order_status::rejected) {
     // Nothing was taken; the answer is the same however often it is asked.
@@ -375,10 +386,7 @@ void handle_stock_change(sku_actor* self, op_kind kind,
     auto reply = caf::make_message(
         stock_result{st.sku, op_id, prior.on_hand_after, prior.available_after,
                      prior.version_after, true});
-    if (in_flight)
-      reply_after_pending(self, std::move(rp), std::move(reply));
-    else
-      rp.deliver(std::move(reply));
+    answer_replay(self, std::move(rp), std::move(reply), in_flight);
     return;
   }
   auto now = now_ms();
@@ -458,12 +466,15 @@ void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
 }
 
 caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
-                           const store* db) {
+                           const store* db, std::optional<stock_state> loaded) {
   auto& st = self->state;
   st.sku = std::move(sku);
   st.journal = std::move(journal);
   st.db = db;
-  load(self);
+  if (loaded)
+    apply_loaded(self, status::ok(), *loaded);
+  else
+    load(self);
   return {
       [=](place_order& cmd) {
         handle_place(self, cmd);
@@ -531,8 +542,10 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
 } // namespace
 
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
-                           caf::actor journal, const store* db) {
-  return sys.spawn(sku_behavior, std::move(sku), std::move(journal), db);
+                           caf::actor journal, const store* db,
+                           std::optional<stock_state> loaded) {
+  return sys.spawn(sku_behavior, std::move(sku), std::move(journal), db,
+                   std::move(loaded));
 }
 
 } // namespace stockwire

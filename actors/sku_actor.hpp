@@ -24,7 +24,10 @@
 // and lifts the journal's fence: nothing unacknowledged survives in memory.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "core/types.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -32,8 +35,10 @@ namespace stockwire {
 
 class store;
 
-/// Spawns the actor of `sku`, loading its record from `db`.
+/// Spawns the actor of `sku`, loading its record from `db` unless the
+/// caller just read it (`loaded`; saves a second read on activation).
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
-                           caf::actor journal, const store* db);
+                           caf::actor journal, const store* db,
+                           std::optional<stock_state> loaded = std::nullopt);
 
 } // namespace stockwire

@@ -1,6 +1,7 @@
 #include "actors/sku_region.hpp"
 
 #include <list>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -45,9 +46,11 @@ struct region_state {
 
 using region_actor = caf::stateful_actor<region_state>;
 
-void activate(region_actor* self, const std::string& sku, entry& e) {
+void activate(region_actor* self, const std::string& sku, entry& e,
+              std::optional<stock_state> loaded = std::nullopt) {
   auto& st = self->state;
-  e.actor = spawn_sku_actor(self->system(), sku, st.journal, st.db);
+  e.actor = spawn_sku_actor(self->system(), sku, st.journal, st.db,
+                            std::move(loaded));
   // Monitored, not linked: CAF keeps an actor's links in a list that each
   // unlink scans, which made every passivation O(active SKUs). A monitor
   // is attached to the SKU actor instead; shutdown stops the SKU actors
@@ -85,21 +88,25 @@ void route(region_actor* self, const std::string& sku, caf::message msg,
            creates may_create = creates::no) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
+  std::optional<stock_state> loaded;
   if (may_create == creates::no && st.skus.count(sku) == 0) {
     // Not live, so everything about it is on disk: a command for a SKU that
     // does not exist is answered here, without spending a slot of the
-    // active set (a flood of unknown SKUs cannot evict real ones).
-    stock_state ignored;
-    auto found = st.db->get_stock(sku, &ignored);
+    // active set (a flood of unknown SKUs cannot evict real ones). The
+    // record read is handed to the new actor, which need not read it again.
+    stock_state s;
+    auto found = st.db->get_stock(sku, &s);
     if (found.is_not_found()) {
       rp.deliver(make_error(errc::unknown_sku, "unknown sku " + sku));
       return;
     }
+    if (found.is_ok())
+      loaded = s;
   }
   auto [i, added] = st.skus.try_emplace(sku);
   auto& e = i->second;
   if (added) {
-    activate(self, sku, e);
+    activate(self, sku, e, std::move(loaded));
     enforce_cap(self);
   } else if (e.stopping) {
     e.stash.emplace_back(std::move(rp), std::move(msg));
@@ -188,6 +195,18 @@ caf::result<order_lines> lookup_order(const store* db,
   return result;
 }
 
+// Refuses a command with `problem`, or routes it to its SKU's actor, which
+// answers the caller directly.
+template <class Command>
+caf::result<void> admit(region_actor* self, Command& x, caf::error problem,
+                        creates may_create = creates::no) {
+  if (problem)
+    return problem;
+  auto sku = x.sku;
+  route(self, sku, caf::make_message(std::move(x)), may_create);
+  return caf::delegated<void>{};
+}
+
 caf::behavior region(region_actor* self, caf::actor journal, const store* db,
                      region_config cfg) {
   self->state.journal = std::move(journal);
@@ -212,55 +231,34 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
   if (cfg.idle_timeout.count() > 0)
     self->delayed_send(self, tick_interval(cfg), idle_atom::value);
   return {
-      [=](place_order& x) -> caf::result<void> {
-        if (auto err =
-                first_problem(validate_sku(x.sku), validate_op_id(x.order_id),
-                              validate_qty(x.qty), validate_channel(x.channel)))
-          return err;
-        auto sku = x.sku;
-        route(self, sku, caf::make_message(std::move(x)));
-        return caf::delegated<void>{};
+      [=](place_order& x) {
+        return admit(
+            self, x,
+            first_problem(validate_sku(x.sku), validate_op_id(x.order_id),
+                          validate_qty(x.qty), validate_channel(x.channel)));
       },
-      [=](cancel_order& x) -> caf::result<void> {
-        if (auto err =
-                first_problem(validate_sku(x.sku), validate_op_id(x.order_id),
-                              validate_channel(x.channel)))
-          return err;
-        auto sku = x.sku;
-        route(self, sku, caf::make_message(std::move(x)));
-        return caf::delegated<void>{};
+      [=](cancel_order& x) {
+        return admit(self, x,
+                     first_problem(validate_sku(x.sku),
+                                   validate_op_id(x.order_id),
+                                   validate_channel(x.channel)));
       },
-      [=](set_stock& x) -> caf::result<void> {
-        if (auto err =
-                first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
-                              validate_channel(x.source)))
-          return err;
-        auto sku = x.sku;
-        route(self, sku, caf::make_message(std::move(x)), creates::yes);
-        return caf::delegated<void>{};
+      [=](set_stock& x) {
+        return admit(self, x,
+                     first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
+                                   validate_channel(x.source)),
+                     creates::yes);
       },
-      [=](adjust_stock& x) -> caf::result<void> {
-        if (auto err =
-                first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
-                              validate_channel(x.source)))
-          return err;
-        auto sku = x.sku;
-        route(self, sku, caf::make_message(std::move(x)));
-        return caf::delegated<void>{};
+      [=](adjust_stock& x) {
+        return admit(self, x,
+                     first_problem(validate_sku(x.sku), validate_op_id(x.op_id),
+                                   validate_channel(x.source)));
       },
-      [=](get_stock& x) -> caf::result<void> {
-        if (auto err = first_problem(validate_sku(x.sku)))
-          return err;
-        auto sku = x.sku;
-        route(self, sku, caf::make_message(std::move(x)));
-        return caf::delegated<void>{};
+      [=](get_stock& x) {
+        return admit(self, x, first_problem(validate_sku(x.sku)));
       },
-      [=](get_audit& x) -> caf::result<void> {
-        if (auto err = first_problem(validate_sku(x.sku)))
-          return err;
-        auto sku = x.sku;
-        route(self, sku, caf::make_message(std::move(x)));
-        return caf::delegated<void>{};
+      [=](get_audit& x) {
+        return admit(self, x, first_problem(validate_sku(x.sku)));
       },
       [=](stopped_atom, const std::string& sku) {
         on_gone(self, sku, self->current_sender()->address());
