@@ -49,6 +49,8 @@ public:
 
 private:
   void separate();
+  json_writer& open(char bracket);
+  json_writer& close(char bracket);
   void quoted(std::string_view text);
 
   std::string out_;

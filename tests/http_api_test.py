@@ -375,11 +375,20 @@ class ApiTests:
                     "[http]\ninflight_commands_max = 4\n"
                     "[limits]\nbody_bytes_max = 2048\norder_lines_max = 3\n"
                     "batch_orders_max = 5\nstock_query_skus_max = 2\n"
-                    "qty_max = 10\njson_depth_max = 4\n")
+                    "qty_max = 10\njson_depth_max = 4\nsku_bytes_max = 8\n")
         node.start()
         try:
             c = node.client()
-            c.call("PUT", "/v1/stock/L-1", {"on_hand": 100})
+            st, _, doc = c.call("PUT", "/v1/stock/L-1", {"on_hand": 10})
+            check(st == 200, f"seed within qty_max: {st} {doc}")
+            expect_error(c.call("PUT", "/v1/stock/L-1", {"on_hand": 11}),
+                         400, "invalid_argument", "on_hand above qty_max")
+            doc = expect_error(c.call("PUT", "/v1/stock/LONGER-SKU",
+                                      {"on_hand": 1}),
+                               400, "invalid_argument", "sku above sku_bytes_max")
+            check("limits.sku_bytes_max" in doc["error"]["message"], f"{doc}")
+            expect_error(c.call("GET", "/v1/stock/LONGER-SKU"), 400,
+                         "invalid_argument", "read of an over-long sku")
             expect_error(c.call("POST", "/v1/orders", order("L", ("L-1", 11))),
                          400, "invalid_argument", "qty above qty_max")
             lines = [(f"L-{i}", 1) for i in range(4)]
@@ -399,6 +408,11 @@ class ApiTests:
             expect_error(c.call("POST", "/v1/orders:batch",
                                 [order(f"O{i}", ("L-1", 1)) for i in range(5)]),
                          503, "overloaded", "more commands than allowed")
+            # Every refusal above left the stock as it was.
+            st, _, view = c.call("GET", "/v1/stock/L-1")
+            check(st == 200 and view["on_hand"] == 10
+                  and view["version"] == 1,
+                  f"a refused request changed stock: {view}")
         finally:
             check(node.stop() == 0, "limits node did not stop cleanly")
 

@@ -381,8 +381,15 @@ CAF_TEST(the region refuses invalid commands without activating a sku) {
   auto bad_sku = ask<stock_view>(region, get_stock{"bad sku"});
   CAF_REQUIRE(!bad_sku);
   CAF_CHECK_EQUAL(code_of(bad_sku.error()), errc::invalid_argument);
+  auto bad_key = ask<stock_result>(region, set_stock{"S1", 5, "", "wms"});
+  CAF_REQUIRE(!bad_key);
+  CAF_CHECK_EQUAL(code_of(bad_key.error()), errc::invalid_argument);
   auto stats = ask<region_stats>(region, stats_atom::value);
   CAF_CHECK_EQUAL(stats->activated, 0u);
+  // Nothing was written.
+  stock_state s;
+  CAF_CHECK(db->get_stock("S1", &s).is_not_found());
+  CAF_CHECK_EQUAL(db->count("dedup"), 0u);
   anon_send_exit(region, caf::exit_reason::user_shutdown);
 }
 
