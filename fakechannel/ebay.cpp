@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/rate_limit.hpp"
 #include "fakechannel/channels.hpp"
 #include "fakechannel/http_util.hpp"
 #include "fakechannel/limits.hpp"
-#include "fakechannel/rate_limit.hpp"
 
 namespace stockwire::fakechannel {
 

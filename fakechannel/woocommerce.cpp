@@ -3,9 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/rate_limit.hpp"
 #include "fakechannel/channels.hpp"
 #include "fakechannel/http_util.hpp"
-#include "fakechannel/rate_limit.hpp"
 
 namespace stockwire::fakechannel {
 

@@ -1,12 +1,12 @@
-// Pure unit tests of the fake channels' rate limiters
-// (fakechannel/rate_limit.hpp), driven by a fake clock in milliseconds.
+// Pure unit tests of the channels' rate limiters (core/rate_limit.hpp),
+// driven by a fake clock in milliseconds.
 #define CAF_SUITE rate_limit
 #include <caf/test/unit_test.hpp>
 #include <caf/test/unit_test_impl.hpp>
 
-#include "fakechannel/rate_limit.hpp"
+#include "core/rate_limit.hpp"
 
-using namespace stockwire::fakechannel;
+using namespace stockwire;
 
 CAF_TEST(a token bucket starts full and refuses once the burst is spent) {
   token_bucket b{5, 5, 0}; // Amazon patchListingsItem: 5/s, burst 5

@@ -1,6 +1,8 @@
 // The rate-limit algorithms of the real channels, as pure value types with
 // an injected clock: every call takes the current time in milliseconds
-// (any monotonic origin), so tests drive them with a fake clock.
+// (any monotonic origin), so tests drive them with a fake clock. The fake
+// channels enforce them server-side (fakechannel/); the connectors pace
+// their own requests with them client-side (connectors/pacing.hpp).
 //
 //   token_bucket  Amazon SP-API (rate = tokens per second, burst = size),
 //                 Shopify GraphQL cost budget (points restored per second).
@@ -14,7 +16,7 @@
 
 #include <cstdint>
 
-namespace stockwire::fakechannel {
+namespace stockwire {
 
 class token_bucket {
 public:
@@ -98,4 +100,4 @@ private:
   std::int64_t used_ = 0;
 };
 
-} // namespace stockwire::fakechannel
+} // namespace stockwire

@@ -1,10 +1,10 @@
-#include "fakechannel/rate_limit.hpp"
+#include "core/rate_limit.hpp"
 
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 
-namespace stockwire::fakechannel {
+namespace stockwire {
 
 namespace {
 
@@ -126,4 +126,4 @@ void daily_quota::reset() {
   used_ = 0;
 }
 
-} // namespace stockwire::fakechannel
+} // namespace stockwire

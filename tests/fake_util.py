@@ -1,0 +1,81 @@
+"""The fake channels for process-level tests (Python 3 standard library).
+
+`Fake` runs one fakechannel with its own TOML config on free loopback ports
+(port 0; the binary prints "listening <channel> <host> <port>" per channel)
+and talks to it: channel requests, /_fake/state, /_fake/requests and
+/_fake/reset.
+"""
+import http.client
+import json
+import os
+import subprocess
+import time
+
+START_TIMEOUT_S = 20
+
+
+class FakeFailure(Exception):
+    pass
+
+
+class Fake:
+    def __init__(self, binary, workdir, name, toml):
+        self.config = os.path.join(workdir, name + ".toml")
+        with open(self.config, "w") as f:
+            f.write(toml)
+        self.proc = subprocess.Popen(
+            [binary, "--config", self.config], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.ports = {}
+        deadline = time.monotonic() + START_TIMEOUT_S
+        expected = 5 - toml.count("enabled = false")
+        while len(self.ports) < expected:
+            if time.monotonic() >= deadline:
+                raise FakeFailure("fakechannel did not start")
+            line = self.proc.stdout.readline()
+            if not line:
+                raise FakeFailure("fakechannel exited: " +
+                                  self.proc.stderr.read())
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "listening":
+                self.ports[parts[1]] = int(parts[3])
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def request(self, channel, method, target, body=None, headers=None,
+                timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.ports[channel],
+                                          timeout=timeout)
+        data = body if isinstance(body, (str, bytes)) or body is None \
+            else json.dumps(body)
+        hdrs = {"Content-Type": "application/json"}
+        hdrs.update(headers or {})
+        conn.request(method, target, body=data, headers=hdrs)
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = raw
+        return resp.status, dict(resp.getheaders()), parsed
+
+    def state(self):
+        any_channel = next(iter(self.ports))
+        return self.request(any_channel, "GET", "/_fake/state")[2]
+
+    def counters(self):
+        any_channel = next(iter(self.ports))
+        return self.request(any_channel, "GET", "/_fake/requests")[2]
+
+    def reset(self):
+        any_channel = next(iter(self.ports))
+        status, _, _ = self.request(any_channel, "POST", "/_fake/reset")
+        if status != 200:
+            raise FakeFailure(f"reset answered {status}")
