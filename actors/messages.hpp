@@ -17,6 +17,7 @@
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "connectors/channel.hpp"
 #include "core/records.hpp"
 #include "core/types.hpp"
 #include "persistence/store.hpp"
@@ -71,6 +72,53 @@ struct get_audit {
   std::uint32_t limit = 50;
   std::uint64_t from_version = 0;
 };
+
+/// Create or replace the listing of `sku` on channel account `channel`.
+/// The SKU need not have stock yet. Replies listing_result or an error
+/// (unknown_channel, store_unavailable).
+struct put_listing {
+  std::string sku;
+  std::string channel;
+  listing ids;
+};
+
+/// Remove the listing of `sku` on `channel` (and its pending push).
+/// Replies listing_result (deleted) or unknown_listing.
+struct delete_listing {
+  std::string sku;
+  std::string channel;
+};
+
+/// Read the committed listings of a SKU. Replies listing_set.
+struct get_listings {
+  std::string sku;
+};
+
+/// What channel `channel` has been told about `sku` (asked of its
+/// connector). Replies listing_status or unknown_listing.
+struct get_listing_status {
+  std::string channel;
+  std::string sku;
+};
+
+/// A connector's health and counters. Replies connector_status.
+struct get_channel_status {
+  std::string channel;
+};
+
+/// Push the current quantity of `skus` (empty: every SKU the connector
+/// knows) to `channel` again, un-parking them. Replies resync_result.
+struct resync_channel {
+  std::string channel;
+  std::vector<std::string> skus;
+};
+
+/// Sync lag percentiles of every channel (metrics actor). Replies
+/// lag_report.
+struct get_lag {};
+
+/// The Prometheus text of the node (metrics actor). Replies std::string.
+struct get_metrics_text {};
 
 // -- replies ------------------------------------------------------------------
 
@@ -135,6 +183,19 @@ struct order_lines {
   std::vector<order_line_info> lines;
 };
 
+struct listing_result {
+  std::string sku;
+  std::string channel;
+  listing ids;
+  bool created = false; // put: there was no listing before
+  bool deleted = false; // delete
+};
+
+struct listing_set {
+  std::string sku;
+  std::vector<std::pair<std::string, listing>> listings; // (channel, ids)
+};
+
 /// Counters of a region (for benchmarks, the CLI and tests).
 struct region_stats {
   std::uint64_t active = 0;     // live SKU actors
@@ -169,6 +230,104 @@ struct journal_entry {
   write_batch writes;    // encoded by the SKU actor, not by the writer
 };
 
+// -- SKU actor -> connector (node-local) ---------------------------------------
+
+/// The durable state of `sku` a channel must show. Sent after the commit of
+/// a change (received_ns: when the node received each change it carries,
+/// for sync lag), or with `force` when the channel must be told again even
+/// at an acknowledged version (a rejected oversell from that channel, a new
+/// listing, a resync).
+struct sku_changed {
+  std::string sku;
+  listing ids;
+  std::int64_t available = 0;
+  std::uint64_t version = 0;
+  std::vector<std::int64_t> received_ns;
+  bool force = false;
+};
+
+/// The listing of `sku` on this channel is gone: drop anything pending.
+struct listing_removed {
+  std::string sku;
+};
+
+// -- connectors and metrics (node-local) ----------------------------------------
+
+/// What a connector pushed since its last report, plus its current gauges.
+struct channel_metrics {
+  std::string channel;
+  std::vector<std::int64_t> lag_us; // one per change acknowledged
+  std::vector<std::int64_t> rtt_us; // one per request answered or failed
+  std::uint64_t acked = 0;          // SKU pushes acknowledged
+  std::uint64_t retried = 0;        // SKU pushes to retry
+  std::uint64_t parked = 0;         // SKU pushes parked (permanent error)
+  std::uint64_t throttled = 0;      // requests refused by the rate limit
+  std::uint64_t requests = 0;       // requests answered (any status)
+  std::uint64_t transport_errors = 0; // requests with no answer
+  std::uint64_t backlog = 0;          // SKUs waiting to be pushed (gauge)
+  std::uint64_t parked_listings = 0;  // listings parked now (gauge)
+  std::uint64_t inflight = 0;         // jobs in flight (gauge)
+  std::string breaker;                // closed | open | half_open
+};
+
+struct resync_result {
+  std::string channel;
+  std::uint64_t queued = 0; // SKUs that will be pushed again
+  std::vector<std::string> unknown; // asked-for SKUs the connector lacks
+};
+
+/// Sync lag percentiles of one channel, in microseconds: over the last
+/// minute and since start.
+struct lag_summary {
+  std::string channel;
+  std::uint64_t window_count = 0;
+  std::uint64_t window_p50 = 0, window_p90 = 0, window_p99 = 0,
+                window_p999 = 0, window_max = 0;
+  std::uint64_t total_count = 0;
+  std::uint64_t total_p50 = 0, total_p90 = 0, total_p99 = 0, total_p999 = 0,
+                total_max = 0;
+  bool alert = false; // window p99 above the configured threshold
+};
+
+struct lag_report {
+  std::vector<lag_summary> channels;
+};
+
+/// A connector's health and counters since start.
+struct connector_status {
+  std::string channel;
+  std::string kind;
+  std::string breaker;
+  std::uint64_t listings = 0; // SKUs it knows
+  std::uint64_t backlog = 0;
+  std::uint64_t inflight = 0;
+  std::uint64_t parked_listings = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t parked = 0;
+  std::uint64_t throttled = 0;
+  std::uint64_t requests = 0;
+  double rate_available = -1; // request budget left (-1: unlimited)
+  std::string last_error;
+};
+
+/// What one channel has been told about one SKU.
+struct listing_status {
+  std::string channel;
+  std::string sku;
+  std::uint64_t version = 0;        // newest durable version known
+  std::int64_t target = 0;          // quantity the channel should show
+  std::uint64_t acked_version = 0;  // newest version the channel acked
+  std::int64_t shown = -1;          // quantity acked (-1: unknown)
+  std::uint64_t pushed_version = 0; // version of the push in flight or last
+  bool pending = false;             // a push is owed
+  bool inflight = false;
+  bool parked = false;
+  std::string last_error;
+  std::int64_t last_lag_us = -1;
+  std::int64_t last_ack_ms = 0;
+};
+
 // -- atoms
 // ------------------------------------------------------------------------
 
@@ -182,6 +341,15 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using resync_atom = caf::atom_constant<caf::atom("resync")>;
+using pump_atom = caf::atom_constant<caf::atom("pump")>;
+using step_atom = caf::atom_constant<caf::atom("step")>;
+using answer_atom = caf::atom_constant<caf::atom("answer")>;
+using report_atom = caf::atom_constant<caf::atom("report")>;
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+using lag_atom = caf::atom_constant<caf::atom("lag")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 // -- inspection
 // -------------------------------------------------------------------
@@ -290,3 +458,22 @@ void register_message_types(caf::actor_system_config& cfg);
 } // namespace stockwire
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::journal_entry)
+// Listings hold a std::optional, which CAF 0.17 cannot serialize: these
+// stay node-local until the cluster (issue 6) gives them an inspect().
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::put_listing)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::delete_listing)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_listings)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_set)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::sku_changed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::connector_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::lag_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_listing_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_channel_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::resync_channel)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::resync_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_lag)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_metrics_text)

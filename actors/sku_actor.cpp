@@ -1,6 +1,7 @@
 #include "actors/sku_actor.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <unordered_map>
@@ -8,7 +9,9 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/channel_directory.hpp"
 #include "actors/errors.hpp"
+#include "actors/node_counters.hpp"
 #include "actors/messages.hpp"
 #include "core/limits.hpp"
 #include "core/stock.hpp"
@@ -24,6 +27,21 @@ std::int64_t now_ms() {
       .count();
 }
 
+std::int64_t now_ns() {
+  using namespace std::chrono;
+  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the channels hear once an operation is durable.
+struct channel_notice {
+  bool changed = false;        // the stock changed: tell every listing
+  std::int64_t received_ns = 0;
+  std::string resync;          // tell this channel again (force)
+  std::string removed;         // this channel's listing was deleted
+  std::atomic<std::uint64_t>* counter = nullptr; // node counter to bump
+};
+
 // A reply held back until the commit of `seq`.
 struct pending_reply {
   std::uint64_t seq = 0;
@@ -31,6 +49,7 @@ struct pending_reply {
   caf::message reply;
   stock_state after;    // stock once this operation is durable
   std::string inflight; // inflight dedup key to release, or empty
+  channel_notice notice;
 };
 
 // The records one operation writes, before encoding.
@@ -43,6 +62,7 @@ struct op_records {
   dedup_record dedup;
   bool has_audit = false;
   audit_record audit;
+  channel_notice notice;
 };
 
 // A dedup record handed to the journal but not yet durable.
@@ -70,6 +90,13 @@ struct sku_state {
   std::size_t outgoing_ops = 0;
   std::uint64_t outgoing_seq = 0;
   std::unordered_map<std::string, inflight_dedup> inflight;
+  // Channels this SKU is listed on (applied: may be ahead of the store).
+  channel_directory_ptr channels;
+  std::vector<std::pair<std::string, listing>> listings;
+  // The stock changed since the last flush: every listing gets an outbox
+  // entry of the newest state in that flush (one per channel per burst).
+  bool outbox_dirty = false;
+  std::int64_t outbox_changed_ms = 0; // oldest change of the burst
   bool stopping = false;
   caf::actor region;
   static inline const char* name = "stockwire.sku";
@@ -87,10 +114,30 @@ std::string inflight_key(op_kind kind, const std::string& id) {
 
 void apply_loaded(sku_actor* self, const status& result, const stock_state& s);
 
+void load_listings(sku_actor* self) {
+  auto& st = self->state;
+  if (st.load_failed)
+    return;
+  auto result = st.db->get_listings(st.sku, &st.listings);
+  if (!result.is_ok()) {
+    st.load_failed = true;
+    st.load_error = result.to_string();
+    spdlog::error("sku {}: cannot load listings: {}", st.sku, st.load_error);
+  }
+}
+
 void load(sku_actor* self) {
   stock_state s;
   auto result = self->state.db->get_stock(self->state.sku, &s);
   apply_loaded(self, result, s);
+  load_listings(self);
+}
+
+const listing* find_listing(const sku_state& st, const std::string& channel) {
+  for (auto& [c, l] : st.listings)
+    if (c == channel)
+      return &l;
+  return nullptr;
 }
 
 void apply_loaded(sku_actor* self, const status& result, const stock_state& s) {
@@ -168,6 +215,13 @@ void flush_outgoing(sku_actor* self) {
   auto& st = self->state;
   if (st.outgoing_ops == 0)
     return;
+  if (st.outbox_dirty) {
+    outbox_record r{st.stock.version, st.stock.available(),
+                    st.outbox_changed_ms};
+    for (auto& [channel, ids] : st.listings)
+      st.outgoing.put_outbox(channel, st.sku, r);
+    st.outbox_dirty = false;
+  }
   journal_entry e;
   e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
   e.sku = st.sku;
@@ -210,6 +264,14 @@ void journal_and_reply(sku_actor* self, caf::response_promise rp,
   }
   if (r.has_audit)
     st.outgoing.put_audit(st.sku, r.audit);
+  if (r.has_stock) {
+    r.notice.changed = true;
+    r.notice.received_ns = now_ns();
+    if (!st.outbox_dirty) {
+      st.outbox_dirty = true;
+      st.outbox_changed_ms = r.notice.received_ns / 1'000'000;
+    }
+  }
   st.outgoing_seq = seq;
   ++st.outgoing_ops;
   pending_reply p;
@@ -218,6 +280,7 @@ void journal_and_reply(sku_actor* self, caf::response_promise rp,
   p.reply = std::move(reply);
   p.after = st.stock;
   p.inflight = r.has_dedup ? dedup_ikey : std::string{};
+  p.notice = std::move(r.notice);
   st.pending.push_back(std::move(p));
   if (st.outgoing_ops >= limits::sku_journal_ops_max)
     flush_outgoing(self);
@@ -269,6 +332,7 @@ void handle_place(sku_actor* self, place_order& cmd) {
       return;
     }
     auto reply = caf::make_message(order_reply(st, cmd.order_id, prior, true));
+    counters().orders_replayed.fetch_add(1, std::memory_order_relaxed);
     answer_replay(self, std::move(rp), std::move(reply), in_flight);
     return;
   }
@@ -286,6 +350,13 @@ void handle_place(sku_actor* self, place_order& cmd) {
   e.dedup.available_after = d.next.available();
   e.dedup.version_after = d.next.version;
   e.dedup.created_at_ms = now;
+  // The origin channel is told again even if the number it should show
+  // did not move: a rejected order means it showed stock we do not have,
+  // an accepted one that it counted its own sale down (maybe differently).
+  if (find_listing(st, cmd.channel) != nullptr)
+    e.notice.resync = cmd.channel;
+  e.notice.counter = d.changed ? &counters().orders_accepted
+                               : &counters().orders_rejected;
   if (d.changed) {
     st.stock = d.next;
     e.has_stock = true;
@@ -355,6 +426,7 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
   e.audit =
       audit_record{d.next.version, cmd.order_id,   op_kind::cancel,    source,
                    d.delta,        d.next.on_hand, d.next.available(), now};
+  e.notice.counter = &counters().cancels;
   auto reply = caf::make_message(cancel_result{st.sku, cmd.order_id,
                                                order.amount, d.next.available(),
                                                d.next.version, false});
@@ -420,6 +492,7 @@ void handle_stock_change(sku_actor* self, op_kind kind,
   e.audit = audit_record{
       d.next.version,     op_id, kind, source, d.delta, d.next.on_hand,
       d.next.available(), now};
+  e.notice.counter = &counters().stock_changes;
   auto reply = caf::make_message(stock_result{st.sku, op_id, d.next.on_hand,
                                               d.next.available(),
                                               d.next.version, false});
@@ -427,13 +500,103 @@ void handle_stock_change(sku_actor* self, op_kind kind,
                     inflight_key(kind, op_id));
 }
 
+// Tells the connectors what the commit just made durable: every listing
+// hears of a stock change (with when each change was received), a channel
+// to resync hears the current state again.
+void notify_channels(sku_actor* self, std::vector<std::int64_t> received_ns,
+                     const std::vector<std::string>& resync,
+                     const std::vector<std::string>& removed) {
+  auto& st = self->state;
+  if (!st.channels)
+    return;
+  for (auto& channel : removed)
+    if (auto c = st.channels->find(channel))
+      self->send(c, listing_removed{st.sku});
+  if (st.committed.version == 0)
+    return; // no stock yet: nothing to show
+  auto send = [&](const std::string& channel, const listing& ids, bool force,
+                  std::vector<std::int64_t> times) {
+    if (auto c = st.channels->find(channel))
+      self->send(c, sku_changed{st.sku, ids, st.committed.available(),
+                                st.committed.version, std::move(times), force});
+  };
+  if (!received_ns.empty())
+    for (auto& [channel, ids] : st.listings)
+      send(channel, ids, false, received_ns);
+  for (auto& channel : resync)
+    if (auto ids = find_listing(st, channel))
+      send(channel, *ids, true, {});
+}
+
+void handle_put_listing(sku_actor* self, put_listing& cmd) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (refuse_if_unusable(self, rp, false))
+    return;
+  bool created = true;
+  for (auto& [channel, ids] : st.listings)
+    if (channel == cmd.channel) {
+      ids = cmd.ids;
+      created = false;
+    }
+  if (created)
+    st.listings.emplace_back(cmd.channel, cmd.ids);
+  st.outgoing.put_listing(st.sku, cmd.channel, cmd.ids);
+  op_records e;
+  if (st.exists) {
+    // The channel must learn the current quantity: pending until it does.
+    st.outgoing.put_outbox(
+        cmd.channel, st.sku,
+        outbox_record{st.stock.version, st.stock.available(), now_ms()});
+    e.notice.resync = cmd.channel;
+  }
+  auto reply = caf::make_message(
+      listing_result{st.sku, cmd.channel, std::move(cmd.ids), created, false});
+  journal_and_reply(self, std::move(rp), std::move(reply), std::move(e), {});
+}
+
+void handle_delete_listing(sku_actor* self, delete_listing& cmd) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (refuse_if_unusable(self, rp, false))
+    return;
+  auto i = std::find_if(st.listings.begin(), st.listings.end(),
+                        [&](auto& x) { return x.first == cmd.channel; });
+  if (i == st.listings.end()) {
+    rp.deliver(make_error(errc::unknown_listing, st.sku +
+                                                     " is not listed on " +
+                                                     cmd.channel));
+    return;
+  }
+  auto ids = std::move(i->second);
+  st.listings.erase(i);
+  st.outgoing.delete_listing(st.sku, cmd.channel);
+  st.outgoing.delete_outbox(cmd.channel, st.sku);
+  op_records e;
+  e.notice.removed = cmd.channel;
+  auto reply = caf::make_message(
+      listing_result{st.sku, cmd.channel, std::move(ids), false, true});
+  journal_and_reply(self, std::move(rp), std::move(reply), std::move(e), {});
+}
+
 void on_committed(sku_actor* self, std::uint64_t upto) {
   auto& st = self->state;
   if (upto <= st.reset_seq)
     return;
+  std::vector<std::int64_t> received_ns;
+  std::vector<std::string> resync;
+  std::vector<std::string> removed;
   while (!st.pending.empty() && st.pending.front().seq <= upto) {
     auto& p = st.pending.front();
     st.committed = p.after;
+    if (p.notice.counter)
+      p.notice.counter->fetch_add(1, std::memory_order_relaxed);
+    if (p.notice.changed)
+      received_ns.push_back(p.notice.received_ns);
+    if (!p.notice.resync.empty())
+      resync.push_back(std::move(p.notice.resync));
+    if (!p.notice.removed.empty())
+      removed.push_back(std::move(p.notice.removed));
     if (!p.inflight.empty()) {
       auto i = st.inflight.find(p.inflight);
       if (i != st.inflight.end() && i->second.seq == p.seq)
@@ -442,6 +605,8 @@ void on_committed(sku_actor* self, std::uint64_t upto) {
     p.rp.deliver(std::move(p.reply));
     st.pending.pop_front();
   }
+  if (!received_ns.empty() || !resync.empty() || !removed.empty())
+    notify_channels(self, std::move(received_ns), resync, removed);
   finish_stop_if_idle(self);
 }
 
@@ -459,6 +624,7 @@ void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
   st.inflight.clear();
   st.outgoing.clear(); // never reached the journal
   st.outgoing_ops = 0;
+  st.outbox_dirty = false;
   st.reset_seq = st.next_seq - 1;
   load(self);
   self->send(st.journal, resume_atom::value, st.sku);
@@ -466,15 +632,19 @@ void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
 }
 
 caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
-                           const store* db, std::optional<stock_state> loaded) {
+                           const store* db, std::optional<stock_state> loaded,
+                           channel_directory_ptr channels) {
   auto& st = self->state;
   st.sku = std::move(sku);
   st.journal = std::move(journal);
   st.db = db;
-  if (loaded)
+  st.channels = std::move(channels);
+  if (loaded) {
     apply_loaded(self, status::ok(), *loaded);
-  else
+    load_listings(self);
+  } else {
     load(self);
+  }
   return {
       [=](place_order& cmd) {
         handle_place(self, cmd);
@@ -492,6 +662,14 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
       [=](adjust_stock& cmd) {
         handle_stock_change(self, op_kind::adjust, cmd.op_id, cmd.delta,
                             cmd.source);
+        settle(self);
+      },
+      [=](put_listing& cmd) {
+        handle_put_listing(self, cmd);
+        settle(self);
+      },
+      [=](delete_listing& cmd) {
+        handle_delete_listing(self, cmd);
         settle(self);
       },
       [=](get_stock&) -> caf::result<stock_view> {
@@ -543,9 +721,10 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
 
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
                            caf::actor journal, const store* db,
-                           std::optional<stock_state> loaded) {
+                           std::optional<stock_state> loaded,
+                           channel_directory_ptr channels) {
   return sys.spawn(sku_behavior, std::move(sku), std::move(journal), db,
-                   std::move(loaded));
+                   std::move(loaded), std::move(channels));
 }
 
 } // namespace stockwire

@@ -8,6 +8,8 @@
 //   adjust_stock  -> stock_result | error(negative_stock, id_conflict, ...)
 //   get_stock     -> stock_view (committed state) | error(unknown_sku)
 //   get_audit     -> audit_page (committed records)
+//   put_listing   -> listing_result (the SKU need not have stock yet)
+//   delete_listing-> listing_result | error(unknown_listing)
 //   (passivate_atom) from the region: finish pending commits, then send
 //                  (stopped_atom, sku) to the region and quit.
 // From the journal:
@@ -19,6 +21,12 @@
 // the transaction holding them durable. A retry of an operation whose first
 // execution is still in flight waits for the same commit.
 //
+// Channels: every accepted change writes, in its transaction, an outbox
+// entry per listed channel (one per channel per mailbox burst, holding the
+// newest state); once durable, each listed channel's connector gets
+// sku_changed. A rejected order from a listed channel resyncs that channel
+// (it showed stock we do not have).
+//
 // On a failed commit the actor fails every pending reply with
 // store_unavailable, reloads its state from the store (the durable truth)
 // and lifts the journal's fence: nothing unacknowledged survives in memory.
@@ -27,6 +35,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/channel_directory.hpp"
 #include "core/types.hpp"
 
 #include <caf/fwd.hpp>
@@ -39,6 +48,7 @@ class store;
 /// caller just read it (`loaded`; saves a second read on activation).
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
                            caf::actor journal, const store* db,
-                           std::optional<stock_state> loaded = std::nullopt);
+                           std::optional<stock_state> loaded = std::nullopt,
+                           channel_directory_ptr channels = nullptr);
 
 } // namespace stockwire

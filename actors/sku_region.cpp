@@ -50,7 +50,7 @@ void activate(region_actor* self, const std::string& sku, entry& e,
               std::optional<stock_state> loaded = std::nullopt) {
   auto& st = self->state;
   e.actor = spawn_sku_actor(self->system(), sku, st.journal, st.db,
-                            std::move(loaded));
+                            std::move(loaded), st.cfg.channels);
   // Monitored, not linked: CAF keeps an actor's links in a list that each
   // unlink scans, which made every passivation O(active SKUs). A monitor
   // is attached to the SKU actor instead; shutdown stops the SKU actors
@@ -81,7 +81,8 @@ void enforce_cap(region_actor* self) {
   }
 }
 
-// Whether a command may create its SKU (only set_stock does).
+// Whether a command may activate a SKU without stock (set_stock creates
+// it; listings may precede stock).
 enum class creates { no, yes };
 
 void route(region_actor* self, const std::string& sku, caf::message msg,
@@ -259,6 +260,33 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
       },
       [=](get_audit& x) {
         return admit(self, x, first_problem(validate_sku(x.sku)));
+      },
+      [=](put_listing& x) -> caf::result<void> {
+        auto& dir = self->state.cfg.channels;
+        if (dir && !dir->has(x.channel))
+          return make_error(errc::unknown_channel,
+                            "no channel account '" + x.channel +
+                                "' is configured");
+        return admit(self, x,
+                     first_problem(validate_sku(x.sku),
+                                   validate_channel(x.channel)),
+                     creates::yes);
+      },
+      [=](delete_listing& x) {
+        return admit(self, x,
+                     first_problem(validate_sku(x.sku),
+                                   validate_channel(x.channel)),
+                     creates::yes);
+      },
+      [=](get_listings& q) -> caf::result<listing_set> {
+        if (auto err = first_problem(validate_sku(q.sku)))
+          return err;
+        listing_set result;
+        result.sku = q.sku;
+        auto st = self->state.db->get_listings(q.sku, &result.listings);
+        if (!st.is_ok())
+          return make_error(errc::store_unavailable, st.to_string());
+        return result;
       },
       [=](stopped_atom, const std::string& sku) {
         on_gone(self, sku, self->current_sender()->address());

@@ -5,8 +5,9 @@
 // more than `active_skus_max` are live. The SKU actor knows nothing of this.
 //
 // Accepts: place_order, cancel_order, set_stock, adjust_stock, get_stock,
-// get_audit (validated here; invalid commands get invalid_argument without
-// activating anything), (stats_atom) -> region_stats.
+// get_audit, put_listing, delete_listing (validated here; invalid commands get invalid_argument without
+// activating anything), get_listings (read from the store, committed
+// state), find_order, (stats_atom) -> region_stats.
 //
 // Passivation handshake (one live actor per SKU, never two): the region
 // marks the entry stopping and sends (passivate_atom); commands for the SKU
@@ -21,6 +22,8 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/channel_directory.hpp"
+
 namespace stockwire {
 
 class store;
@@ -30,6 +33,8 @@ struct region_config {
   std::chrono::milliseconds idle_timeout{30'000};
   // Live SKU actors at most; the least recently used beyond are passivated.
   std::size_t active_skus_max = 200'000;
+  // The node's connectors; null: no channels (changes are not pushed).
+  channel_directory_ptr channels;
 };
 
 caf::actor spawn_region(caf::actor_system& sys, caf::actor journal,

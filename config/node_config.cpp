@@ -1,6 +1,7 @@
 #include "config/node_config.hpp"
 
 #include "config/toml_reader.hpp"
+#include "core/limits.hpp"
 
 #include <arpa/inet.h>
 
@@ -125,6 +126,188 @@ void read_skus(table_reader& r, node_config& cfg) {
             &cfg.dedup_retention_h);
 }
 
+// -- channels -------------------------------------------------------------
+
+constexpr std::int64_t demo_skus_max = 100'000;
+constexpr double requests_per_s_max = 100'000;
+constexpr std::int64_t concurrency_max = 64;
+constexpr std::int64_t breaker_open_ms_max = 3'600'000;
+constexpr std::int64_t channel_timeout_ms_max = 300'000;
+constexpr std::int64_t lag_alert_ms_max = 3'600'000;
+
+// The pacing a kind gets unless configured: the real channel's default
+// limits (channels.md), so a fresh config never earns a 429.
+void pacing_defaults(channel_settings& c) {
+  switch (c.account.kind) {
+  case channel_kind::shopify:
+    if (c.account.shopify_api == "rest") {
+      c.requests_per_s = 2; // leaky bucket: 40 calls, 2/s
+      c.burst = 40;
+      c.request_cost = 1;
+    } else {
+      c.requests_per_s = 100; // GraphQL: 1000 points, 100/s, 10 a call
+      c.burst = 1000;
+      c.request_cost = 10;
+    }
+    break;
+  case channel_kind::amazon:
+    c.requests_per_s = 5; // patchListingsItem: 5/s, burst 5
+    c.burst = 5;
+    break;
+  case channel_kind::ebay:
+    c.requests_per_s = 20; // ~2M calls a day
+    c.burst = 20;
+    c.revisions_per_day = 250; // per listing
+    break;
+  case channel_kind::woocommerce:
+  case channel_kind::flipkart:
+    c.requests_per_s = 0; // no documented limit
+    break;
+  }
+}
+
+// "http://127.0.0.1:18301" or "https://shop.example.com/base".
+std::string parse_endpoint(const std::string& text, channel_account& a) {
+  auto scheme_end = text.find("://");
+  if (scheme_end == std::string::npos)
+    return "must be http://HOST[:PORT][/PATH] or https://...";
+  auto scheme = text.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https")
+    return "scheme must be http or https";
+  auto rest = text.substr(scheme_end + 3);
+  auto slash = rest.find('/');
+  auto hostport = rest.substr(0, slash);
+  std::string path = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!path.empty() && path.back() == '/')
+    path.pop_back();
+  std::uint16_t port = scheme == "https" ? 443 : 80;
+  // The port follows the last ':' (after the ']' of an IPv6 literal).
+  auto bracket = hostport.rfind(']');
+  auto colon = hostport.rfind(':');
+  if (colon != std::string::npos &&
+      (bracket == std::string::npos || colon > bracket)) {
+    auto digits = hostport.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(digits) > 65535 || std::stoul(digits) == 0)
+      return "port must be a number between 1 and 65535";
+    port = static_cast<std::uint16_t>(std::stoul(digits));
+    hostport = hostport.substr(0, colon);
+  }
+  if (hostport.size() > 2 && hostport.front() == '[' && hostport.back() == ']')
+    hostport = hostport.substr(1, hostport.size() - 2);
+  if (hostport.empty())
+    return "host must not be empty";
+  a.scheme = scheme;
+  a.host = hostport;
+  a.port = port;
+  a.base_path = path;
+  return {};
+}
+
+void read_channel(table_reader& r, const std::string& id, channel_settings& c) {
+  c.account.id = id;
+  std::string kind = id;
+  r.string("kind", &kind, [](const std::string& x) {
+    return parse_channel_kind(x)
+               ? std::string{}
+               : "must be one of shopify, amazon, woocommerce, ebay, flipkart";
+  });
+  auto parsed = parse_channel_kind(kind);
+  if (!parsed)
+    return; // reported by the check above (or by read_channels: no kind)
+  c.account.kind = *parsed;
+  r.string("api", &c.account.shopify_api, [](const std::string& x) {
+    return x == "graphql" || x == "rest" ? std::string{}
+                                         : "must be graphql or rest";
+  });
+  pacing_defaults(c);
+  std::string endpoint;
+  r.string("endpoint", &endpoint, [&](const std::string& x) {
+    return parse_endpoint(x, c.account);
+  });
+  auto any = [](const std::string&) { return std::string{}; };
+  r.string("access_token", &c.account.access_token, any);
+  r.string("consumer_key", &c.account.consumer_key, any);
+  r.string("consumer_secret", &c.account.consumer_secret, any);
+  r.string("api_version", &c.account.api_version, [](const std::string& x) {
+    bool ok = x == "unstable" ||
+              (x.size() == 7 && x[4] == '-' &&
+               x.find_first_not_of("0123456789-") == std::string::npos);
+    return ok ? std::string{} : "must be YYYY-MM or unstable";
+  });
+  r.string("location_id", &c.account.shopify_location_id, any);
+  r.string("seller_id", &c.account.seller_id, any);
+  r.string("marketplace_id", &c.account.marketplace_id, check_non_empty);
+  r.string("product_type", &c.account.product_type, check_non_empty);
+  r.integer("feed_min_skus", 0, 100'000, &c.account.amazon_feed_min_skus);
+  r.integer("buffer", 0, stockwire::limits::quantity_max,
+            &c.account.alloc.buffer);
+  r.number("percent", 0, 100, &c.account.alloc.percent);
+  r.integer("max", -1, stockwire::limits::quantity_max, &c.account.alloc.max);
+  r.number("requests_per_s", 0, requests_per_s_max, &c.requests_per_s);
+  r.number("burst", 1, requests_per_s_max * 10, &c.burst);
+  r.number("request_cost", 0.001, requests_per_s_max, &c.request_cost);
+  r.integer("concurrency", 1, concurrency_max, &c.concurrency);
+  r.integer("revisions_per_day", 0, 1'000'000, &c.revisions_per_day);
+  r.integer("revisions_reserve", 0, 1'000'000, &c.revisions_reserve);
+  r.integer("breaker_failures", 1, 1000, &c.breaker_failures);
+  r.integer("breaker_open_ms", 100, breaker_open_ms_max, &c.breaker_open_ms);
+  r.integer("request_timeout_ms", 100, channel_timeout_ms_max,
+            &c.request_timeout_ms);
+  r.string("webhook_secret", &c.webhook_secret, any);
+}
+
+// [channels.<id>] tables, in file order.
+void read_channels(const toml::table& doc, std::string_view source,
+                   config_result& result) {
+  auto* node = doc.get("channels");
+  if (node == nullptr)
+    return;
+  auto fail = [&](const toml::node& at, const std::string& what) {
+    std::ostringstream msg;
+    msg << source << ":" << at.source().begin.line << ": " << what;
+    result.error = msg.str();
+  };
+  auto* table = node->as_table();
+  if (table == nullptr)
+    return fail(*node, "channels: must be a table of [channels.<id>] tables");
+  for (auto&& [k, v] : *table) {
+    std::string id{k.str()};
+    auto prefix = "channels." + id + ".";
+    if (!v.is_table())
+      return fail(v, "channels." + id + ": must be a table");
+    if (auto why = check_node_id(id); !why.empty())
+      return fail(v, "channels." + id + ": the id " + why);
+    auto* t = v.as_table();
+    auto* kind_node = t->get("kind");
+    if (kind_node == nullptr && !parse_channel_kind(id))
+      return fail(v, prefix + "kind: missing (the id '" + id +
+                         "' is not a channel kind, so say which it is)");
+    channel_settings c;
+    table_reader r{t, prefix, source, &result.error};
+    read_channel(r, id, c);
+    r.finish();
+    if (!result.ok())
+      return;
+    if (c.account.port == 0)
+      return fail(v, prefix + "endpoint: missing");
+    if (c.revisions_per_day > 0 && c.revisions_reserve >= c.revisions_per_day)
+      return fail(v, prefix +
+                         "revisions_reserve: must be below revisions_per_day");
+    result.config.channels.push_back(std::move(c));
+  }
+}
+
+void read_demo(table_reader& r, node_config& cfg) {
+  r.integer("skus", 0, demo_skus_max, &cfg.demo.skus);
+  r.integer("on_hand", 0, stockwire::limits::quantity_max, &cfg.demo.on_hand);
+}
+
+void read_sync(table_reader& r, node_config& cfg) {
+  r.integer("lag_alert_ms", 1, lag_alert_ms_max, &cfg.lag_alert_ms);
+}
+
 using section_fn = void (*)(table_reader&, node_config&);
 
 struct section {
@@ -139,6 +322,8 @@ const section sections[] = {
     {"log", [](table_reader& r, node_config& c) { read_log(r, c.log); }},
     {"store", read_store},
     {"skus", read_skus},
+    {"demo", read_demo},
+    {"sync", read_sync},
 };
 
 void read_document(const toml::table& doc, std::string_view source,
@@ -161,6 +346,10 @@ void read_document(const toml::table& doc, std::string_view source,
     if (!result.ok())
       return;
   }
+  known.insert("channels");
+  read_channels(doc, source, result);
+  if (!result.ok())
+    return;
   for (auto&& [k, v] : doc) {
     if (known.count(std::string{k.str()}) == 0) {
       std::ostringstream msg;

@@ -12,7 +12,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "connectors/channel.hpp"
 #include "gateway/settings.hpp"
 
 namespace stockwire::config {
@@ -21,6 +23,31 @@ namespace stockwire::config {
 struct log_settings {
   std::string level = "info";  // trace debug info warn error critical off
   std::string format = "text"; // text | json (one JSON object per line)
+};
+
+/// One `[channels.<id>]` table: a channel account and how to pace it.
+/// Pacing defaults follow the channel's real limits (channels.md); see
+/// docs/CONFIG.md.
+struct channel_settings {
+  channel_account account;
+  double requests_per_s = 0; // client-side token bucket (0: unlimited)
+  double burst = 1;
+  double request_cost = 1;
+  std::size_t concurrency = 4;
+  std::int64_t revisions_per_day = 0; // eBay per-listing cap (0: none)
+  std::int64_t revisions_reserve = 20;
+  std::int64_t breaker_failures = 5;
+  std::int64_t breaker_open_ms = 30'000;
+  std::int64_t request_timeout_ms = 10'000;
+  std::string webhook_secret; // issue 5: the channel's signing secret
+};
+
+/// The demo catalogue: SKUs DEMO-1 .. DEMO-<skus>, created with `on_hand`
+/// units and listed on every configured channel when they do not exist
+/// yet (a restart changes nothing).
+struct demo_settings {
+  std::int64_t skus = 0;
+  std::int64_t on_hand = 100;
 };
 
 struct node_config {
@@ -42,6 +69,11 @@ struct node_config {
   std::int64_t sku_idle_timeout_s = 30;
   std::size_t active_skus_max = 200'000;
   std::int64_t dedup_retention_h = 7 * 24;
+
+  std::vector<channel_settings> channels;
+  demo_settings demo;
+  // Sync lag alert: p99 over the last minute above this.
+  std::int64_t lag_alert_ms = 5000;
 };
 
 /// Either a configuration or the reason there is none.

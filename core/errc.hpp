@@ -18,6 +18,8 @@ enum class errc : std::uint8_t {
   owner_unavailable = 7, // the SKU's owner cannot be reached
   shutting_down = 8,     // the node is stopping
   overloaded = 9,        // a bounded queue is full; retry later
+  unknown_channel = 10,  // no channel account with that id is configured
+  unknown_listing = 11,  // the SKU is not listed on that channel
 };
 
 /// Stable snake_case name of a code, used in logs and API error bodies.

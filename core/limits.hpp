@@ -1,6 +1,7 @@
 // Every bound of the SKU core, with its unit and the reason for its value.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -38,5 +39,14 @@ constexpr std::size_t audit_page_records_max = 1000;
 // Dedup records the background purge examines per step; keeps each purge
 // transaction short so it never delays group commits noticeably.
 constexpr std::size_t dedup_purge_step_records_max = 5000;
+
+// Receive times a connector keeps per SKU for changes not yet pushed (for
+// the sync lag of each change). Beyond it the newest are dropped: the
+// oldest carry the lag that matters, and memory stays bounded in a storm.
+constexpr std::size_t connector_waiting_changes_max = 4096;
+
+// How often a connector reports its gauges to the metrics actor even when
+// nothing finished.
+constexpr std::chrono::milliseconds connector_report_interval{1000};
 
 } // namespace stockwire::limits

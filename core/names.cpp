@@ -25,6 +25,10 @@ std::string_view errc_name(errc code) {
     return "shutting_down";
   case errc::overloaded:
     return "overloaded";
+  case errc::unknown_channel:
+    return "unknown_channel";
+  case errc::unknown_listing:
+    return "unknown_listing";
   }
   return "unknown_error";
 }

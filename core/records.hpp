@@ -57,3 +57,21 @@ struct audit_record {
 };
 
 } // namespace stockwire
+
+namespace stockwire {
+
+/// A change one channel has not acknowledged yet (the outbox entry of a
+/// (channel, SKU)): written in the transaction of the change, removed once
+/// the channel acknowledged a push of `version` or newer.
+struct outbox_record {
+  std::uint64_t version = 0;      // SKU version to push
+  std::int64_t available = 0;     // the SKU's available at that version
+  std::int64_t changed_at_ms = 0; // when the node received that change
+
+  friend bool operator==(const outbox_record& x, const outbox_record& y) {
+    return x.version == y.version && x.available == y.available &&
+           x.changed_at_ms == y.changed_at_ms;
+  }
+};
+
+} // namespace stockwire

@@ -5,11 +5,15 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/channel_directory.hpp"
+#include "actors/connector.hpp"
 #include "actors/errors.hpp"
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics_actor.hpp"
 #include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
+#include "connectors/http_client.hpp"
 #include "persistence/store.hpp"
 
 namespace stockwire {
@@ -20,6 +24,49 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
                                     const config::node_config& node_cfg) {
   configure_actor_system(cfg, node_cfg.threads);
   return cfg;
+}
+
+// How long start-up waits for one demo-catalogue write.
+constexpr std::chrono::seconds demo_write_timeout{10};
+
+connector_config connector_settings(const config::channel_settings& c) {
+  connector_config cc;
+  cc.account = c.account;
+  cc.requests_per_s = c.requests_per_s;
+  cc.burst = c.burst;
+  cc.request_cost = c.request_cost;
+  cc.concurrency = c.concurrency;
+  cc.revisions_per_day = c.revisions_per_day;
+  cc.revisions_reserve = c.revisions_reserve;
+  cc.breaker_failures = static_cast<unsigned>(c.breaker_failures);
+  cc.breaker_open = std::chrono::milliseconds{c.breaker_open_ms};
+  return cc;
+}
+
+// The demo listing of DEMO-<n> on a channel account: identifiers made up
+// per kind, in the shape the channel uses (numeric where it is numeric).
+listing demo_listing(const channel_account& a, std::int64_t n) {
+  listing l;
+  switch (a.kind) {
+  case channel_kind::shopify:
+    l.item_id = std::to_string(40'000 + n);
+    l.location_id =
+        a.shopify_location_id.empty() ? "1" : a.shopify_location_id;
+    break;
+  case channel_kind::amazon:
+    break; // the SKU is Amazon's seller SKU; seller etc. from the account
+  case channel_kind::woocommerce:
+    l.item_id = std::to_string(1'000 + n);
+    break;
+  case channel_kind::ebay:
+    l.item_id = std::to_string(5'000'000 + n);
+    break;
+  case channel_kind::flipkart:
+    l.item_id = "FSNDEMO" + std::to_string(n);
+    l.location_id = "LOCDEMO";
+    break;
+  }
+  return l;
 }
 
 } // namespace
@@ -33,8 +80,12 @@ struct node::impl {
   ~impl() {
     core_bridge.reset();
     caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
+    for (auto& [id, c] : channels->connectors)
+      caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(metrics, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
+    client->stop();
   }
 
   std::unique_ptr<store> db; // outlives the actor system (declared first)
@@ -42,8 +93,96 @@ struct node::impl {
   caf::actor_system sys;
   caf::actor journal;
   caf::actor region;
+  caf::actor metrics;
+  std::shared_ptr<http_client> client;
+  channel_directory_ptr channels = std::make_shared<channel_directory>();
   std::unique_ptr<gateway::bridge> core_bridge;
 };
+
+namespace {
+
+// Hands every pending outbox entry to its connector: what a channel had
+// not acknowledged before the last stop is pushed again now.
+bool recover_outbox(node::impl& im, std::string* error) {
+  std::size_t pending = 0;
+  std::size_t orphaned = 0;
+  std::vector<std::pair<std::string, listing>> listings;
+  auto st = im.db->for_each_outbox([&](const std::string& channel,
+                                       const std::string& sku,
+                                       const outbox_record& r) {
+    auto c = im.channels->find(channel);
+    if (!c) {
+      ++orphaned; // the account is no longer configured
+      return true;
+    }
+    if (!im.db->get_listings(sku, &listings).is_ok())
+      return true;
+    for (auto& [ch, ids] : listings)
+      if (ch == channel) {
+        caf::anon_send(c, sku_changed{sku, ids, r.available, r.version,
+                                      {r.changed_at_ms * 1'000'000}, false});
+        ++pending;
+      }
+    return true;
+  });
+  if (!st.is_ok()) {
+    *error = "cannot read the outbox: " + st.to_string();
+    return false;
+  }
+  if (pending + orphaned > 0)
+    spdlog::info("outbox: {} pushes pending from before the restart{}",
+                 pending,
+                 orphaned > 0 ? fmt::format(" ({} for channels no longer "
+                                            "configured, left alone)",
+                                            orphaned)
+                              : std::string{});
+  return true;
+}
+
+// Creates DEMO-1..DEMO-n with stock and lists them on every channel, where
+// not done before: a restart changes nothing.
+bool seed_demo(node::impl& im, const config::node_config& cfg,
+               std::string* error) {
+  caf::scoped_actor self{im.sys};
+  std::size_t created = 0;
+  std::size_t listed = 0;
+  std::vector<std::pair<std::string, listing>> listings;
+  for (std::int64_t n = 1; n <= cfg.demo.skus; ++n) {
+    auto sku = "DEMO-" + std::to_string(n);
+    bool ok = true;
+    auto fail = [&](caf::error& err) {
+      *error = "demo catalogue: " + sku + ": " + caf::to_string(err);
+      ok = false;
+    };
+    stock_state s;
+    if (im.db->get_stock(sku, &s).is_not_found()) {
+      self->request(im.region, demo_write_timeout,
+                    set_stock{sku, cfg.demo.on_hand, "demo-seed", "demo"})
+          .receive([&](stock_result&) { ++created; }, fail);
+    }
+    if (!ok || !im.db->get_listings(sku, &listings).is_ok())
+      return false;
+    for (auto& c : cfg.channels) {
+      bool present = false;
+      for (auto& [ch, ids] : listings)
+        present |= ch == c.account.id;
+      if (present)
+        continue;
+      self->request(im.region, demo_write_timeout,
+                    put_listing{sku, c.account.id,
+                                demo_listing(c.account, n)})
+          .receive([&](listing_result&) { ++listed; }, fail);
+      if (!ok)
+        return false;
+    }
+  }
+  if (created + listed > 0)
+    spdlog::info("demo catalogue: {} SKUs created, {} listings added",
+                 created, listed);
+  return true;
+}
+
+} // namespace
 
 node::node(std::unique_ptr<impl> p) : impl_(std::move(p)) {
   // nothing
@@ -71,13 +210,42 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   jc.dedup_retention = std::chrono::hours{cfg.dedup_retention_h};
   // Detached: fsyncs block its own thread, never a scheduler worker.
   im->journal = spawn_journal(im->sys, *im->db, jc, true);
+  metrics_config mc;
+  mc.node_id = cfg.node_id;
+  mc.lag_alert = std::chrono::milliseconds{cfg.lag_alert_ms};
+  for (auto& c : cfg.channels)
+    mc.channels.push_back(c.account.id);
+  im->metrics = spawn_metrics(im->sys, mc, im->journal);
+  http_client_options ho;
+  std::int64_t timeout_ms = 0;
+  for (auto& c : cfg.channels)
+    timeout_ms = std::max(timeout_ms, c.request_timeout_ms);
+  if (timeout_ms > 0)
+    ho.request_timeout = std::chrono::milliseconds{timeout_ms};
+  im->client = std::make_shared<http_client>(ho);
+  auto dir = std::make_shared<channel_directory>();
+  for (auto& c : cfg.channels) {
+    dir->connectors.emplace(c.account.id,
+                            spawn_connector(im->sys, connector_settings(c),
+                                            im->client, im->journal,
+                                            im->metrics));
+    spdlog::info("channel {} ({}) at {}://{}:{}{}", c.account.id,
+                 channel_kind_name(c.account.kind), c.account.scheme,
+                 c.account.host, c.account.port, c.account.base_path);
+  }
+  im->channels = dir;
   region_config rc;
   rc.idle_timeout = std::chrono::seconds{cfg.sku_idle_timeout_s};
   rc.active_skus_max = cfg.active_skus_max;
+  rc.channels = im->channels;
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
+  if (!recover_outbox(*im, error) || !seed_demo(*im, cfg, error))
+    return nullptr;
   gateway::bridge_options bo;
   bo.request_timeout = std::chrono::milliseconds{cfg.http.request_timeout_ms};
-  im->core_bridge = gateway::make_bridge(im->sys, im->region, im->journal, bo);
+  gateway::bridge_targets targets{im->region, im->journal, im->metrics,
+                                  im->channels};
+  im->core_bridge = gateway::make_bridge(im->sys, targets, bo);
   return std::unique_ptr<node>{new node(std::move(im))};
 }
 

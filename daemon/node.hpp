@@ -33,8 +33,9 @@ public:
   /// False (with the reason) on timeout or failure.
   bool drain(std::chrono::milliseconds timeout, std::string* error);
 
+  struct impl; // public so start-up helpers in node.cpp can take it
+
 private:
-  struct impl;
   explicit node(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };

@@ -133,6 +133,57 @@ void route_stock(const context_ptr& ctx, const parsed_target& t,
   respond(not_found(cfg, req));
 }
 
+// Routes /v1/listings... and /v1/listings:import.
+void route_listings(const context_ptr& ctx, const std::vector<std::string>& seg,
+                    http_request& req, respond_fn& respond) {
+  auto& cfg = ctx->cfg();
+  auto m = req.method;
+  if (seg.size() == 2 && seg[1] == "listings:import") {
+    if (m != http_method::post)
+      return respond(not_allowed(cfg, req, "POST"));
+    return post_listing_import(ctx, req, std::move(respond));
+  }
+  if (seg.size() == 3 && seg[1] == "listings") {
+    if (m != http_method::get)
+      return respond(not_allowed(cfg, req, "GET"));
+    return get_sku_listings(ctx, seg[2], std::move(respond));
+  }
+  if (seg.size() == 4 && seg[1] == "listings") {
+    if (m == http_method::get)
+      return get_channel_listing(ctx, seg[2], seg[3], std::move(respond));
+    if (m == http_method::put)
+      return put_channel_listing(ctx, seg[2], seg[3], req, std::move(respond));
+    if (m == http_method::delete_)
+      return delete_channel_listing(ctx, seg[2], seg[3], std::move(respond));
+    return respond(not_allowed(cfg, req, "GET, PUT, DELETE"));
+  }
+  respond(not_found(cfg, req));
+}
+
+// Routes /v1/channels... and /v1/lag.
+void route_channels(const context_ptr& ctx, const std::vector<std::string>& seg,
+                    http_request& req, respond_fn& respond) {
+  auto& cfg = ctx->cfg();
+  auto get_only = [&](auto handler) {
+    if (req.method != http_method::get)
+      respond(not_allowed(cfg, req, "GET"));
+    else
+      handler();
+  };
+  if (seg.size() == 2 && seg[1] == "lag")
+    return get_only([&] { get_lag_report(ctx, std::move(respond)); });
+  if (seg.size() == 2 && seg[1] == "channels")
+    return get_only([&] { get_channel_list(ctx, std::move(respond)); });
+  if (seg.size() == 3 && seg[1] == "channels")
+    return get_only([&] { get_channel_one(ctx, seg[2], std::move(respond)); });
+  if (seg.size() == 4 && seg[1] == "channels" && seg[3] == "resync") {
+    if (req.method != http_method::post)
+      return respond(not_allowed(cfg, req, "POST"));
+    return post_channel_resync(ctx, seg[2], req, std::move(respond));
+  }
+  respond(not_found(cfg, req));
+}
+
 } // namespace
 
 api::api(settings cfg, bridge& core)
@@ -182,6 +233,13 @@ void api::handle(http_request req, respond_fn respond) {
       return respond(json_reply("{\"status\":\"ok\"}"));
     return probe_ready(respond);
   }
+  // Open like the probes: scrapers rarely carry the API's bearer tokens,
+  // and the text holds counters, never stock or listings.
+  if (seg.size() == 1 && seg[0] == "metrics") {
+    if (req.method != http_method::get)
+      return respond(not_allowed(cfg, req, "GET"));
+    return get_metrics_page(ctx_, std::move(respond));
+  }
   if (seg.size() < 2 || seg[0] != "v1")
     return respond(not_found(cfg, req));
   if (!authorized(req)) {
@@ -194,6 +252,10 @@ void api::handle(http_request req, respond_fn respond) {
     return route_orders(ctx_, seg, req, respond);
   if (seg[1] == "stock")
     return route_stock(ctx_, t, req, respond);
+  if (seg[1] == "listings" || seg[1] == "listings:import")
+    return route_listings(ctx_, seg, req, respond);
+  if (seg[1] == "channels" || seg[1] == "lag")
+    return route_channels(ctx_, seg, req, respond);
   respond(not_found(cfg, req));
 }
 

@@ -1,9 +1,13 @@
 // The HTTP API of a node (docs/HTTP-API.md): routing, authentication, the
-// health probes. The routes themselves live in order_routes.cpp and
-// stock_routes.cpp.
+// health probes. The routes themselves live in order_routes.cpp,
+// stock_routes.cpp, listing_routes.cpp and channel_routes.cpp.
+//
+// /v1 needs a bearer token when tokens are configured; /healthz, /readyz
+// and /metrics never do.
 //
 // Every request gets exactly one reply; every error is the JSON envelope
-// {"error":{"code","message"}} (see replies.hpp for the status codes).
+// {"error":{"code","message"}} (see replies.hpp for the status codes). Only
+// GET /metrics answers something else than JSON (Prometheus text).
 #pragma once
 
 #include <atomic>

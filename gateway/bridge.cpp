@@ -1,5 +1,6 @@
 #include "gateway/bridge.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -40,32 +41,91 @@ constexpr std::chrono::milliseconds sweep_interval_max{100};
 // connections) one actor spent most of its time there; 16 divide it by 16.
 constexpr std::size_t bridge_actors = 16;
 
+// The actors the bridge actors send to. Fixed for the bridge's lifetime.
+struct destinations {
+  caf::actor region;
+  caf::actor metrics;
+  channel_directory_ptr channels;
+};
+
+// Where one command goes: an actor of `destinations`, or why there is none.
+struct route {
+  const caf::actor* target = nullptr;
+  errc code = errc::none;
+  std::string detail;
+};
+
+route route_to(const caf::actor& target) {
+  route r;
+  r.target = &target;
+  return r;
+}
+
+route no_route(errc code, std::string detail) {
+  route r;
+  r.code = code;
+  r.detail = std::move(detail);
+  return r;
+}
+
+template <class Cmd>
+using router = route (*)(const destinations&, const Cmd&);
+
+template <class Cmd>
+route to_region(const destinations& to, const Cmd&) {
+  return route_to(to.region);
+}
+
+template <class Cmd>
+route to_connector(const destinations& to, const Cmd& cmd) {
+  if (to.channels != nullptr) {
+    auto i = to.channels->connectors.find(cmd.channel);
+    if (i != to.channels->connectors.end())
+      return route_to(i->second);
+  }
+  return no_route(errc::unknown_channel,
+                  "no channel account '" + cmd.channel + "' is configured");
+}
+
+template <class Cmd>
+route to_metrics(const destinations& to, const Cmd&) {
+  if (to.metrics)
+    return route_to(to.metrics);
+  return no_route(errc::owner_unavailable,
+                  "no metrics actor runs on this node");
+}
+
 // One batch of commands and the callback waiting for all of their outcomes.
 class job_base {
 public:
-  explicit job_base(steady::time_point deadline) : deadline_(deadline) {}
+  // `answerer` names who answers, for the timeout message.
+  job_base(steady::time_point deadline, const char* answerer)
+      : deadline_(deadline), answerer_(answerer) {}
   virtual ~job_base() = default;
 
   steady::time_point deadline() const { return deadline_; }
+  const char* answerer() const { return answerer_; }
   virtual bool finished() const = 0;
-  // Issues one request per command. Runs in the bridge actor.
-  virtual void start(caf::event_based_actor* self,
-                     const caf::actor& region) = 0;
+  // Issues one request per command to the actor its route names; a command
+  // without one fails at once. Runs in the bridge actor.
+  virtual void start(caf::event_based_actor* self, const destinations& to) = 0;
   // Fails every command still waiting and calls the callback.
   virtual void expire(errc code, const std::string& why) = 0;
 
 private:
   steady::time_point deadline_;
+  const char* answerer_;
 };
 
 template <class Cmd, class Reply>
 class job final : public job_base,
                   public std::enable_shared_from_this<job<Cmd, Reply>> {
 public:
-  job(std::vector<Cmd> cmds, callback<Reply> done, steady::time_point deadline)
-      : job_base(deadline), cmds_(std::move(cmds)), results_(cmds_.size()),
-        filled_(cmds_.size(), 0), remaining_(cmds_.size()),
-        done_(std::move(done)) {
+  job(std::vector<Cmd> cmds, callback<Reply> done, router<Cmd> route_of,
+      const char* answerer, steady::time_point deadline)
+      : job_base(deadline, answerer), cmds_(std::move(cmds)),
+        results_(cmds_.size()), filled_(cmds_.size(), 0),
+        remaining_(cmds_.size()), route_of_(route_of), done_(std::move(done)) {
     // nothing
   }
 
@@ -78,15 +138,20 @@ public:
 
   bool finished() const override { return !done_; }
 
-  void start(caf::event_based_actor* self, const caf::actor& region) override {
+  void start(caf::event_based_actor* self, const destinations& to) override {
     auto me = this->shared_from_this();
     if (remaining_ == 0) {
       finish();
       return;
     }
     for (std::size_t i = 0; i < cmds_.size(); ++i) {
+      auto dest = route_of_(to, cmds_[i]);
+      if (dest.target == nullptr) {
+        fail(i, dest.code, std::move(dest.detail));
+        continue;
+      }
       // No CAF timeout per request: the batch's deadline covers them all.
-      self->request(region, caf::infinite, std::move(cmds_[i]))
+      self->request(*dest.target, caf::infinite, std::move(cmds_[i]))
           .then([me, i](Reply& r) { me->fill(i, std::move(r)); },
                 [me, i](caf::error& err) {
                   me->fail(i, error_code(err), error_detail(err));
@@ -140,6 +205,7 @@ private:
   outcomes<Reply> results_;
   std::vector<char> filled_;
   std::size_t remaining_;
+  router<Cmd> route_of_;
   callback<Reply> done_;
 };
 
@@ -150,7 +216,7 @@ struct health {
 };
 
 struct bridge_state {
-  caf::actor region;
+  destinations to;
   caf::actor journal;
   bridge_options opts;
   std::shared_ptr<health> status;
@@ -172,7 +238,7 @@ void expire_due(bridge_actor* self, steady::time_point now) {
     if (!q.front()->finished())
       q.front()->expire(
           errc::owner_unavailable,
-          "no answer from the SKU core within " +
+          std::string{"no answer from "} + q.front()->answerer() + " within " +
               std::to_string(self->state.opts.request_timeout.count()) + " ms");
     q.pop_front();
   }
@@ -212,11 +278,11 @@ void poll_health(bridge_actor* self) {
 }
 
 // `status` is null for all but one bridge actor: one health poll is enough.
-caf::behavior bridge_behavior(bridge_actor* self, caf::actor region,
+caf::behavior bridge_behavior(bridge_actor* self, destinations to,
                               caf::actor journal, bridge_options opts,
                               std::shared_ptr<health> status) {
   auto& st = self->state;
-  st.region = std::move(region);
+  st.to = std::move(to);
   st.journal = std::move(journal);
   st.opts = opts;
   st.status = std::move(status);
@@ -227,7 +293,7 @@ caf::behavior bridge_behavior(bridge_actor* self, caf::actor region,
   return {
       [=](bridge_task& task) {
         auto& st = self->state;
-        task.job->start(self, st.region);
+        task.job->start(self, st.to);
         if (!task.job->finished())
           st.by_deadline.push_back(std::move(task.job));
         while (!st.by_deadline.empty() && st.by_deadline.front()->finished())
@@ -246,13 +312,24 @@ caf::behavior bridge_behavior(bridge_actor* self, caf::actor region,
   };
 }
 
+// Who answers, as the timeout message names them.
+constexpr const char* sku_core = "the SKU core";
+constexpr const char* channel_connector = "the channel's connector";
+constexpr const char* metrics_actor = "the metrics actor";
+
 class actor_bridge final : public bridge {
 public:
-  actor_bridge(caf::actor_system& sys, caf::actor region, caf::actor journal,
+  actor_bridge(caf::actor_system& sys, bridge_targets targets,
                bridge_options opts)
       : opts_(opts), status_(std::make_shared<health>()) {
+    if (targets.channels != nullptr)
+      for (auto& entry : targets.channels->connectors)
+        channels_.push_back(entry.first);
+    std::sort(channels_.begin(), channels_.end());
+    destinations to{std::move(targets.region), std::move(targets.metrics),
+                    std::move(targets.channels)};
     for (std::size_t i = 0; i < bridge_actors; ++i)
-      actors_.push_back(sys.spawn(bridge_behavior, region, journal, opts,
+      actors_.push_back(sys.spawn(bridge_behavior, to, targets.journal, opts,
                                   i == 0 ? status_ : nullptr));
   }
 
@@ -263,27 +340,64 @@ public:
 
   void call(std::vector<place_order> cmds,
             callback<order_result> done) override {
-    submit(std::move(cmds), std::move(done));
+    ask_region(std::move(cmds), std::move(done));
   }
   void call(std::vector<cancel_order> cmds,
             callback<cancel_result> done) override {
-    submit(std::move(cmds), std::move(done));
+    ask_region(std::move(cmds), std::move(done));
   }
   void call(std::vector<set_stock> cmds, callback<stock_result> done) override {
-    submit(std::move(cmds), std::move(done));
+    ask_region(std::move(cmds), std::move(done));
   }
   void call(std::vector<adjust_stock> cmds,
             callback<stock_result> done) override {
-    submit(std::move(cmds), std::move(done));
+    ask_region(std::move(cmds), std::move(done));
   }
   void call(std::vector<get_stock> cmds, callback<stock_view> done) override {
-    submit(std::move(cmds), std::move(done));
+    ask_region(std::move(cmds), std::move(done));
   }
   void call(std::vector<get_audit> cmds, callback<audit_page> done) override {
-    submit(std::move(cmds), std::move(done));
+    ask_region(std::move(cmds), std::move(done));
   }
   void call(std::vector<find_order> cmds, callback<order_lines> done) override {
-    submit(std::move(cmds), std::move(done));
+    ask_region(std::move(cmds), std::move(done));
+  }
+  void call(std::vector<put_listing> cmds,
+            callback<listing_result> done) override {
+    ask_region(std::move(cmds), std::move(done));
+  }
+  void call(std::vector<delete_listing> cmds,
+            callback<listing_result> done) override {
+    ask_region(std::move(cmds), std::move(done));
+  }
+  void call(std::vector<get_listings> cmds,
+            callback<listing_set> done) override {
+    ask_region(std::move(cmds), std::move(done));
+  }
+
+  void call(std::vector<get_listing_status> cmds,
+            callback<listing_status> done) override {
+    submit(std::move(cmds), std::move(done), to_connector, channel_connector);
+  }
+  void call(std::vector<get_channel_status> cmds,
+            callback<connector_status> done) override {
+    submit(std::move(cmds), std::move(done), to_connector, channel_connector);
+  }
+  void call(std::vector<resync_channel> cmds,
+            callback<resync_result> done) override {
+    submit(std::move(cmds), std::move(done), to_connector, channel_connector);
+  }
+
+  void call(std::vector<get_lag> cmds, callback<lag_report> done) override {
+    submit(std::move(cmds), std::move(done), to_metrics, metrics_actor);
+  }
+  void call(std::vector<get_metrics_text> cmds,
+            callback<std::string> done) override {
+    submit(std::move(cmds), std::move(done), to_metrics, metrics_actor);
+  }
+
+  const std::vector<std::string>& channels() const override {
+    return channels_;
   }
 
   readiness ready() const override {
@@ -293,10 +407,16 @@ public:
 
 private:
   template <class Cmd, class Reply>
-  void submit(std::vector<Cmd> cmds, callback<Reply> done) {
+  void ask_region(std::vector<Cmd> cmds, callback<Reply> done) {
+    submit(std::move(cmds), std::move(done), to_region, sku_core);
+  }
+
+  template <class Cmd, class Reply>
+  void submit(std::vector<Cmd> cmds, callback<Reply> done, router<Cmd> route_of,
+              const char* answerer) {
     auto deadline = steady::now() + opts_.request_timeout;
     auto j = std::make_shared<job<Cmd, Reply>>(std::move(cmds), std::move(done),
-                                               deadline);
+                                               route_of, answerer, deadline);
     auto& target =
         actors_[next_.fetch_add(1, std::memory_order_relaxed) % actors_.size()];
     caf::anon_send(target, bridge_task{std::move(j)});
@@ -304,16 +424,17 @@ private:
 
   bridge_options opts_;
   std::shared_ptr<health> status_;
+  std::vector<std::string> channels_;
   std::vector<caf::actor> actors_;
   std::atomic<std::size_t> next_{0};
 };
 
 } // namespace detail
 
-std::unique_ptr<bridge> make_bridge(caf::actor_system& sys, caf::actor region,
-                                    caf::actor journal, bridge_options opts) {
-  return std::make_unique<detail::actor_bridge>(sys, std::move(region),
-                                                std::move(journal), opts);
+std::unique_ptr<bridge> make_bridge(caf::actor_system& sys,
+                                    bridge_targets targets,
+                                    bridge_options opts) {
+  return std::make_unique<detail::actor_bridge>(sys, std::move(targets), opts);
 }
 
 } // namespace stockwire::gateway

@@ -93,6 +93,8 @@ http_method to_method(http::verb v) {
     return http_method::put;
   case http::verb::post:
     return http_method::post;
+  case http::verb::delete_:
+    return http_method::delete_;
   default:
     return http_method::other;
   }
@@ -202,6 +204,7 @@ private:
     req.method_name = std::string{msg.method_string()};
     req.target = std::string{msg.target()};
     req.authorization = std::string{msg[http::field::authorization]};
+    req.content_type = std::string{msg[http::field::content_type]};
     req.body = std::move(msg.body());
     auto respond = [self = shared_from_this()](http_reply r) mutable {
       auto ex = self->socket_.get_executor();
@@ -229,7 +232,10 @@ private:
     res_ = {};
     res_.version(version_);
     res_.result(r.status);
-    res_.set(http::field::content_type, "application/json");
+    if (r.content_type.empty())
+      res_.set(http::field::content_type, "application/json");
+    else
+      res_.set(http::field::content_type, r.content_type);
     if (r.retry_after_s > 0)
       res_.set(http::field::retry_after, std::to_string(r.retry_after_s));
     if (!r.allow.empty())

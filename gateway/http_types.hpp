@@ -9,19 +9,21 @@
 
 namespace stockwire::gateway {
 
-enum class http_method { get, put, post, other };
+enum class http_method { get, put, post, delete_, other };
 
 struct http_request {
   http_method method = http_method::other;
   std::string method_name;   // as received, for error messages
   std::string target;        // path and query, percent-encoded
   std::string authorization; // the Authorization header, or empty
+  std::string content_type;  // the Content-Type header, or empty
   std::string body;
 };
 
 struct http_reply {
   unsigned status = 200;
-  std::string body;               // JSON
+  std::string body;               // JSON unless content_type says otherwise
+  std::string content_type;       // empty: application/json
   std::int64_t retry_after_s = 0; // > 0: send Retry-After
   std::string allow;              // non-empty: send Allow (405)
   bool challenge = false;         // send WWW-Authenticate: Bearer (401)

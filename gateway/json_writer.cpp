@@ -1,6 +1,7 @@
 #include "gateway/json_writer.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <ctime>
 
 namespace stockwire::gateway {
@@ -75,6 +76,17 @@ json_writer& json_writer::value(std::uint64_t number) {
 json_writer& json_writer::value(bool flag) {
   separate();
   out_.append(flag ? "true" : "false");
+  need_comma_ = true;
+  return *this;
+}
+
+json_writer& json_writer::value(double number) {
+  if (!std::isfinite(number))
+    return null();
+  separate();
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof(buf), number);
+  out_.append(buf, res.ptr);
   need_comma_ = true;
   return *this;
 }

@@ -36,6 +36,8 @@ public:
     return value(static_cast<std::int64_t>(number));
   }
   json_writer& value(bool flag);
+  /// Shortest text that reads back as `number`; null when not finite.
+  json_writer& value(double number);
   json_writer& null();
 
   /// Shorthand for key(name).value(x).

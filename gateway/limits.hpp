@@ -43,6 +43,21 @@ constexpr std::size_t batch_orders_max = 100'000;
 constexpr std::size_t stock_query_skus_default = 100;
 constexpr std::size_t stock_query_skus_max = 10'000;
 
+// Longest identifier in a listing (item, location, variation, seller,
+// marketplace id, product type). Channel ids are at most ~40 characters
+// (Shopify GIDs, Amazon product types); 128 leaves room and keeps a
+// listing record small.
+constexpr std::size_t listing_id_bytes_max = 128;
+
+// Data rows in one POST /v1/listings:import. Each row is one command to
+// the core, issued as one batch: 10,000 rows (~1 MiB of CSV) is a large
+// catalogue's worth per request and bounds the memory one import holds.
+constexpr std::size_t import_rows_max = 10'000;
+
+// SKUs named in one POST /v1/channels/{id}/resync (omit them to resync
+// every SKU of the channel).
+constexpr std::size_t resync_skus_max = 10'000;
+
 // Commands the gateway has handed to the core and not yet seen answered.
 // Mailboxes are unbounded: this is the backpressure. Beyond it a request is
 // refused with 503 overloaded + Retry-After instead of queueing.

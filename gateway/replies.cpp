@@ -8,6 +8,8 @@ unsigned status_of(errc code) {
     return 200;
   case errc::unknown_sku:
   case errc::unknown_order:
+  case errc::unknown_channel:
+  case errc::unknown_listing:
     return 404;
   case errc::id_conflict:
   case errc::negative_stock:

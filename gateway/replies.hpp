@@ -3,7 +3,8 @@
 // of a multi-command request (an order with several lines).
 //
 // Status codes (docs/HTTP-API.md):
-//   unknown_sku, unknown_order                         404
+//   unknown_sku, unknown_order, unknown_channel,
+//   unknown_listing                                    404
 //   id_conflict, negative_stock                        409
 //   invalid_argument (and malformed_json)              400
 //   store_unavailable, owner_unavailable, overloaded,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/stock.hpp"
+#include "gateway/listing_input.hpp"
 
 namespace stockwire::gateway {
 
@@ -183,6 +184,64 @@ bool read_key_and_source(object_reader& r, bool key_required, std::string* key,
          r.check("source", *source, validate_channel);
 }
 
+// Refuses the first key of `obj` that `known` does not hold, naming it.
+bool refuse_unknown(const json& obj, const std::string& prefix,
+                    const std::vector<std::string_view>& known,
+                    input_error* err) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    for (auto k : known)
+      ok |= it.key() == k;
+    if (!ok) {
+      std::string list;
+      for (auto k : known)
+        list += (list.empty() ? "" : ", ") + std::string{k};
+      return fail(err, invalid,
+                  prefix + it.key() + ": unknown field (known: " + list + ")");
+    }
+  }
+  return true;
+}
+
+// A listing identifier: a string, or an integer stored as its decimal text.
+bool listing_id(const json& v, const std::string& where, std::string* out,
+                input_error* err) {
+  if (v.is_string())
+    *out = v.get_ref<const std::string&>();
+  else if (v.is_number_unsigned())
+    *out = std::to_string(v.get<std::uint64_t>());
+  else if (v.is_number_integer())
+    *out = std::to_string(v.get<std::int64_t>());
+  else
+    return fail(err, invalid, where + ": must be a string or an integer");
+  if (auto why = check_listing_id(*out))
+    return fail(err, invalid, where + ": " + *why);
+  return true;
+}
+
+bool read_allocation(const json& doc, const settings& cfg, allocation* out,
+                     input_error* err) {
+  if (!doc.is_object())
+    return fail(err, invalid,
+                "allocation: must be an object {\"buffer\", \"percent\", "
+                "\"max\"}");
+  if (!refuse_unknown(doc, "allocation.", {"buffer", "percent", "max"}, err))
+    return false;
+  object_reader r{doc, "allocation.", err};
+  if (!r.integer("buffer", false, 0, cfg.qty_max, &out->buffer) ||
+      !r.integer("max", false, -1, cfg.qty_max, &out->max))
+    return false;
+  if (auto* percent = r.find("percent")) {
+    if (!percent->is_number())
+      return fail(err, invalid,
+                  "allocation.percent: must be a number between 0 and 100");
+    out->percent = percent->get<double>();
+  }
+  if (auto why = check_allocation(*out, cfg))
+    return fail(err, invalid, "allocation." + *why);
+  return true;
+}
+
 } // namespace
 
 bool json_too_deep(std::string_view text, std::size_t depth_max) {
@@ -318,6 +377,68 @@ bool parse_adjust(std::string_view body, const settings& cfg, adjust_input* out,
     return false;
   if (out->delta == 0)
     return fail(err, invalid, "delta: must not be zero");
+  return true;
+}
+
+bool parse_listing(std::string_view body, const settings& cfg, listing* out,
+                   input_error* err) {
+  json doc;
+  if (!parse_json(body, cfg, &doc, err) ||
+      !require_object(doc, "the body", err))
+    return false;
+  std::vector<std::string_view> known;
+  for (auto& f : listing_fields)
+    known.emplace_back(f.name);
+  known.emplace_back("allocation");
+  if (!refuse_unknown(doc, "", known, err))
+    return false;
+  object_reader r{doc, "", err};
+  for (auto& f : listing_fields)
+    if (auto* v = r.find(f.name);
+        v && !listing_id(*v, f.name, &(out->*f.member), err))
+      return false;
+  if (auto* a = r.find("allocation")) {
+    allocation alloc;
+    if (!read_allocation(*a, cfg, &alloc, err))
+      return false;
+    out->alloc = alloc;
+  }
+  return true;
+}
+
+bool parse_resync(std::string_view body, const settings& cfg,
+                  std::vector<std::string>* skus, input_error* err) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return true; // no body: every SKU of the channel
+  json doc;
+  if (!parse_json(body, cfg, &doc, err) ||
+      !require_object(doc, "the body", err) ||
+      !refuse_unknown(doc, "", {"skus"}, err))
+    return false;
+  object_reader r{doc, "", err};
+  auto* list = r.find("skus");
+  if (list == nullptr)
+    return true;
+  if (!list->is_array() || list->empty())
+    return fail(err, invalid,
+                "skus: must be a non-empty array (omit it to resync every "
+                "SKU of the channel)");
+  if (list->size() > limits::resync_skus_max)
+    return fail(err, invalid,
+                "skus: more than " + std::to_string(limits::resync_skus_max) +
+                    " SKUs (limits.resync_skus_max)");
+  std::unordered_set<std::string> seen;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto where = "skus[" + std::to_string(i) + "]";
+    auto& v = (*list)[i];
+    if (!v.is_string())
+      return fail(err, invalid, where + ": must be a string");
+    auto& sku = v.get_ref<const std::string&>();
+    if (auto why = check_sku(cfg, sku))
+      return fail(err, invalid, where + ": " + *why);
+    if (seen.insert(sku).second)
+      skus->push_back(sku);
+  }
   return true;
 }
 

@@ -6,7 +6,9 @@
 // bound of gateway::settings and the core's validate_* rules, so a command
 // built from it is refused by the core only for reasons of state (unknown
 // SKU, insufficient stock, id reuse, store trouble). Unknown fields are
-// ignored, so channels may send their richer payloads unchanged.
+// ignored, so channels may send their richer payloads unchanged — except in
+// the operator's bodies (listings, resync), where a misspelt field would
+// silently change what happens: there they are refused.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/channel.hpp"
 #include "gateway/settings.hpp"
 
 namespace stockwire::gateway {
@@ -91,5 +94,19 @@ bool parse_set(std::string_view body, const settings& cfg, set_input* out,
                input_error* err);
 bool parse_adjust(std::string_view body, const settings& cfg, adjust_input* out,
                   input_error* err);
+
+/// PUT /v1/listings/{channel}/{sku}: {"item_id", "location_id",
+/// "variation_id", "seller_id", "marketplace_id", "product_type",
+/// "allocation": {"buffer", "percent", "max"}}, every field optional. An
+/// identifier is a string or an integer (stored as its decimal text);
+/// rules in listing_input.hpp. Unknown fields are refused.
+bool parse_listing(std::string_view body, const settings& cfg, listing* out,
+                   input_error* err);
+
+/// POST /v1/channels/{id}/resync: no body, or {"skus": [...]} with
+/// 1..limits::resync_skus_max SKUs (absent: every SKU of the channel).
+/// Unknown fields are refused.
+bool parse_resync(std::string_view body, const settings& cfg,
+                  std::vector<std::string>* skus, input_error* err);
 
 } // namespace stockwire::gateway

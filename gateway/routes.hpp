@@ -1,7 +1,8 @@
 // The handlers behind the API's routes (internal to the gateway; the
-// router in api.cpp picks one). Each validates its input, hands commands
-// to the bridge and renders the reply in the bridge's callback, on a CAF
-// worker thread; `respond` takes it from there to the connection.
+// router in api.cpp picks one): order_routes.cpp, stock_routes.cpp,
+// listing_routes.cpp, channel_routes.cpp. Each validates its input, hands
+// commands to the bridge and renders the reply in the bridge's callback,
+// on a CAF worker thread; `respond` takes it from there to the connection.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 
 #include "gateway/bridge.hpp"
 #include "gateway/http_types.hpp"
+#include "gateway/replies.hpp"
 #include "gateway/settings.hpp"
 
 namespace stockwire::gateway {
@@ -46,6 +48,37 @@ private:
 using context_ptr = std::shared_ptr<api_context>;
 using query_params = std::vector<std::pair<std::string, std::string>>;
 
+/// Hands one command to the bridge (counted in flight) and calls
+/// `then(Reply& reply, respond_fn& respond)` with its reply; an error, or
+/// no room in flight, is answered with the error envelope instead.
+template <class Reply, class Cmd, class Then>
+void call_one(const context_ptr& ctx, Cmd cmd, respond_fn respond, Then then) {
+  if (!ctx->acquire(1))
+    return respond(error_reply(ctx->cfg(), errc::overloaded,
+                               "too many commands in flight; retry later"));
+  std::vector<Cmd> cmds;
+  cmds.push_back(std::move(cmd));
+  ctx->core().call(std::move(cmds), [ctx, respond = std::move(respond),
+                                     then = std::move(then)](
+                                        outcomes<Reply> results) mutable {
+    ctx->release(1);
+    auto& r = results.front();
+    if (!r.ok())
+      return respond(error_reply(ctx->cfg(), r.code, r.detail));
+    then(r.reply, respond);
+  });
+}
+
+/// call_one answering 200 with the JSON body `render(reply)`.
+template <class Reply, class Cmd>
+void answer_one(const context_ptr& ctx, Cmd cmd, respond_fn respond,
+                std::string (*render)(const Reply&)) {
+  call_one<Reply>(ctx, std::move(cmd), std::move(respond),
+                  [render](Reply& r, respond_fn& respond) {
+                    respond(json_reply(render(r)));
+                  });
+}
+
 // POST /v1/orders
 void post_order(const context_ptr& ctx, http_request& req, respond_fn respond);
 // POST /v1/orders:batch
@@ -72,5 +105,35 @@ void post_adjust(const context_ptr& ctx, const std::string& sku,
 // GET /v1/stock/{sku}/audit?limit=N&from_version=V
 void get_audit_page(const context_ptr& ctx, const std::string& sku,
                     const query_params& query, respond_fn respond);
+
+// PUT /v1/listings/{channel}/{sku}
+void put_channel_listing(const context_ptr& ctx, const std::string& channel,
+                         const std::string& sku, http_request& req,
+                         respond_fn respond);
+// GET /v1/listings/{channel}/{sku}
+void get_channel_listing(const context_ptr& ctx, const std::string& channel,
+                         const std::string& sku, respond_fn respond);
+// DELETE /v1/listings/{channel}/{sku}
+void delete_channel_listing(const context_ptr& ctx, const std::string& channel,
+                            const std::string& sku, respond_fn respond);
+// GET /v1/listings/{sku}
+void get_sku_listings(const context_ptr& ctx, const std::string& sku,
+                      respond_fn respond);
+// POST /v1/listings:import (text/csv)
+void post_listing_import(const context_ptr& ctx, http_request& req,
+                         respond_fn respond);
+
+// GET /v1/channels
+void get_channel_list(const context_ptr& ctx, respond_fn respond);
+// GET /v1/channels/{id}
+void get_channel_one(const context_ptr& ctx, const std::string& channel,
+                     respond_fn respond);
+// POST /v1/channels/{id}/resync
+void post_channel_resync(const context_ptr& ctx, const std::string& channel,
+                         http_request& req, respond_fn respond);
+// GET /v1/lag
+void get_lag_report(const context_ptr& ctx, respond_fn respond);
+// GET /metrics (Prometheus text, no bearer token)
+void get_metrics_page(const context_ptr& ctx, respond_fn respond);
 
 } // namespace stockwire::gateway

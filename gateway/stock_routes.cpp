@@ -78,24 +78,6 @@ bool query_number(const std::string& text, std::uint64_t min, std::uint64_t max,
          *out >= min && *out <= max;
 }
 
-template <class Cmd, class Reply>
-void call_one(const context_ptr& ctx, Cmd cmd, respond_fn respond,
-              std::string (*render)(const Reply&)) {
-  if (!ctx->acquire(1))
-    return respond(error_reply(ctx->cfg(), errc::overloaded,
-                               "too many commands in flight; retry later"));
-  std::vector<Cmd> cmds;
-  cmds.push_back(std::move(cmd));
-  ctx->core().call(std::move(cmds), [ctx, render, respond = std::move(respond)](
-                                        outcomes<Reply> results) {
-    ctx->release(1);
-    auto& r = results.front();
-    if (!r.ok())
-      return respond(from_outcome_error(ctx->cfg(), r.code, r.detail));
-    respond(json_reply(render(r.reply)));
-  });
-}
-
 std::string render_view(const stock_view& v) {
   json_writer w;
   write_view(w, v);
@@ -146,8 +128,7 @@ void get_stock_one(const context_ptr& ctx, const std::string& sku,
                    respond_fn respond) {
   if (bad_sku(ctx->cfg(), sku, respond))
     return;
-  call_one<get_stock, stock_view>(ctx, get_stock{sku}, std::move(respond),
-                                  render_view);
+  answer_one<stock_view>(ctx, get_stock{sku}, std::move(respond), render_view);
 }
 
 void get_stock_many(const context_ptr& ctx, const query_params& query,
@@ -213,7 +194,7 @@ void put_stock(const context_ptr& ctx, const std::string& sku,
   auto key = in.idempotency_key.empty() ? ctx->generate_key()
                                         : std::move(in.idempotency_key);
   auto source = in.source.empty() ? default_source : std::move(in.source);
-  call_one<set_stock, stock_result>(
+  answer_one<stock_result>(
       ctx, set_stock{sku, in.on_hand, std::move(key), std::move(source)},
       std::move(respond), render_stock_result);
 }
@@ -228,11 +209,11 @@ void post_adjust(const context_ptr& ctx, const std::string& sku,
   if (!parse_adjust(req.body, cfg, &in, &err))
     return respond(error_reply(cfg, 400, err.code, err.message));
   auto source = in.source.empty() ? default_source : std::move(in.source);
-  call_one<adjust_stock, stock_result>(
-      ctx,
-      adjust_stock{sku, in.delta, std::move(in.idempotency_key),
-                   std::move(source)},
-      std::move(respond), render_stock_result);
+  answer_one<stock_result>(ctx,
+                           adjust_stock{sku, in.delta,
+                                        std::move(in.idempotency_key),
+                                        std::move(source)},
+                           std::move(respond), render_stock_result);
 }
 
 void get_audit_page(const context_ptr& ctx, const std::string& sku,

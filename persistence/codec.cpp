@@ -4,6 +4,7 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/common.hpp>
+#include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 
 namespace stockwire {
@@ -24,6 +25,22 @@ template <class Archive>
 void serialize(Archive& ar, audit_record& x) {
   ar(x.version, x.op_id, x.kind, x.source, x.delta, x.on_hand_after,
      x.available_after, x.at_ms);
+}
+
+template <class Archive>
+void serialize(Archive& ar, allocation& x) {
+  ar(x.buffer, x.percent, x.max);
+}
+
+template <class Archive>
+void serialize(Archive& ar, listing& x) {
+  ar(x.item_id, x.location_id, x.variation_id, x.seller_id, x.marketplace_id,
+     x.product_type, x.alloc);
+}
+
+template <class Archive>
+void serialize(Archive& ar, outbox_record& x) {
+  ar(x.version, x.available, x.changed_at_ms);
 }
 
 namespace codec {
@@ -107,6 +124,35 @@ std::string_view sku_of_dedup_key(std::string_view key) {
                                        : key.substr(sep + 1);
 }
 
+namespace {
+
+std::string pair_key(std::string_view a, std::string_view b) {
+  std::string key;
+  key.reserve(a.size() + 1 + b.size());
+  key.append(a);
+  key.push_back('\0');
+  key.append(b);
+  return key;
+}
+
+} // namespace
+
+std::string listing_key(std::string_view sku, std::string_view channel) {
+  return pair_key(sku, channel);
+}
+
+std::string outbox_key(std::string_view channel, std::string_view sku) {
+  return pair_key(channel, sku);
+}
+
+std::pair<std::string_view, std::string_view>
+split_pair_key(std::string_view key) {
+  auto sep = key.find('\0');
+  if (sep == std::string_view::npos)
+    return {key, {}};
+  return {key.substr(0, sep), key.substr(sep + 1)};
+}
+
 std::string encode(const stock_state& x) {
   return encode_value(x);
 }
@@ -115,6 +161,18 @@ std::string encode(const dedup_record& x) {
 }
 std::string encode(const audit_record& x) {
   return encode_value(x);
+}
+std::string encode(const listing& x) {
+  return encode_value(x);
+}
+std::string encode(const outbox_record& x) {
+  return encode_value(x);
+}
+std::optional<listing> decode_listing(std::string_view bytes) {
+  return decode_value<listing>(bytes);
+}
+std::optional<outbox_record> decode_outbox(std::string_view bytes) {
+  return decode_value<outbox_record>(bytes);
 }
 std::optional<stock_state> decode_stock(std::string_view bytes) {
   return decode_value<stock_state>(bytes);

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "connectors/channel.hpp"
 #include "core/records.hpp"
 #include "core/types.hpp"
 
@@ -32,14 +34,24 @@ std::string audit_key(std::string_view sku, std::uint64_t version);
 std::string_view sku_of_audit_key(std::string_view key);
 /// The SKU a dedup key belongs to.
 std::string_view sku_of_dedup_key(std::string_view key);
+/// sku, 0x00, channel id: the listings of a SKU are adjacent.
+std::string listing_key(std::string_view sku, std::string_view channel);
+/// channel id, 0x00, sku: a channel's pending entries are adjacent.
+std::string outbox_key(std::string_view channel, std::string_view sku);
+/// Splits "a\0b" keys (listing, outbox) into their two fields.
+std::pair<std::string_view, std::string_view> split_pair_key(std::string_view key);
 
 // Values (cereal portable binary behind a format byte). decode_* return
 // nullopt on a malformed or unknown-format value.
 std::string encode(const stock_state& x);
 std::string encode(const dedup_record& x);
 std::string encode(const audit_record& x);
+std::string encode(const listing& x);
+std::string encode(const outbox_record& x);
 std::optional<stock_state> decode_stock(std::string_view bytes);
 std::optional<dedup_record> decode_dedup(std::string_view bytes);
 std::optional<audit_record> decode_audit(std::string_view bytes);
+std::optional<listing> decode_listing(std::string_view bytes);
+std::optional<outbox_record> decode_outbox(std::string_view bytes);
 
 } // namespace stockwire::codec

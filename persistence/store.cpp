@@ -110,6 +110,35 @@ void write_batch::put_audit(const std::string& sku, const audit_record& r) {
       {db::audit, codec::audit_key(sku, r.version), codec::encode(r)});
 }
 
+void write_batch::put_listing(const std::string& sku,
+                              const std::string& channel, const listing& l) {
+  records_.push_back(
+      {db::listing, codec::listing_key(sku, channel), codec::encode(l)});
+}
+
+void write_batch::delete_listing(const std::string& sku,
+                                 const std::string& channel) {
+  records_.push_back(
+      {db::listing, codec::listing_key(sku, channel), {}, op::del});
+}
+
+void write_batch::put_outbox(const std::string& channel, const std::string& sku,
+                             const outbox_record& r) {
+  records_.push_back(
+      {db::outbox, codec::outbox_key(channel, sku), codec::encode(r)});
+}
+
+void write_batch::delete_outbox(const std::string& channel,
+                                const std::string& sku) {
+  records_.push_back({db::outbox, codec::outbox_key(channel, sku), {}, op::del});
+}
+
+void write_batch::clear_outbox(const std::string& channel,
+                               const std::string& sku, std::uint64_t acked) {
+  records_.push_back({db::outbox, codec::outbox_key(channel, sku),
+                      std::to_string(acked), op::del_if_version_le});
+}
+
 void write_batch::clear() {
   records_.clear();
   stock_.clear();
@@ -159,7 +188,9 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
     unsigned* dbi;
   } dbs[] = {{"dedup", &s->dedup_dbi_},
              {"sku", &s->audit_dbi_},
-             {"meta", &s->meta_dbi_}};
+             {"meta", &s->meta_dbi_},
+             {"listing", &s->listing_dbi_},
+             {"outbox", &s->outbox_dbi_}};
   for (auto& d : dbs) {
     MDB_dbi dbi = 0;
     rc = mdb_dbi_open(txn, d.name, MDB_CREATE, &dbi);
@@ -303,6 +334,69 @@ status store::get_order_skus(const std::string& order_id,
   return status::ok();
 }
 
+status store::get_listings(
+    const std::string& sku,
+    std::vector<std::pair<std::string, listing>>* out) const {
+  out->clear();
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.get(), listing_dbi_, &cur);
+  if (rc != 0)
+    return from_mdb(rc, "listing cursor");
+  auto prefix = codec::listing_key(sku, "");
+  MDB_val k = as_val(prefix);
+  MDB_val v;
+  status st = status::ok();
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto key = as_view(k);
+    if (key.compare(0, prefix.size(), prefix) != 0)
+      break;
+    auto rec = codec::decode_listing(as_view(v));
+    if (!rec) {
+      st = status::corruption("undecodable listing of " + sku);
+      break;
+    }
+    out->emplace_back(std::string{key.substr(prefix.size())}, std::move(*rec));
+  }
+  mdb_cursor_close(cur);
+  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
+    st = from_mdb(rc, "listing scan of " + sku);
+  return st;
+}
+
+status store::scan_outbox(bool (*fn)(void*, const std::string&,
+                                     const std::string&, const outbox_record&),
+                          void* ctx) const {
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.get(), outbox_dbi_, &cur);
+  if (rc != 0)
+    return from_mdb(rc, "outbox cursor");
+  MDB_val k;
+  MDB_val v;
+  status st = status::ok();
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto [channel, sku] = codec::split_pair_key(as_view(k));
+    auto rec = codec::decode_outbox(as_view(v));
+    if (!rec) {
+      st = status::corruption("undecodable outbox entry of " + std::string{sku});
+      break;
+    }
+    if (!fn(ctx, std::string{channel}, std::string{sku}, *rec))
+      break;
+  }
+  mdb_cursor_close(cur);
+  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
+    st = from_mdb(rc, "outbox scan");
+  return st;
+}
+
 status store::scan_stock(bool (*fn)(void*, const std::string&,
                                     const stock_state&),
                          void* ctx) const {
@@ -343,6 +437,41 @@ status store::scan_stock(bool (*fn)(void*, const std::string&,
   return st;
 }
 
+unsigned store::dbi_of(write_batch::db target) const {
+  switch (target) {
+  case write_batch::db::dedup:
+    return dedup_dbi_;
+  case write_batch::db::audit:
+    return audit_dbi_;
+  case write_batch::db::listing:
+    return listing_dbi_;
+  case write_batch::db::outbox:
+    return outbox_dbi_;
+  }
+  return audit_dbi_;
+}
+
+// What a failed write was, for the error message.
+std::string store::record_name(const write_batch::record& r) {
+  switch (r.target) {
+  case write_batch::db::dedup:
+    return "put dedup of " + std::string{codec::sku_of_dedup_key(r.key)};
+  case write_batch::db::audit:
+    return "put audit of " + std::string{codec::sku_of_audit_key(r.key)};
+  case write_batch::db::listing: {
+    auto [sku, channel] = codec::split_pair_key(r.key);
+    return "write listing of " + std::string{sku} + " on " +
+           std::string{channel};
+  }
+  case write_batch::db::outbox: {
+    auto [channel, sku] = codec::split_pair_key(r.key);
+    return "write outbox of " + std::string{sku} + " for " +
+           std::string{channel};
+  }
+  }
+  return "write";
+}
+
 status store::commit(const write_batch& batch) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
@@ -354,15 +483,28 @@ status store::commit(const write_batch& batch) {
   };
   for (auto& r : batch.records_) {
     MDB_val k = as_val(r.key);
-    MDB_val v = as_val(r.value);
-    auto dbi = r.target == write_batch::db::dedup ? dedup_dbi_ : audit_dbi_;
-    rc = mdb_put(txn, dbi, &k, &v, 0);
+    auto dbi = dbi_of(r.target);
+    if (r.action == write_batch::op::put) {
+      MDB_val v = as_val(r.value);
+      rc = mdb_put(txn, dbi, &k, &v, 0);
+    } else {
+      rc = 0;
+      if (r.action == write_batch::op::del_if_version_le) {
+        MDB_val v;
+        rc = mdb_get(txn, dbi, &k, &v);
+        if (rc == 0) {
+          auto cur = codec::decode_outbox(as_view(v));
+          if (cur && cur->version > std::stoull(r.value))
+            continue; // a newer change is pending: keep it
+        }
+      }
+      if (rc == 0)
+        rc = mdb_del(txn, dbi, &k, nullptr);
+      if (rc == MDB_NOTFOUND)
+        rc = 0; // deleting what is not there is done
+    }
     if (rc != 0)
-      return fail(
-          rc,
-          r.target == write_batch::db::dedup
-              ? "put dedup of " + std::string{codec::sku_of_dedup_key(r.key)}
-              : "put audit of " + std::string{codec::sku_of_audit_key(r.key)});
+      return fail(rc, record_name(r));
   }
   for (auto& [sku, value] : batch.stock_) {
     auto key = codec::stock_key(sku);
@@ -435,9 +577,11 @@ std::size_t store::count(const std::string& db_name) const {
   read_txn txn{env_};
   if (txn.rc() != 0)
     return 0;
-  unsigned dbi = db_name == "dedup" ? dedup_dbi_
-                 : db_name == "sku" ? audit_dbi_
-                                    : meta_dbi_;
+  unsigned dbi = db_name == "dedup"     ? dedup_dbi_
+                 : db_name == "sku"     ? audit_dbi_
+                 : db_name == "listing" ? listing_dbi_
+                 : db_name == "outbox"  ? outbox_dbi_
+                                        : meta_dbi_;
   MDB_stat stat;
   if (mdb_stat(txn.get(), dbi, &stat) != 0)
     return 0;

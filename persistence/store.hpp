@@ -1,6 +1,7 @@
 // store: the node's LMDB environment (one per node, under the data
 // directory) with the named databases `sku` (each SKU's audit trail followed
-// by its stock record), `dedup` and `meta`.
+// by its stock record), `dedup`, `listing` (a SKU's identifiers per channel),
+// `outbox` (changes a channel has not acknowledged yet) and `meta`.
 //
 // Threading: reads may be called from any thread at any time (each opens its
 // own MDB_NOTLS read transaction). commit() and purge_dedup() are called by
@@ -19,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "connectors/channel.hpp"
 #include "core/records.hpp"
 #include "core/types.hpp"
 #include "persistence/status.hpp"
@@ -36,6 +38,16 @@ public:
   void put_dedup(const std::string& sku, op_kind kind, const std::string& id,
                  const dedup_record& r);
   void put_audit(const std::string& sku, const audit_record& r);
+  void put_listing(const std::string& sku, const std::string& channel,
+                   const listing& l);
+  void delete_listing(const std::string& sku, const std::string& channel);
+  void put_outbox(const std::string& channel, const std::string& sku,
+                  const outbox_record& r);
+  void delete_outbox(const std::string& channel, const std::string& sku);
+  /// Deletes the outbox entry of (channel, sku) if its version is
+  /// <= `acked` (a newer change written meanwhile stays pending).
+  void clear_outbox(const std::string& channel, const std::string& sku,
+                    std::uint64_t acked);
   /// Moves every write of `other` into this batch (newest stock wins).
   void append(write_batch&& other);
 
@@ -45,11 +57,13 @@ public:
 
 private:
   friend class store;
-  enum class db : std::uint8_t { dedup, audit };
+  enum class db : std::uint8_t { dedup, audit, listing, outbox };
+  enum class op : std::uint8_t { put, del, del_if_version_le };
   struct record {
     db target;
     std::string key;
-    std::string value;
+    std::string value; // put: encoded value; del_if_version_le: u64 version
+    op action = op::put;
   };
   std::vector<record> records_;
   // Only the newest state of a SKU is written per batch: sku -> encoded.
@@ -87,6 +101,15 @@ public:
   status get_order_skus(const std::string& order_id,
                         std::vector<std::string>* out) const;
 
+  /// The listings of `sku`, as (channel id, listing) in channel order.
+  status get_listings(const std::string& sku,
+                      std::vector<std::pair<std::string, listing>>* out) const;
+
+  /// Every outbox entry, as fn(channel, sku, record), channel by channel.
+  /// Stops early when fn returns false.
+  template <class F>
+  status for_each_outbox(F fn) const;
+
   /// Calls fn(sku, state) for every SKU with a stock record, in key order.
   /// Stops early when fn returns false.
   template <class F>
@@ -102,7 +125,7 @@ public:
   status purge_dedup(std::int64_t cutoff_ms, std::size_t step,
                      std::string* cursor_key, std::size_t* purged);
 
-  /// Number of entries in a database ("dedup", "sku").
+  /// Number of entries in a database ("dedup", "sku", "listing", "outbox").
   std::size_t count(const std::string& db_name) const;
 
   const options& opts() const { return opts_; }
@@ -111,12 +134,19 @@ private:
   explicit store(options opts);
   status scan_stock(bool (*fn)(void*, const std::string&, const stock_state&),
                     void* ctx) const;
+  status scan_outbox(bool (*fn)(void*, const std::string&, const std::string&,
+                                const outbox_record&),
+                     void* ctx) const;
+  unsigned dbi_of(write_batch::db target) const;
+  static std::string record_name(const write_batch::record& r);
 
   options opts_;
   MDB_env* env_ = nullptr;
   unsigned dedup_dbi_ = 0;
   unsigned audit_dbi_ = 0;
   unsigned meta_dbi_ = 0;
+  unsigned listing_dbi_ = 0;
+  unsigned outbox_dbi_ = 0;
 };
 
 template <class F>
@@ -124,6 +154,16 @@ status store::for_each_stock(F fn) const {
   return scan_stock(
       [](void* ctx, const std::string& sku, const stock_state& s) {
         return (*static_cast<F*>(ctx))(sku, s);
+      },
+      &fn);
+}
+
+template <class F>
+status store::for_each_outbox(F fn) const {
+  return scan_outbox(
+      [](void* ctx, const std::string& channel, const std::string& sku,
+         const outbox_record& r) {
+        return (*static_cast<F*>(ctx))(channel, sku, r);
       },
       &fn);
 }

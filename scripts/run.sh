@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds, and starts one Stockwire node on
-# loopback with cluster-config/single-node.toml (data in ./data/node1,
-# relative to the repository root). Extra arguments go to stockwired, e.g.
+# Installs the dependencies, builds, and starts the five fake sales channels
+# (cluster-config/fakechannel.toml, ports 18301-18305) and one Stockwire node
+# on loopback wired to them with cluster-config/single-node.toml (data in
+# ./data/node1, relative to the repository root). Extra arguments go to
+# stockwired, e.g.
 #   bash scripts/run.sh --http-listen 127.0.0.1:9090 --log-format json
 # Ctrl-C (SIGINT) stops the node cleanly: requests in progress are answered
 # and the journal is committed before it exits.
@@ -12,7 +14,23 @@ bash scripts/build.sh
 
 config=cluster-config/single-node.toml
 log=$(mktemp -t stockwired-run.XXXXXX)
-trap 'rm -f "$log"' EXIT
+fake_log=$(mktemp -t fakechannel-run.XXXXXX)
+fake_pid=""
+cleanup() {
+  [[ -n "$fake_pid" ]] && kill -TERM "$fake_pid" 2>/dev/null
+  rm -f "$log" "$fake_log"
+}
+trap cleanup EXIT
+
+# The fake channels first: the node pushes to them from its first second.
+build/bin/fakechannel --config cluster-config/fakechannel.toml \
+  >"$fake_log" 2>&1 &
+fake_pid=$!
+for _ in $(seq 50); do
+  [[ $(grep -c '^listening' "$fake_log") -ge 5 ]] && break
+  kill -0 "$fake_pid" 2>/dev/null || { cat "$fake_log" >&2; exit 1; }
+  sleep 0.1
+done
 
 # tee ignores Ctrl-C, so the node's shutdown lines still reach the terminal.
 build/bin/stockwired --config "$config" "$@" \
@@ -31,11 +49,14 @@ done
 cat <<INFO
 
 stockwired is listening on $url (config $config, data in ./data/node1)
+Fake channels on 127.0.0.1:18301-18305; DEMO-1..DEMO-100 are listed on all five.
 Try:
-  curl -s -X PUT $url/v1/stock/SKU-1 -d '{"on_hand":100,"idempotency_key":"wms-77"}'
-  curl -s -X POST $url/v1/orders -d '{"order_id":"A-1001","channel":"amazon","lines":[{"sku":"SKU-1","qty":2}]}'
-  curl -s $url/v1/stock/SKU-1
-  curl -s $url/v1/stock/SKU-1/audit?limit=50
+  curl -s -X POST $url/v1/orders -d '{"order_id":"A-1001","channel":"amazon","lines":[{"sku":"DEMO-1","qty":2}]}'
+  curl -s $url/v1/stock/DEMO-1
+  curl -s $url/v1/listings/shopify/DEMO-1        # what Shopify was told
+  curl -s http://127.0.0.1:18301/_fake/state     # what the fake channels show
+  curl -s $url/v1/lag                             # sync lag per channel
+  curl -s $url/metrics
 Stop with Ctrl-C. API: docs/HTTP-API.md, configuration: docs/CONFIG.md.
 
 INFO

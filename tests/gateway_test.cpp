@@ -1,11 +1,21 @@
-// Pure unit tests of the HTTP gateway's building blocks: request targets,
-// body parsing and validation, the JSON writer and the status rules. The
+// Unit tests of the HTTP gateway's building blocks: request targets, body
+// parsing and validation (JSON and CSV), the JSON writer, the status rules,
+// and the bridge's routing of commands to the actors that answer them. The
 // routes end to end are covered by tests/http_api_test.py.
 #define CAF_SUITE gateway
 #include <caf/test/unit_test.hpp>
 #include <caf/test/unit_test_impl.hpp>
 
+#include <chrono>
+#include <cmath>
+#include <future>
+
+#include <caf/all.hpp>
+
+#include "gateway/bridge.hpp"
+#include "gateway/csv.hpp"
 #include "gateway/json_writer.hpp"
+#include "gateway/listing_input.hpp"
 #include "gateway/replies.hpp"
 #include "gateway/requests.hpp"
 #include "gateway/url.hpp"
@@ -17,6 +27,30 @@ namespace {
 
 bool mentions(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// Every record of `text`, or the error that stopped the reader.
+std::vector<csv_record> read_csv(std::string_view text, csv_error* err) {
+  csv_reader reader{text};
+  std::vector<csv_record> out;
+  csv_record rec;
+  while (reader.next(&rec, err))
+    out.push_back(rec);
+  return out;
+}
+
+using fields = std::vector<std::string>;
+
+// Hands `cmds` to `b` and waits (on the test's thread) for the outcomes.
+template <class Reply, class Cmd>
+outcomes<Reply> ask(bridge& b, std::vector<Cmd> cmds) {
+  auto done = std::make_shared<std::promise<outcomes<Reply>>>();
+  auto answered = done->get_future();
+  b.call(std::move(cmds),
+         [done](outcomes<Reply> r) { done->set_value(std::move(r)); });
+  CAF_REQUIRE(answered.wait_for(std::chrono::seconds{10}) ==
+              std::future_status::ready);
+  return answered.get();
 }
 
 } // namespace
@@ -122,8 +156,8 @@ CAF_TEST(the configured sku length limit applies on top of the core rules) {
   CAF_CHECK(check_sku(cfg, "a b").has_value()); // core characters still apply
   order_input o;
   input_error err;
-  CAF_CHECK(!parse_order(R"({"order_id":"a","lines":[{"sku":"ABCDEF","qty":1}]})",
-                         cfg, &o, &err));
+  CAF_CHECK(!parse_order(
+      R"({"order_id":"a","lines":[{"sku":"ABCDEF","qty":1}]})", cfg, &o, &err));
   CAF_CHECK(mentions(err.message, "lines[0].sku"));
 }
 
@@ -185,4 +219,246 @@ CAF_TEST(statuses follow the error codes and the order verdict) {
   rs[2].code = errc::store_unavailable;
   CAF_CHECK_EQUAL(judge(rs).status, 503u); // retryable anywhere wins
   CAF_CHECK_EQUAL(judge(rs).code, errc::store_unavailable);
+}
+
+CAF_TEST(csv fields may be quoted across commas quotes and line ends) {
+  csv_error err;
+  auto recs = read_csv("a,\"b,1\",\"say \"\"hi\"\"\"\r\n"
+                       "\n"
+                       "\"two\nlines\",,x\n"
+                       "last,\"\"",
+                       &err);
+  CAF_CHECK(err.message.empty());
+  CAF_REQUIRE_EQUAL(recs.size(), 3u);
+  CAF_CHECK_EQUAL(recs[0].line, 1u);
+  CAF_CHECK_EQUAL(recs[0].fields, (fields{"a", "b,1", "say \"hi\""}));
+  CAF_CHECK_EQUAL(recs[1].line, 3u); // the empty line 2 is skipped
+  CAF_CHECK_EQUAL(recs[1].fields, (fields{"two\nlines", "", "x"}));
+  CAF_CHECK_EQUAL(recs[2].line, 5u); // the quoted line end counts
+  CAF_CHECK_EQUAL(recs[2].fields, (fields{"last", ""}));
+  recs = read_csv("a,\nb,c,\n", &err);
+  CAF_REQUIRE_EQUAL(recs.size(), 2u);
+  CAF_CHECK_EQUAL(recs[0].fields, (fields{"a", ""}));
+  CAF_CHECK_EQUAL(recs[1].fields, (fields{"b", "c", ""}));
+}
+
+CAF_TEST(malformed csv names the line) {
+  csv_error err;
+  auto recs = read_csv("h1,h2\nok,1\n\"never\nclosed,2\n", &err);
+  CAF_CHECK_EQUAL(recs.size(), 2u);
+  CAF_CHECK_EQUAL(err.line, 3u); // where the quoted field starts
+  CAF_CHECK(mentions(err.message, "never closed"));
+  err = csv_error{};
+  read_csv("a,b\nx\"y,z\n", &err);
+  CAF_CHECK_EQUAL(err.line, 2u);
+  CAF_CHECK(mentions(err.message, "quote inside an unquoted field"));
+  err = csv_error{};
+  read_csv("\"a\"b,c\n", &err);
+  CAF_CHECK_EQUAL(err.line, 1u);
+  CAF_CHECK(mentions(err.message, "after the closing quote"));
+}
+
+CAF_TEST(listing bodies of every channel kind parse) {
+  settings cfg;
+  input_error err;
+  listing shopify;
+  CAF_REQUIRE(
+      parse_listing(R"({"item_id":"808950810","location_id":655441491})", cfg,
+                    &shopify, &err));
+  CAF_CHECK_EQUAL(shopify.item_id, "808950810");
+  CAF_CHECK_EQUAL(shopify.location_id, "655441491"); // integer: decimal text
+  CAF_CHECK(!shopify.alloc);
+  listing amazon;
+  CAF_REQUIRE(parse_listing(R"({"seller_id":"A1","marketplace_id":
+      "ATVPDKIKX0DER","product_type":"LUGGAGE","allocation":null})",
+                            cfg, &amazon, &err));
+  CAF_CHECK_EQUAL(amazon.product_type, "LUGGAGE");
+  CAF_CHECK(!amazon.alloc);
+  listing woo;
+  CAF_REQUIRE(parse_listing(
+      R"({"item_id":799,"variation_id":"",
+          "allocation":{"buffer":2,"percent":50,"max":10}})",
+      cfg, &woo, &err));
+  CAF_CHECK_EQUAL(woo.item_id, "799");
+  CAF_REQUIRE(woo.alloc.has_value());
+  CAF_CHECK_EQUAL(woo.alloc->buffer, 2);
+  CAF_CHECK_EQUAL(woo.alloc->percent, 50.0);
+  CAF_CHECK_EQUAL(woo.alloc->max, 10);
+  listing partial;
+  CAF_REQUIRE(
+      parse_listing(R"({"allocation":{"percent":12.5}})", cfg, &partial, &err));
+  CAF_REQUIRE(partial.alloc.has_value());
+  CAF_CHECK_EQUAL(partial.alloc->buffer, 0); // defaults for the others
+  CAF_CHECK_EQUAL(partial.alloc->max, -1);
+  listing amazon_defaults;
+  CAF_CHECK(parse_listing("{}", cfg, &amazon_defaults, &err));
+}
+
+CAF_TEST(bad listing bodies name the field) {
+  settings cfg;
+  cfg.qty_max = 100;
+  auto error_of = [&](const std::string& body) {
+    listing ids;
+    input_error err;
+    CAF_CHECK(!parse_listing(body, cfg, &ids, &err));
+    return err.code + ": " + err.message;
+  };
+  CAF_CHECK(mentions(error_of(R"({"item_id":"1","itemid":"2"})"),
+                     "invalid_argument: itemid: unknown field"));
+  CAF_CHECK(mentions(error_of(R"({"item_id":1.5})"),
+                     "item_id: must be a string or an integer"));
+  CAF_CHECK(mentions(error_of(R"({"location_id":true})"), "location_id"));
+  CAF_CHECK(
+      mentions(error_of(R"({"item_id":")" + std::string(129, '7') + "\"}"),
+               "limits.listing_id_bytes_max"));
+  CAF_CHECK(mentions(error_of(R"({"allocation":5})"),
+                     "allocation: must be an object"));
+  CAF_CHECK(mentions(error_of(R"({"allocation":{"percent":101}})"),
+                     "allocation.percent"));
+  CAF_CHECK(mentions(error_of(R"({"allocation":{"percent":"50"}})"),
+                     "allocation.percent"));
+  CAF_CHECK(mentions(error_of(R"({"allocation":{"buffer":-1}})"),
+                     "allocation.buffer"));
+  CAF_CHECK(
+      mentions(error_of(R"({"allocation":{"max":-2}})"), "allocation.max"));
+  CAF_CHECK(
+      mentions(error_of(R"({"allocation":{"max":101}})"), "allocation.max"));
+  CAF_CHECK(mentions(error_of(R"({"allocation":{"cap":1}})"),
+                     "allocation.cap: unknown field"));
+  CAF_CHECK(mentions(error_of("[]"), "must be a JSON object"));
+  CAF_CHECK(mentions(error_of(""), "malformed_json"));
+}
+
+CAF_TEST(an import keeps going past bad rows) {
+  settings cfg;
+  std::vector<import_row> rows;
+  input_error err;
+  CAF_REQUIRE(parse_listing_csv(
+      "\xEF\xBB\xBFsku,channel,item_id,location_id,buffer,percent,max\r\n"
+      "S-1,shopify,808950810,655441491,,,\r\n"
+      "S-2,shopify,\"80,9\",1,2,50,10\r\n"
+      "S-3,shopify,1,2,x,,\r\n"
+      "S-4,shopify,1\r\n"
+      "bad sku,shopify,1,2,,,\r\n"
+      "S-1,shopify,9,9,,,\r\n"
+      "S-1,ebay,9,,,,\r\n"
+      "S-5,,1,2,,,\r\n"
+      "S-6,shopify,1,2,,101,\r\n",
+      cfg, &rows, &err));
+  CAF_REQUIRE_EQUAL(rows.size(), 9u);
+  CAF_CHECK(rows[0].error.code.empty());
+  CAF_CHECK_EQUAL(rows[0].line, 2u);
+  CAF_CHECK_EQUAL(rows[0].sku, "S-1");
+  CAF_CHECK_EQUAL(rows[0].channel, "shopify");
+  CAF_CHECK_EQUAL(rows[0].ids.location_id, "655441491");
+  CAF_CHECK(!rows[0].ids.alloc);
+  CAF_CHECK(rows[1].error.code.empty());
+  CAF_CHECK_EQUAL(rows[1].ids.item_id, "80,9");
+  CAF_REQUIRE(rows[1].ids.alloc.has_value());
+  CAF_CHECK_EQUAL(rows[1].ids.alloc->buffer, 2);
+  CAF_CHECK_EQUAL(rows[1].ids.alloc->percent, 50.0);
+  CAF_CHECK_EQUAL(rows[1].ids.alloc->max, 10);
+  CAF_CHECK(mentions(rows[2].error.message, "buffer: 'x' is not an integer"));
+  CAF_CHECK(mentions(rows[3].error.message, "the row has 3 fields"));
+  CAF_CHECK(mentions(rows[4].error.message, "sku:"));
+  CAF_CHECK(mentions(rows[5].error.message, "already listed on line 2"));
+  CAF_CHECK(rows[6].error.code.empty()); // same SKU, other channel
+  CAF_CHECK(mentions(rows[7].error.message, "channel: channel is empty"));
+  CAF_CHECK(mentions(rows[8].error.message, "percent"));
+  CAF_CHECK_EQUAL(rows[8].line, 10u);
+  for (std::size_t i : {2, 3, 4, 5, 7, 8})
+    CAF_CHECK_EQUAL(rows[i].error.code, "invalid_argument");
+}
+
+CAF_TEST(an unusable import is refused as a whole) {
+  settings cfg;
+  std::vector<import_row> rows;
+  auto error_of = [&](const std::string& body) {
+    input_error err;
+    CAF_CHECK(!parse_listing_csv(body, cfg, &rows, &err));
+    return err.code + ": " + err.message;
+  };
+  CAF_CHECK(mentions(error_of(""), "no CSV header"));
+  CAF_CHECK(mentions(error_of("channel,sku,colour\n"),
+                     "invalid_argument: line 1: unknown column 'colour'"));
+  CAF_CHECK(mentions(error_of("channel,item_id\n"), "channel and sku"));
+  CAF_CHECK(mentions(error_of("channel,sku,sku\n"), "appears twice"));
+  CAF_CHECK(mentions(error_of("channel,sku\nshopify,A\nshopify,\"B\n"),
+                     "malformed_csv: line 3:"));
+  std::string many = "channel,sku\n";
+  for (std::size_t i = 0; i <= gateway::limits::import_rows_max; ++i)
+    many += "shopify,S-" + std::to_string(i) + "\n";
+  CAF_CHECK(mentions(error_of(many), "limits.import_rows_max"));
+  input_error err;
+  CAF_CHECK(parse_listing_csv("channel,sku\r\n", cfg, &rows, &err));
+  CAF_CHECK(rows.empty());
+}
+
+CAF_TEST(resync bodies name skus or nothing) {
+  settings cfg;
+  std::vector<std::string> skus;
+  input_error err;
+  CAF_CHECK(parse_resync("", cfg, &skus, &err));
+  CAF_CHECK(parse_resync("{}", cfg, &skus, &err));
+  CAF_CHECK(skus.empty());
+  CAF_CHECK(parse_resync(R"({"skus":["A","B","A"]})", cfg, &skus, &err));
+  CAF_CHECK_EQUAL(skus, (fields{"A", "B"}));
+  CAF_CHECK(!parse_resync(R"({"sku":["A"]})", cfg, &skus, &err));
+  CAF_CHECK(mentions(err.message, "sku: unknown field"));
+  CAF_CHECK(!parse_resync(R"({"skus":[]})", cfg, &skus, &err));
+  CAF_CHECK(mentions(err.message, "omit it"));
+  CAF_CHECK(!parse_resync(R"({"skus":["A",1]})", cfg, &skus, &err));
+  CAF_CHECK(mentions(err.message, "skus[1]"));
+}
+
+CAF_TEST(the json writer writes doubles shortest and non finite as null) {
+  json_writer w;
+  w.begin_array()
+      .value(1.5)
+      .value(12.345)
+      .value(100.0)
+      .value(std::nan(""))
+      .end_array();
+  CAF_CHECK_EQUAL(w.str(), "[1.5,12.345,100,null]");
+}
+
+CAF_TEST(channel and listing errors are not found) {
+  CAF_CHECK_EQUAL(status_of(errc::unknown_channel), 404u);
+  CAF_CHECK_EQUAL(status_of(errc::unknown_listing), 404u);
+}
+
+CAF_TEST(the bridge sends channel commands to the connector of their channel) {
+  caf::actor_system_config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+  auto journal = sys.spawn([]() -> caf::behavior {
+    return {[](stats_atom) { return journal_stats{}; }};
+  });
+  auto connector = sys.spawn([]() -> caf::behavior {
+    return {[](get_channel_status& q) {
+      connector_status s;
+      s.channel = q.channel;
+      return s;
+    }};
+  });
+  auto dir = std::make_shared<channel_directory>();
+  dir->connectors.emplace("zeta", connector);
+  dir->connectors.emplace("alpha", connector);
+  {
+    auto b = make_bridge(sys, bridge_targets{journal, journal, {}, dir},
+                         bridge_options{});
+    CAF_CHECK_EQUAL(b->channels(), (fields{"alpha", "zeta"}));
+    auto st = ask<connector_status>(
+        *b, std::vector<get_channel_status>{{"zeta"}, {"nope"}, {"alpha"}});
+    CAF_REQUIRE_EQUAL(st.size(), 3u);
+    CAF_CHECK(st[0].ok());
+    CAF_CHECK_EQUAL(st[0].reply.channel, "zeta");
+    CAF_CHECK_EQUAL(st[1].code, errc::unknown_channel);
+    CAF_CHECK_EQUAL(st[1].detail, "no channel account 'nope' is configured");
+    CAF_CHECK_EQUAL(st[2].reply.channel, "alpha");
+    auto lag = ask<lag_report>(*b, std::vector<get_lag>(1));
+    CAF_CHECK_EQUAL(lag.front().code, errc::owner_unavailable);
+    CAF_CHECK(mentions(lag.front().detail, "metrics"));
+  }
+  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(connector, caf::exit_reason::user_shutdown);
 }

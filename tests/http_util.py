@@ -6,7 +6,9 @@ a temporary work directory, on a free loopback port chosen by the kernel
 race for ports). `Client` is one keep-alive connection that returns
 (status, headers, parsed JSON).
 """
+import csv
 import http.client
+import io
 import json
 import os
 import re
@@ -135,6 +137,23 @@ class Client:
         except ValueError:
             raise TestFailure(f"{method} {path}: reply is not JSON: {data!r}")
         return status, hdrs, doc
+
+
+def csv_text(header, rows, line_end="\r\n"):
+    """RFC 4180 text of `header` (column names) and `rows` (sequences of
+    cells), quoting only where needed; for POST /v1/listings:import."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator=line_end)
+    w.writerow(header)
+    w.writerows(rows)
+    return out.getvalue()
+
+
+def import_listings(client, text):
+    """POST /v1/listings:import with `text` as text/csv; (status, headers,
+    JSON)."""
+    return client.call("POST", "/v1/listings:import", text.encode(),
+                       {"Content-Type": "text/csv"})
 
 
 def expect_error(result, status, code, what):

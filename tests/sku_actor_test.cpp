@@ -461,6 +461,136 @@ CAF_TEST(find order lists every committed line of an order) {
   anon_send_exit(region, caf::exit_reason::user_shutdown);
 }
 
+// -- channels -----------------------------------------------------------------
+
+namespace {
+
+// Stands in for a connector: records what the SKU actor tells it.
+struct heard {
+  std::vector<sku_changed> changes;
+  std::vector<std::string> removed;
+};
+
+caf::behavior recording_connector(caf::event_based_actor*,
+                                  std::shared_ptr<heard> log) {
+  return {
+      [=](sku_changed& m) { log->changes.push_back(std::move(m)); },
+      [=](listing_removed& m) { log->removed.push_back(m.sku); },
+  };
+}
+
+std::vector<std::pair<std::string, outbox_record>> outbox_of(const store& db) {
+  std::vector<std::pair<std::string, outbox_record>> out;
+  db.for_each_outbox([&](const std::string& channel, const std::string& sku,
+                         const outbox_record& r) {
+    out.emplace_back(channel + "/" + sku, r);
+    return true;
+  });
+  return out;
+}
+
+} // namespace
+
+CAF_TEST(a listed sku leaves an outbox entry per channel and tells them after the commit) {
+  auto shop = std::make_shared<heard>();
+  auto amzn = std::make_shared<heard>();
+  auto dir = std::make_shared<channel_directory>();
+  dir->connectors["shopify"] = sys.spawn(recording_connector, shop);
+  dir->connectors["amazon"] = sys.spawn(recording_connector, amzn);
+  auto s1 = spawn_sku_actor(sys, "S1", journal, db.get(), std::nullopt, dir);
+  sched.run();
+  // A listing before any stock: stored, nothing to push yet.
+  listing ids;
+  ids.item_id = "808950810";
+  ids.location_id = "1";
+  auto put = ask<listing_result>(s1, put_listing{"S1", "shopify", ids});
+  CAF_REQUIRE(put);
+  CAF_CHECK(put->created);
+  CAF_CHECK(outbox_of(*db).empty());
+  CAF_CHECK(shop->changes.empty());
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<listing_result>(s1, put_listing{"S1", "amazon", listing{}}));
+  auto r = ask<order_result>(s1, place_order{"A-1", "S1", 3, "ebay"});
+  CAF_REQUIRE(r);
+  auto box = outbox_of(*db);
+  CAF_REQUIRE_EQUAL(box.size(), 2u);
+  CAF_CHECK_EQUAL(box[0].first, "amazon/S1");
+  CAF_CHECK_EQUAL(box[1].first, "shopify/S1");
+  for (auto& [key, rec] : box) {
+    CAF_CHECK_EQUAL(rec.version, 2u);
+    CAF_CHECK_EQUAL(rec.available, 7);
+  }
+  // Shopify heard the set (v1) and the order (v2), each with the time the
+  // change was received; Amazon the state when it was listed (forced) and
+  // the order.
+  CAF_REQUIRE_EQUAL(shop->changes.size(), 2u);
+  CAF_CHECK_EQUAL(shop->changes[0].version, 1u);
+  CAF_CHECK_EQUAL(shop->changes[1].version, 2u);
+  CAF_CHECK_EQUAL(shop->changes[1].available, 7);
+  CAF_CHECK_EQUAL(shop->changes[1].received_ns.size(), 1u);
+  CAF_CHECK(!shop->changes[1].force);
+  CAF_CHECK(shop->changes[1].ids == ids);
+  CAF_REQUIRE_EQUAL(amzn->changes.size(), 2u);
+  CAF_CHECK(amzn->changes[0].force);
+  CAF_CHECK_EQUAL(amzn->changes[0].version, 1u);
+  CAF_CHECK_EQUAL(amzn->changes[1].version, 2u);
+  anon_send_exit(s1, caf::exit_reason::user_shutdown);
+  for (auto& [id, c] : dir->connectors)
+    anon_send_exit(c, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+CAF_TEST(a rejected order resyncs only its origin channel) {
+  auto shop = std::make_shared<heard>();
+  auto amzn = std::make_shared<heard>();
+  auto dir = std::make_shared<channel_directory>();
+  dir->connectors["shopify"] = sys.spawn(recording_connector, shop);
+  dir->connectors["amazon"] = sys.spawn(recording_connector, amzn);
+  auto s1 = spawn_sku_actor(sys, "S1", journal, db.get(), std::nullopt, dir);
+  sched.run();
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 1, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<listing_result>(s1, put_listing{"S1", "shopify", {}}));
+  CAF_REQUIRE(ask<listing_result>(s1, put_listing{"S1", "amazon", {}}));
+  shop->changes.clear();
+  amzn->changes.clear();
+  auto r = ask<order_result>(s1, place_order{"A-9", "S1", 5, "amazon"});
+  CAF_REQUIRE(r);
+  CAF_CHECK(r->status == order_status::rejected);
+  CAF_CHECK(shop->changes.empty()); // nothing changed for Shopify
+  CAF_REQUIRE_EQUAL(amzn->changes.size(), 1u);
+  CAF_CHECK(amzn->changes[0].force);
+  CAF_CHECK_EQUAL(amzn->changes[0].available, 1);
+  anon_send_exit(s1, caf::exit_reason::user_shutdown);
+  for (auto& [id, c] : dir->connectors)
+    anon_send_exit(c, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+CAF_TEST(deleting a listing drops its outbox entry and tells the connector) {
+  auto shop = std::make_shared<heard>();
+  auto dir = std::make_shared<channel_directory>();
+  dir->connectors["shopify"] = sys.spawn(recording_connector, shop);
+  auto s1 = spawn_sku_actor(sys, "S1", journal, db.get(), std::nullopt, dir);
+  sched.run();
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 4, "wms-1", "wms"}));
+  CAF_REQUIRE(ask<listing_result>(s1, put_listing{"S1", "shopify", {}}));
+  CAF_CHECK_EQUAL(outbox_of(*db).size(), 1u);
+  auto del = ask<listing_result>(s1, delete_listing{"S1", "shopify"});
+  CAF_REQUIRE(del);
+  CAF_CHECK(del->deleted);
+  CAF_CHECK(outbox_of(*db).empty());
+  CAF_REQUIRE_EQUAL(shop->removed.size(), 1u);
+  auto again = ask<listing_result>(s1, delete_listing{"S1", "shopify"});
+  CAF_REQUIRE(!again);
+  CAF_CHECK(code_of(again.error()) == errc::unknown_listing);
+  // Later changes write no outbox entry for the channel any more.
+  CAF_REQUIRE(ask<order_result>(s1, place_order{"A-1", "S1", 1, "web"}));
+  CAF_CHECK(outbox_of(*db).empty());
+  anon_send_exit(s1, caf::exit_reason::user_shutdown);
+  anon_send_exit(dir->connectors["shopify"], caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 namespace {

@@ -188,3 +188,84 @@ CAF_TEST(a full map refuses the batch whole and keeps what was committed) {
   CAF_CHECK(
       db->get_stock("SKU-" + std::to_string(committed), &s).is_not_found());
 }
+
+CAF_TEST(listings and outbox entries round trip and list per sku) {
+  test::temp_dir dir;
+  auto db = open_store(dir.path());
+  listing shop;
+  shop.item_id = "808950810";
+  shop.location_id = "655441491";
+  listing ebay;
+  ebay.item_id = "1234567890";
+  ebay.alloc = allocation{2, 50.0, 10};
+  CAF_CHECK(codec::decode_listing(codec::encode(ebay)) == ebay);
+  write_batch b;
+  b.put_listing("SKU-1", "shopify", shop);
+  b.put_listing("SKU-1", "ebay", ebay);
+  b.put_listing("SKU-10", "shopify", shop); // shares the prefix "SKU-1"
+  b.put_outbox("shopify", "SKU-1", outbox_record{3, 7, 1000});
+  b.put_outbox("ebay", "SKU-1", outbox_record{3, 7, 1000});
+  CAF_REQUIRE(db->commit(b).is_ok());
+  std::vector<std::pair<std::string, listing>> got;
+  CAF_REQUIRE(db->get_listings("SKU-1", &got).is_ok());
+  CAF_REQUIRE_EQUAL(got.size(), 2u);
+  CAF_CHECK_EQUAL(got[0].first, "ebay");
+  CAF_CHECK(got[0].second == ebay);
+  CAF_CHECK_EQUAL(got[1].first, "shopify");
+  CAF_CHECK(got[1].second == shop);
+  std::vector<std::string> seen;
+  CAF_CHECK(db->for_each_outbox([&](const std::string& channel,
+                                    const std::string& sku,
+                                    const outbox_record& r) {
+                seen.push_back(channel + "/" + sku + "@" +
+                               std::to_string(r.version));
+                return true;
+              }).is_ok());
+  CAF_CHECK_EQUAL(seen.size(), 2u);
+  CAF_CHECK_EQUAL(seen[0], "ebay/SKU-1@3");
+  CAF_CHECK_EQUAL(seen[1], "shopify/SKU-1@3");
+  write_batch del;
+  del.delete_listing("SKU-1", "ebay");
+  del.delete_outbox("ebay", "SKU-1");
+  del.delete_listing("SKU-1", "flipkart"); // absent: fine
+  CAF_REQUIRE(db->commit(del).is_ok());
+  CAF_REQUIRE(db->get_listings("SKU-1", &got).is_ok());
+  CAF_CHECK_EQUAL(got.size(), 1u);
+  CAF_CHECK_EQUAL(db->count("outbox"), 1u);
+}
+
+CAF_TEST(an outbox clear removes only what the acknowledged version covers) {
+  test::temp_dir dir;
+  auto db = open_store(dir.path());
+  write_batch b;
+  b.put_outbox("shopify", "SKU-1", outbox_record{5, 1, 1});
+  b.put_outbox("shopify", "SKU-2", outbox_record{5, 1, 1});
+  CAF_REQUIRE(db->commit(b).is_ok());
+  write_batch acks;
+  acks.clear_outbox("shopify", "SKU-1", 4); // older than pending: stays
+  acks.clear_outbox("shopify", "SKU-2", 5); // covers it: removed
+  acks.clear_outbox("shopify", "SKU-3", 9); // nothing there: fine
+  CAF_REQUIRE(db->commit(acks).is_ok());
+  std::vector<std::string> left;
+  CAF_CHECK(db->for_each_outbox([&](const std::string&, const std::string& sku,
+                                    const outbox_record&) {
+                left.push_back(sku);
+                return true;
+              }).is_ok());
+  CAF_REQUIRE_EQUAL(left.size(), 1u);
+  CAF_CHECK_EQUAL(left[0], "SKU-1");
+  // A newer change written in the same batch as a clear of the older one
+  // survives: order within a batch is kept.
+  write_batch mixed;
+  mixed.clear_outbox("shopify", "SKU-1", 5);
+  mixed.put_outbox("shopify", "SKU-1", outbox_record{6, 0, 2});
+  CAF_REQUIRE(db->commit(mixed).is_ok());
+  std::vector<std::uint64_t> versions;
+  CAF_CHECK(db->for_each_outbox([&](const std::string&, const std::string&,
+                                    const outbox_record& r) {
+                versions.push_back(r.version);
+                return true;
+              }).is_ok());
+  CAF_REQUIRE_EQUAL(versions.size(), 1u);
+  CAF_CHECK_EQUAL(versions[0], 6u);
+}

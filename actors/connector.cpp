@@ -1,0 +1,610 @@
+#include "actors/connector.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "actors/messages.hpp"
+#include "connectors/http_client.hpp"
+#include "connectors/pacing.hpp"
+#include "connectors/wire.hpp"
+#include "core/limits.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::http_result)
+
+namespace stockwire {
+
+namespace {
+
+using namespace std::chrono;
+
+std::int64_t mono_ms() {
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t wall_ns() {
+  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The journal never sees a SKU named like this (SKUs are printable), so a
+// failed clear fences only this connector's clears.
+std::string outbox_owner_name(const std::string& channel) {
+  return std::string{"\x01outbox:"} + channel;
+}
+
+// What this connector knows and owes about one SKU.
+struct sku_entry {
+  listing ids;
+  std::uint64_t version = 0;   // newest durable version known
+  std::int64_t available = 0;  // at that version
+  std::deque<std::int64_t> waiting_ns; // changes not covered by a push yet
+  std::uint64_t acked_version = 0;
+  std::optional<std::int64_t> shown; // quantity of the last acked push
+  bool force = false;     // push even at an acknowledged version
+  bool inflight = false;
+  std::uint64_t pushed_version = 0;
+  std::int64_t pushed_quantity = 0;
+  std::vector<std::int64_t> pushed_ns; // changes the push in flight covers
+  bool queued = false;                 // in the ready queue
+  unsigned attempts = 0;               // consecutive failed pushes
+  std::int64_t not_before_ms = 0;      // backoff (monotonic)
+  bool parked = false;
+  std::string last_error;
+  std::int64_t last_lag_us = -1;
+  std::int64_t last_ack_ms = 0;
+};
+
+struct running_job {
+  std::unique_ptr<push_job> job;
+  std::vector<std::string> skus; // same order as the job's items
+  std::vector<push_item> items;
+  bool failed_transport = false;
+  std::optional<http_request> delayed; // sent when its delay has passed
+};
+
+struct connector_state {
+  connector_config cfg;
+  std::shared_ptr<http_client> client;
+  caf::actor journal;
+  caf::actor metrics;
+  std::unordered_map<std::string, sku_entry> skus;
+  std::deque<std::string> ready;
+  std::unordered_map<std::uint64_t, running_job> jobs;
+  std::uint64_t next_job = 1;
+  // Random start: push ids (Shopify idempotency keys) never repeat across
+  // restarts.
+  std::uint64_t next_push_id = std::random_device{}() * 0x9E3779B97F4A7C15ull;
+  std::uint64_t journal_seq = 0;
+  std::optional<token_pacer> pacer;
+  std::int64_t throttled_until_ms = 0;
+  circuit_breaker breaker;
+  backoff retry_backoff;
+  std::optional<revision_budget> revisions;
+  std::mt19937_64 rng{std::random_device{}()};
+  bool wakeup_scheduled = false;
+  std::int64_t wakeup_at_ms = 0;
+  channel_metrics report; // accumulates until sent
+  connector_status totals;
+  std::uint64_t parked_listings = 0;
+  static inline const char* name = "stockwire.connector";
+};
+
+using connector_actor = caf::stateful_actor<connector_state>;
+
+void pump(connector_actor* self);
+
+std::int64_t target_of(const connector_state& st, const sku_entry& e) {
+  return allocate(e.available, e.ids.alloc ? *e.ids.alloc : st.cfg.account.alloc);
+}
+
+// Whether `e` owes the channel a push right now (ignoring timing).
+bool owes_push(const sku_entry& e) {
+  if (e.parked || e.inflight || e.version == 0)
+    return false;
+  if (e.force)
+    return true;
+  return e.version > e.acked_version;
+}
+
+void enqueue(connector_actor* self, const std::string& sku, sku_entry& e) {
+  if (!e.queued && owes_push(e)) {
+    e.queued = true;
+    self->state.ready.push_back(sku);
+  }
+}
+
+void schedule_wakeup(connector_actor* self, std::int64_t at_ms) {
+  auto& st = self->state;
+  if (st.wakeup_scheduled && st.wakeup_at_ms <= at_ms)
+    return;
+  st.wakeup_scheduled = true;
+  st.wakeup_at_ms = at_ms;
+  auto wait = std::max<std::int64_t>(1, at_ms - mono_ms());
+  self->delayed_send(self, milliseconds{wait}, pump_atom::value);
+}
+
+std::uint64_t backlog(const connector_state& st) {
+  std::uint64_t n = 0;
+  for (auto& [sku, e] : st.skus)
+    if (!e.parked && (e.force || e.version > e.acked_version))
+      ++n;
+  return n;
+}
+
+void send_report(connector_actor* self) {
+  auto& st = self->state;
+  auto& r = st.report;
+  r.channel = st.cfg.account.id;
+  r.backlog = backlog(st);
+  r.parked_listings = st.parked_listings;
+  r.inflight = st.jobs.size();
+  r.breaker = std::string{breaker_state_name(st.breaker.state())};
+  if (st.metrics)
+    self->send(st.metrics, std::move(r));
+  r = channel_metrics{};
+}
+
+void clear_outbox(connector_actor* self,
+                  const std::vector<std::pair<std::string, std::uint64_t>>& acked) {
+  auto& st = self->state;
+  if (acked.empty() || !st.journal)
+    return;
+  journal_entry e;
+  e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
+  e.sku = outbox_owner_name(st.cfg.account.id);
+  e.seq = ++st.journal_seq;
+  for (auto& [sku, version] : acked)
+    e.writes.clear_outbox(st.cfg.account.id, sku, version);
+  e.ops = static_cast<std::uint32_t>(acked.size());
+  self->send(st.journal, std::move(e));
+}
+
+// Records the acknowledgement of `version` of `sku` (lag of every change it
+// covers) and whether anything newer is still owed.
+void on_acked(connector_actor* self, const std::string& sku, sku_entry& e,
+              std::uint64_t version, std::int64_t quantity,
+              std::vector<std::int64_t>& covered, std::int64_t acked_ns) {
+  auto& st = self->state;
+  e.acked_version = std::max(e.acked_version, version);
+  e.shown = quantity;
+  e.attempts = 0;
+  e.last_error.clear();
+  e.last_ack_ms = acked_ns / 1'000'000;
+  for (auto t : covered) {
+    auto lag_us = std::max<std::int64_t>(0, (acked_ns - t) / 1000);
+    st.report.lag_us.push_back(lag_us);
+    e.last_lag_us = lag_us;
+  }
+  // Changes that arrived meanwhile but carry no newer version than the
+  // acknowledged one (outbox recovery raced a SKU actor) are covered too.
+  while (!e.waiting_ns.empty() && e.version <= e.acked_version) {
+    auto lag_us =
+        std::max<std::int64_t>(0, (acked_ns - e.waiting_ns.front()) / 1000);
+    st.report.lag_us.push_back(lag_us);
+    e.waiting_ns.pop_front();
+  }
+  ++st.report.acked;
+  ++st.totals.acked;
+  enqueue(self, sku, e);
+}
+
+void finish_job(connector_actor* self, std::uint64_t id) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto run = std::move(i->second);
+  st.jobs.erase(i);
+  auto now = mono_ms();
+  auto now_ns = wall_ns();
+  auto& results = run.job->results();
+  std::vector<std::pair<std::string, std::uint64_t>> acked;
+  bool any_acked = false;
+  bool any_failed = false;
+  if (run.job->throttled()) {
+    ++st.report.throttled;
+    ++st.totals.throttled;
+    auto wait = run.job->retry_after().value_or(milliseconds{1000}).count();
+    st.throttled_until_ms = std::max(st.throttled_until_ms, now + wait);
+  }
+  for (std::size_t k = 0; k < run.skus.size(); ++k) {
+    auto& sku = run.skus[k];
+    auto& item = run.items[k];
+    auto verdict = k < results.size() ? results[k].verdict : item_verdict::retry;
+    auto error = k < results.size() ? results[k].error
+                                    : std::string{"no result for this item"};
+    auto found = st.skus.find(sku);
+    if (found == st.skus.end())
+      continue; // the listing was removed while the push was out
+    auto& e = found->second;
+    e.inflight = false;
+    switch (verdict) {
+    case item_verdict::acked:
+      any_acked = true;
+      on_acked(self, sku, e, item.version, item.quantity, e.pushed_ns, now_ns);
+      e.pushed_ns.clear();
+      acked.emplace_back(sku, item.version);
+      break;
+    case item_verdict::retry: {
+      if (!run.job->throttled())
+        any_failed = true;
+      // The changes go back in front: their lag keeps counting.
+      for (auto t = e.pushed_ns.rbegin(); t != e.pushed_ns.rend(); ++t)
+        e.waiting_ns.push_front(*t);
+      e.pushed_ns.clear();
+      e.force = e.force || item.version > e.acked_version;
+      ++e.attempts;
+      std::optional<std::int64_t> after;
+      if (auto ra = run.job->retry_after())
+        after = ra->count();
+      e.not_before_ms =
+          now + st.retry_backoff.retry_delay_ms(e.attempts, after, st.rng());
+      e.last_error = error;
+      st.totals.last_error = st.cfg.account.id + " " + sku + ": " + error;
+      ++st.report.retried;
+      ++st.totals.retried;
+      enqueue(self, sku, e);
+      break;
+    }
+    case item_verdict::parked:
+      for (auto t = e.pushed_ns.rbegin(); t != e.pushed_ns.rend(); ++t)
+        e.waiting_ns.push_front(*t);
+      e.pushed_ns.clear();
+      e.parked = true;
+      e.last_error = error;
+      st.totals.last_error = st.cfg.account.id + " " + sku + ": " + error;
+      ++st.parked_listings;
+      ++st.report.parked;
+      ++st.totals.parked;
+      spdlog::warn("connector {}: listing {} parked (push of version {} "
+                   "refused for good): {}",
+                   st.cfg.account.id, sku, item.version, error);
+      break;
+    }
+  }
+  if (any_acked)
+    st.breaker.on_success(now);
+  else if (any_failed || run.failed_transport)
+    st.breaker.on_failure(now);
+  clear_outbox(self, acked);
+  send_report(self);
+  pump(self);
+}
+
+void send_next(connector_actor* self, std::uint64_t id);
+
+void send_request(connector_actor* self, std::uint64_t id, http_request req) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  self->state.client->send(self->state.cfg.account, std::move(req),
+                           [me, id](http_result r) {
+                             caf::anon_send(me, answer_atom::value, id,
+                                            std::move(r));
+                           });
+}
+
+void on_answer(connector_actor* self, std::uint64_t id, http_result& res) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto& run = i->second;
+  st.report.rtt_us.push_back(res.round_trip.count());
+  if (res.ok) {
+    ++st.report.requests;
+    ++st.totals.requests;
+    run.job->on_response(res.response);
+    if (auto b = run.job->budget(); b && st.pacer)
+      st.pacer->observe(b->available, b->maximum, b->restore_per_s, mono_ms());
+  } else {
+    ++st.report.transport_errors;
+    run.failed_transport = true;
+    run.job->on_transport_error(res.error);
+  }
+  send_next(self, id);
+}
+
+// Sends the job's next request (after its delay), or finishes it.
+void send_next(connector_actor* self, std::uint64_t id) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto& job = *i->second.job;
+  auto req = job.next();
+  if (!req) {
+    finish_job(self, id);
+    return;
+  }
+  auto delay = job.delay();
+  if (delay.count() > 0) {
+    i->second.delayed = std::move(req);
+    self->delayed_send(self, delay, step_atom::value, id);
+    return;
+  }
+  send_request(self, id, std::move(*req));
+}
+
+bool is_critical(const sku_entry& e, std::int64_t quantity) {
+  // eBay reserve: a sell-out, or back in stock after one.
+  return quantity == 0 || (e.shown && *e.shown == 0);
+}
+
+// Starts jobs while budget, breaker and concurrency allow.
+void pump(connector_actor* self) {
+  auto& st = self->state;
+  auto now = mono_ms();
+  while (st.jobs.size() < st.cfg.concurrency && !st.ready.empty()) {
+    if (now < st.throttled_until_ms) {
+      schedule_wakeup(self, st.throttled_until_ms);
+      return;
+    }
+    if (st.pacer) {
+      auto wait = st.pacer->wait_ms(st.cfg.request_cost, now);
+      if (wait > 0) {
+        schedule_wakeup(self, now + wait);
+        return;
+      }
+    }
+    if (!st.breaker.allow(now)) {
+      schedule_wakeup(self, st.breaker.reopen_at_ms());
+      return;
+    }
+    auto batch_max = push_batch_max(st.cfg.account, st.ready.size());
+    running_job run;
+    std::int64_t earliest_later = 0;
+    std::deque<std::string> later;
+    auto wall = wall_ns() / 1'000'000;
+    while (!st.ready.empty() && run.items.size() < batch_max) {
+      auto sku = std::move(st.ready.front());
+      st.ready.pop_front();
+      auto found = st.skus.find(sku);
+      if (found == st.skus.end())
+        continue;
+      auto& e = found->second;
+      e.queued = false;
+      if (!owes_push(e))
+        continue;
+      auto quantity = target_of(st, e);
+      if (!e.force && e.shown && *e.shown == quantity) {
+        // Coalesced away: the channel already shows this number. Its
+        // version counts as acknowledged without a request.
+        std::vector<std::int64_t> covered(e.waiting_ns.begin(),
+                                          e.waiting_ns.end());
+        e.waiting_ns.clear();
+        on_acked(self, sku, e, e.version, quantity, covered, wall_ns());
+        clear_outbox(self, {{sku, e.version}});
+        continue;
+      }
+      auto ready_at = e.not_before_ms;
+      if (st.revisions) {
+        auto critical = is_critical(e, quantity);
+        if (!st.revisions->allow(sku, critical, wall))
+          ready_at = std::max(ready_at,
+                              now + (st.revisions->next_allowed_ms(sku, critical,
+                                                                  wall) -
+                                     wall));
+      }
+      if (ready_at > now) {
+        earliest_later =
+            earliest_later == 0 ? ready_at : std::min(earliest_later, ready_at);
+        later.push_back(std::move(sku));
+        e.queued = true;
+        continue;
+      }
+      if (st.revisions)
+        st.revisions->spend(sku, wall);
+      e.inflight = true;
+      e.force = false;
+      e.pushed_version = e.version;
+      e.pushed_quantity = quantity;
+      e.pushed_ns.assign(e.waiting_ns.begin(), e.waiting_ns.end());
+      e.waiting_ns.clear();
+      run.items.push_back(push_item{sku, e.ids, quantity, e.version, e.shown,
+                                    st.next_push_id++});
+      run.skus.push_back(sku);
+    }
+    for (auto& sku : later)
+      st.ready.push_back(std::move(sku));
+    if (earliest_later != 0)
+      schedule_wakeup(self, earliest_later);
+    if (run.items.empty()) {
+      if (earliest_later != 0 && st.ready.size() == later.size())
+        return; // everything left waits for its time
+      continue;
+    }
+    if (st.pacer)
+      st.pacer->try_take(st.cfg.request_cost, now);
+    auto id = st.next_job++;
+    run.job = make_push_job(st.cfg.account, run.items);
+    st.jobs.emplace(id, std::move(run));
+    send_next(self, id);
+  }
+}
+
+void on_changed(connector_actor* self, sku_changed& m) {
+  auto& st = self->state;
+  auto [i, added] = st.skus.try_emplace(m.sku);
+  auto& e = i->second;
+  if (!added && m.version < e.version)
+    return; // stale: never go back to an older version
+  if (e.parked && (m.force || !(m.ids == e.ids))) {
+    e.parked = false; // the operator fixed the listing or asked again
+    --st.parked_listings;
+    e.attempts = 0;
+    e.not_before_ms = 0;
+  }
+  e.ids = std::move(m.ids);
+  e.version = m.version;
+  e.available = m.available;
+  e.force = e.force || m.force;
+  for (auto t : m.received_ns) {
+    if (e.waiting_ns.size() >= limits::connector_waiting_changes_max)
+      e.waiting_ns.pop_back(); // keep the oldest: the lag that matters
+    e.waiting_ns.push_back(t);
+  }
+  enqueue(self, m.sku, e);
+  pump(self);
+}
+
+listing_status status_of(const connector_state& st, const std::string& sku,
+                         const sku_entry& e) {
+  listing_status s;
+  s.channel = st.cfg.account.id;
+  s.sku = sku;
+  s.version = e.version;
+  s.target = target_of(st, e);
+  s.acked_version = e.acked_version;
+  s.shown = e.shown.value_or(-1);
+  s.pushed_version = e.pushed_version;
+  s.pending = e.force || e.version > e.acked_version;
+  s.inflight = e.inflight;
+  s.parked = e.parked;
+  s.last_error = e.last_error;
+  s.last_lag_us = e.last_lag_us;
+  s.last_ack_ms = e.last_ack_ms;
+  return s;
+}
+
+caf::behavior connector(connector_actor* self, connector_config cfg,
+                        std::shared_ptr<http_client> client,
+                        caf::actor journal, caf::actor metrics) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.client = std::move(client);
+  st.journal = std::move(journal);
+  st.metrics = std::move(metrics);
+  st.breaker = circuit_breaker{st.cfg.breaker_failures,
+                               st.cfg.breaker_open.count(),
+                               std::max<std::int64_t>(
+                                   st.cfg.breaker_open.count(),
+                                   circuit_breaker::open_ms_max_default)};
+  if (st.cfg.requests_per_s > 0)
+    st.pacer.emplace(st.cfg.requests_per_s, std::max(1.0, st.cfg.burst),
+                     mono_ms());
+  if (st.cfg.revisions_per_day > 0)
+    st.revisions.emplace(st.cfg.revisions_per_day,
+                         std::min(st.cfg.revisions_reserve,
+                                  st.cfg.revisions_per_day - 1),
+                         revision_budget::burst_default);
+  st.totals.channel = st.cfg.account.id;
+  st.totals.kind = std::string{channel_kind_name(st.cfg.account.kind)};
+  self->delayed_send(self, limits::connector_report_interval, report_atom::value);
+  return {
+      [=](sku_changed& m) { on_changed(self, m); },
+      [=](listing_removed& m) {
+        auto& st = self->state;
+        auto i = st.skus.find(m.sku);
+        if (i == st.skus.end())
+          return;
+        if (i->second.parked)
+          --st.parked_listings;
+        st.skus.erase(i); // a push in flight finds no entry and is ignored
+      },
+      [=](answer_atom, std::uint64_t id, http_result& r) {
+        on_answer(self, id, r);
+      },
+      [=](step_atom, std::uint64_t id) {
+        // The job's delay has passed: send the request it asked for.
+        auto& st = self->state;
+        auto i = st.jobs.find(id);
+        if (i == st.jobs.end() || !i->second.delayed)
+          return;
+        auto req = std::move(*i->second.delayed);
+        i->second.delayed.reset();
+        send_request(self, id, std::move(req));
+      },
+      [=](pump_atom) {
+        self->state.wakeup_scheduled = false;
+        pump(self);
+      },
+      [=](report_atom) {
+        auto& st = self->state;
+        send_report(self);
+        if (st.revisions)
+          st.revisions->prune(wall_ns() / 1'000'000);
+        self->delayed_send(self, limits::connector_report_interval,
+                           report_atom::value);
+      },
+      [=](resync_channel& cmd) {
+        auto& st = self->state;
+        resync_result result;
+        result.channel = st.cfg.account.id;
+        auto again = [&](const std::string& sku, sku_entry& e) {
+          if (e.parked) {
+            e.parked = false;
+            --st.parked_listings;
+          }
+          e.force = true;
+          e.attempts = 0;
+          e.not_before_ms = 0;
+          enqueue(self, sku, e);
+          ++result.queued;
+        };
+        if (cmd.skus.empty()) {
+          for (auto& [sku, e] : st.skus)
+            again(sku, e);
+        } else {
+          for (auto& sku : cmd.skus) {
+            auto i = st.skus.find(sku);
+            if (i == st.skus.end())
+              result.unknown.push_back(sku);
+            else
+              again(sku, i->second);
+          }
+        }
+        pump(self);
+        return result;
+      },
+      [=](get_channel_status&) {
+        auto& st = self->state;
+        auto s = st.totals;
+        s.breaker = std::string{breaker_state_name(st.breaker.state())};
+        s.listings = st.skus.size();
+        s.backlog = backlog(st);
+        s.inflight = st.jobs.size();
+        s.parked_listings = st.parked_listings;
+        s.rate_available = st.pacer ? st.pacer->available(mono_ms()) : -1;
+        return s;
+      },
+      [=](get_listing_status& q) -> caf::result<listing_status> {
+        auto& st = self->state;
+        auto i = st.skus.find(q.sku);
+        if (i == st.skus.end())
+          return make_error(errc::unknown_listing,
+                            "channel " + st.cfg.account.id +
+                                " has not been told anything about " + q.sku);
+        return status_of(st, q.sku, i->second);
+      },
+      [=](committed_atom, std::uint64_t) {
+        // Outbox clears are durable; nothing waits for them.
+      },
+      [=](failed_atom, std::uint64_t, const std::string& why) {
+        auto& st = self->state;
+        // The entries stay pending on disk and are pushed again after a
+        // restart: harmless, the push is an absolute set.
+        spdlog::warn("connector {}: clearing acknowledged outbox entries "
+                     "failed: {}",
+                     st.cfg.account.id, why);
+        self->send(st.journal, resume_atom::value,
+                   outbox_owner_name(st.cfg.account.id));
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_connector(caf::actor_system& sys, connector_config cfg,
+                           std::shared_ptr<http_client> client,
+                           caf::actor journal, caf::actor metrics) {
+  return sys.spawn(connector, std::move(cfg), std::move(client),
+                   std::move(journal), std::move(metrics));
+}
+
+} // namespace stockwire

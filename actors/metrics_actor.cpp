@@ -1,0 +1,269 @@
+#include "actors/metrics_actor.hpp"
+
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/messages.hpp"
+#include "actors/node_counters.hpp"
+#include "metrics/prometheus.hpp"
+#include "metrics/registry.hpp"
+
+namespace stockwire {
+
+node_counters& counters() {
+  static node_counters instance;
+  return instance;
+}
+
+namespace {
+
+using metrics::metric_type;
+
+// How long a scrape waits for the journal's counters before rendering
+// without fresh ones.
+constexpr std::chrono::milliseconds journal_stats_timeout{2000};
+constexpr std::chrono::milliseconds alert_check_interval{1000};
+
+std::int64_t mono_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct metrics_state {
+  metrics_config cfg;
+  caf::actor journal;
+  metrics::registry reg;
+  std::unordered_map<std::string, metrics::windowed_histogram> lag_window;
+  std::unordered_map<std::string, bool> alerting;
+  static inline const char* name = "stockwire.metrics";
+};
+
+using metrics_actor = caf::stateful_actor<metrics_state>;
+
+void describe_all(metrics::registry& r) {
+  r.describe("stockwire_sync_lag_seconds", metric_type::histogram,
+             "Time from the node receiving a stock change to the channel "
+             "acknowledging a push carrying it (or a newer version).");
+  r.describe("stockwire_push_round_trip_seconds", metric_type::histogram,
+             "Round trip of one request to a channel API.");
+  r.describe("stockwire_pushes_total", metric_type::counter,
+             "SKU pushes finished, by result: acked, retry (transient "
+             "error, pushed again later), parked (permanent error).");
+  r.describe("stockwire_push_requests_total", metric_type::counter,
+             "Requests to a channel API that got an answer.");
+  r.describe("stockwire_push_throttled_total", metric_type::counter,
+             "Requests a channel refused for its rate limit (429, "
+             "THROTTLED).");
+  r.describe("stockwire_push_transport_errors_total", metric_type::counter,
+             "Requests to a channel API that got no answer (refused, "
+             "timeout, reset).");
+  r.describe("stockwire_push_backlog", metric_type::gauge,
+             "SKUs whose newest quantity a channel has not acknowledged.");
+  r.describe("stockwire_parked_listings", metric_type::gauge,
+             "Listings parked after a permanent channel error.");
+  r.describe("stockwire_push_inflight", metric_type::gauge,
+             "Push jobs in flight per channel.");
+  r.describe("stockwire_circuit_open", metric_type::gauge,
+             "1 while the channel's circuit breaker is open or probing.");
+  r.describe("stockwire_sync_lag_p99_last_minute_seconds", metric_type::gauge,
+             "p99 sync lag over the last minute.");
+  r.describe("stockwire_sync_lag_alert", metric_type::gauge,
+             "1 while the last minute's p99 sync lag exceeds the "
+             "configured threshold.");
+  r.describe("stockwire_orders_total", metric_type::counter,
+             "Order lines by result: accepted, rejected (insufficient "
+             "stock), replayed (a retry answered from the dedup record).");
+  r.describe("stockwire_cancels_total", metric_type::counter,
+             "Order lines cancelled (stock given back).");
+  r.describe("stockwire_stock_changes_total", metric_type::counter,
+             "Absolute sets and adjustments of stock applied.");
+  r.describe("stockwire_journal_commits_total", metric_type::counter,
+             "Group transactions committed to LMDB.");
+  r.describe("stockwire_journal_records_total", metric_type::counter,
+             "Operations committed (records / commits = mean batch size).");
+  r.describe("stockwire_journal_failed_commits_total", metric_type::counter,
+             "Group transactions LMDB refused (disk or map full, I/O).");
+  r.describe("stockwire_journal_largest_batch", metric_type::gauge,
+             "Most operations committed in one transaction since start.");
+  r.describe("stockwire_journal_commit_microseconds_total",
+             metric_type::counter,
+             "Time spent in LMDB commits (including fsync).");
+}
+
+// Counters that only go up, set from an absolute reading.
+void counter_to(metrics::registry& r, const std::string& name,
+                const metrics::label_set& labels, std::uint64_t value) {
+  auto now = r.counter_value(name, labels);
+  if (value > now)
+    r.counter_add(name, labels, value - now);
+}
+
+void on_report(metrics_actor* self, channel_metrics& m) {
+  auto& st = self->state;
+  auto& r = st.reg;
+  metrics::label_set ch{{"channel", m.channel}};
+  auto& lag = r.histogram_at("stockwire_sync_lag_seconds", ch);
+  auto [w, added] = st.lag_window.try_emplace(m.channel);
+  auto now = mono_ms();
+  for (auto us : m.lag_us) {
+    lag.record(static_cast<std::uint64_t>(us));
+    w->second.record(static_cast<std::uint64_t>(us), now);
+  }
+  auto& rtt = r.histogram_at("stockwire_push_round_trip_seconds", ch);
+  for (auto us : m.rtt_us)
+    rtt.record(static_cast<std::uint64_t>(us));
+  auto result = [&](const char* name) {
+    return metrics::label_set{{"channel", m.channel}, {"result", name}};
+  };
+  r.counter_add("stockwire_pushes_total", result("acked"), m.acked);
+  r.counter_add("stockwire_pushes_total", result("retry"), m.retried);
+  r.counter_add("stockwire_pushes_total", result("parked"), m.parked);
+  r.counter_add("stockwire_push_requests_total", ch, m.requests);
+  r.counter_add("stockwire_push_throttled_total", ch, m.throttled);
+  r.counter_add("stockwire_push_transport_errors_total", ch,
+                m.transport_errors);
+  r.gauge_set("stockwire_push_backlog", ch, static_cast<double>(m.backlog));
+  r.gauge_set("stockwire_parked_listings", ch,
+              static_cast<double>(m.parked_listings));
+  r.gauge_set("stockwire_push_inflight", ch, static_cast<double>(m.inflight));
+  r.gauge_set("stockwire_circuit_open", ch, m.breaker == "closed" ? 0.0 : 1.0);
+}
+
+void check_alerts(metrics_actor* self) {
+  auto& st = self->state;
+  auto now = mono_ms();
+  auto threshold_us = static_cast<std::uint64_t>(st.cfg.lag_alert.count()) * 1000;
+  for (auto& [channel, window] : st.lag_window) {
+    auto snap = window.snapshot(now);
+    auto p99 = snap.count() == 0 ? 0 : snap.percentile(0.99);
+    metrics::label_set ch{{"channel", channel}};
+    st.reg.gauge_set("stockwire_sync_lag_p99_last_minute_seconds", ch,
+                     static_cast<double>(p99) / 1e6);
+    bool alert = p99 > threshold_us;
+    auto& was = st.alerting[channel];
+    if (alert && !was)
+      spdlog::warn("sync lag alert: channel {} p99 over the last minute is "
+                   "{:.3f} s (threshold {:.3f} s)",
+                   channel, p99 / 1e6, threshold_us / 1e6);
+    else if (!alert && was)
+      spdlog::info("sync lag alert cleared: channel {} p99 over the last "
+                   "minute is {:.3f} s",
+                   channel, p99 / 1e6);
+    was = alert;
+    st.reg.gauge_set("stockwire_sync_lag_alert", ch, alert ? 1.0 : 0.0);
+  }
+}
+
+void read_node_counters(metrics::registry& r) {
+  auto& c = counters();
+  auto load = [](const std::atomic<std::uint64_t>& x) {
+    return x.load(std::memory_order_relaxed);
+  };
+  counter_to(r, "stockwire_orders_total", {{"result", "accepted"}},
+             load(c.orders_accepted));
+  counter_to(r, "stockwire_orders_total", {{"result", "rejected"}},
+             load(c.orders_rejected));
+  counter_to(r, "stockwire_orders_total", {{"result", "replayed"}},
+             load(c.orders_replayed));
+  counter_to(r, "stockwire_cancels_total", {}, load(c.cancels));
+  counter_to(r, "stockwire_stock_changes_total", {}, load(c.stock_changes));
+}
+
+void read_journal_stats(metrics::registry& r, const journal_stats& s) {
+  counter_to(r, "stockwire_journal_commits_total", {}, s.batches);
+  counter_to(r, "stockwire_journal_records_total", {}, s.records);
+  counter_to(r, "stockwire_journal_failed_commits_total", {},
+             s.failed_batches);
+  r.gauge_set("stockwire_journal_largest_batch", {},
+              static_cast<double>(s.largest_batch));
+  counter_to(r, "stockwire_journal_commit_microseconds_total", {},
+             s.commit_us_total);
+}
+
+lag_summary summarize(const std::string& channel,
+                      const metrics::windowed_histogram& w, std::int64_t now,
+                      bool alert) {
+  lag_summary s;
+  s.channel = channel;
+  auto snap = w.snapshot(now);
+  auto win = metrics::percentiles(snap);
+  auto all = metrics::percentiles(w.total());
+  s.window_count = snap.count();
+  s.window_p50 = win.p50;
+  s.window_p90 = win.p90;
+  s.window_p99 = win.p99;
+  s.window_p999 = win.p999;
+  s.window_max = win.max;
+  s.total_count = w.total().count();
+  s.total_p50 = all.p50;
+  s.total_p90 = all.p90;
+  s.total_p99 = all.p99;
+  s.total_p999 = all.p999;
+  s.total_max = all.max;
+  s.alert = alert;
+  return s;
+}
+
+caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg,
+                               caf::actor journal) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.journal = std::move(journal);
+  describe_all(st.reg);
+  for (auto& channel : st.cfg.channels) {
+    // Every configured channel has its series from the start, at zero.
+    st.reg.histogram_at("stockwire_sync_lag_seconds", {{"channel", channel}});
+    st.lag_window.try_emplace(channel);
+    st.reg.gauge_set("stockwire_sync_lag_alert", {{"channel", channel}}, 0);
+  }
+  self->delayed_send(self, alert_check_interval, tick_atom::value);
+  return {
+      [=](channel_metrics& m) { on_report(self, m); },
+      [=](tick_atom) {
+        check_alerts(self);
+        self->delayed_send(self, alert_check_interval, tick_atom::value);
+      },
+      [=](get_lag&) {
+        auto& st = self->state;
+        lag_report rep;
+        auto now = mono_ms();
+        for (auto& channel : st.cfg.channels) {
+          auto i = st.lag_window.find(channel);
+          if (i != st.lag_window.end())
+            rep.channels.push_back(
+                summarize(channel, i->second, now, st.alerting[channel]));
+        }
+        return rep;
+      },
+      [=](get_metrics_text&) -> caf::result<std::string> {
+        auto rp = self->make_response_promise<std::string>();
+        read_node_counters(self->state.reg);
+        if (!self->state.journal) {
+          rp.deliver(metrics::render(self->state.reg));
+          return rp;
+        }
+        self->request(self->state.journal, journal_stats_timeout, stats_atom::value)
+            .then(
+                [=](journal_stats& s) mutable {
+                  read_journal_stats(self->state.reg, s);
+                  rp.deliver(metrics::render(self->state.reg));
+                },
+                [=](caf::error&) mutable {
+                  rp.deliver(metrics::render(self->state.reg));
+                });
+        return rp;
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_metrics(caf::actor_system& sys, metrics_config cfg,
+                         caf::actor journal) {
+  return sys.spawn(metrics_behavior, std::move(cfg), std::move(journal));
+}
+
+} // namespace stockwire

@@ -1,0 +1,157 @@
+"""Shared pieces of the channel-sync process tests: a node wired to a running
+fakechannel, listings on all five channels, and waiting until every channel
+shows what it should (Python 3 standard library only).
+"""
+import re
+import time
+
+from http_util import TestFailure, check
+
+CHANNELS = ["shopify", "amazon", "woocommerce", "ebay", "flipkart"]
+
+# How long a test waits for the channels to converge before it fails.
+CONVERGE_DEADLINE_S = 60
+
+
+def channels_toml(fake, overrides=None):
+    """[channels.*] tables pointing at `fake`; overrides: {channel: text}."""
+    overrides = overrides or {}
+    base = {
+        "shopify": 'access_token = "shpat_fake_token"\nlocation_id = "1"\n',
+        "amazon": 'access_token = "Atza|fake_token"\nseller_id = "A2TEST"\n',
+        "woocommerce": 'consumer_key = "ck_fake"\nconsumer_secret = "cs_fake"\n',
+        "ebay": 'access_token = "v^1.1#fake_token"\n',
+        "flipkart": 'access_token = "fake_flipkart_token"\n',
+    }
+    out = []
+    for ch in CHANNELS:
+        if ch not in fake.ports:
+            continue
+        out.append(f"[channels.{ch}]\n"
+                   f'endpoint = "http://127.0.0.1:{fake.ports[ch]}"\n'
+                   + base[ch] + overrides.get(ch, ""))
+    return "\n".join(out)
+
+
+def listing_body(channel, n):
+    """The identifiers of test SKU number n on `channel`."""
+    return {
+        "shopify": {"item_id": str(70000 + n), "location_id": "1"},
+        "amazon": {"product_type": "PRODUCT"},
+        "woocommerce": {"item_id": str(3000 + n)},
+        "ebay": {"item_id": str(9000000 + n)},
+        "flipkart": {"item_id": f"FSN{n}", "location_id": "LOC1"},
+    }[channel]
+
+
+def fake_key(channel, sku, n):
+    """The key under which /_fake/state shows SKU number n on `channel`."""
+    return {
+        "shopify": f"{70000 + n}@1",
+        "amazon": sku,
+        "woocommerce": str(3000 + n),
+        "ebay": sku,
+        "flipkart": sku,
+    }[channel]
+
+
+def list_everywhere(client, sku, n, channels=CHANNELS):
+    for ch in channels:
+        st, _, doc = client.call("PUT", f"/v1/listings/{ch}/{sku}",
+                                 listing_body(ch, n))
+        check(st in (200, 201), f"listing {sku} on {ch}: {st} {doc}")
+
+
+def stock_and_list(client, prefix, count, on_hand, channels=CHANNELS):
+    """Creates SKUs <prefix>-1..count with on_hand(n) units, listed on
+    `channels`; returns {(sku, n): on_hand(n)} for wait_converged."""
+    expected = {}
+    for n in range(1, count + 1):
+        sku = f"{prefix}-{n}"
+        set_stock(client, sku, on_hand(n), f"init-{sku}")
+        list_everywhere(client, sku, n, channels)
+        expected[(sku, n)] = on_hand(n)
+    return expected
+
+
+def poll(what, fn, deadline_s=30):
+    """Calls fn() until it returns a true value (returned); fails after
+    `deadline_s` naming `what` and the last value."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TestFailure(f"{what}: not within {deadline_s} s "
+                              f"(last: {value!r})")
+        time.sleep(0.1)
+
+
+def set_stock(client, sku, on_hand, key):
+    st, _, doc = client.call("PUT", f"/v1/stock/{sku}",
+                             {"on_hand": on_hand, "idempotency_key": key})
+    check(st == 200, f"set {sku}: {st} {doc}")
+
+
+def available(client, sku):
+    st, _, doc = client.call("GET", f"/v1/stock/{sku}")
+    check(st == 200, f"stock of {sku}: {st} {doc}")
+    return doc["available"]
+
+
+def wait_converged(fake, expected, deadline_s=CONVERGE_DEADLINE_S,
+                   channels=CHANNELS):
+    """Waits until /_fake/state shows expected[(sku, n)] = quantity on every
+    channel; fails naming what differs."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        state = fake.state()
+        wrong = []
+        for (sku, n), qty in expected.items():
+            for ch in channels:
+                if ch not in fake.ports:
+                    continue
+                got = state.get(ch, {}).get(fake_key(ch, sku, n), {})
+                if got.get("quantity") != qty:
+                    wrong.append(f"{ch}:{sku} shows {got.get('quantity')} "
+                                 f"not {qty}")
+        if not wrong:
+            return
+        if time.monotonic() > deadline:
+            raise TestFailure(f"channels did not converge in {deadline_s} s: "
+                              f"{len(wrong)} wrong, e.g. {wrong[:5]}")
+        time.sleep(0.2)
+
+
+METRIC_RE = re.compile(r'^([a-z_]+)\{?([^}]*)\}? ([0-9.e+-]+|NaN|\+Inf)$')
+
+
+def metrics(client):
+    """GET /metrics parsed into {(name, labels text): value}."""
+    st, hdrs, body = client.raw("GET", "/metrics")
+    check(st == 200, f"/metrics: {st}")
+    check(hdrs.get("content-type", "").startswith("text/plain"),
+          f"/metrics content type {hdrs.get('content-type')}")
+    out = {}
+    for line in body.decode().splitlines():
+        if line.startswith("#") or not line:
+            continue
+        m = METRIC_RE.match(line)
+        check(m is not None, f"/metrics: unparsable line {line!r}")
+        out[(m.group(1), m.group(2))] = float(m.group(3))
+    return out
+
+
+def metric(values, name, **labels):
+    """The value of series `name` whose labels include `labels` (summed)."""
+    total = 0.0
+    found = False
+    for (n, text), v in values.items():
+        if n != name:
+            continue
+        if all(f'{k}="{val}"' in text for k, val in labels.items()):
+            total += v
+            found = True
+    check(found, f"/metrics has no {name} {labels}")
+    return total
