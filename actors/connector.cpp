@@ -39,19 +39,27 @@ std::string outbox_owner_name(const std::string& channel) {
   return std::string{"\x01outbox:"} + channel;
 }
 
+// Changes received at `at_ns` (when the cap of marks was reached, later
+// changes join the newest mark: their lag is then over-, never
+// under-counted).
+struct change_mark {
+  std::int64_t at_ns = 0;
+  std::uint32_t count = 1;
+};
+
 // What this connector knows and owes about one SKU.
 struct sku_entry {
   listing ids;
   std::uint64_t version = 0;   // newest durable version known
   std::int64_t available = 0;  // at that version
-  std::deque<std::int64_t> waiting_ns; // changes not covered by a push yet
+  std::deque<change_mark> waiting; // changes not covered by a push yet
   std::uint64_t acked_version = 0;
   std::optional<std::int64_t> shown; // quantity of the last acked push
   bool force = false;     // push even at an acknowledged version
   bool inflight = false;
   std::uint64_t pushed_version = 0;
   std::int64_t pushed_quantity = 0;
-  std::vector<std::int64_t> pushed_ns; // changes the push in flight covers
+  std::vector<change_mark> pushed; // changes the push in flight covers
   bool queued = false;                 // in the ready queue
   unsigned attempts = 0;               // consecutive failed pushes
   std::int64_t not_before_ms = 0;      // backoff (monotonic)
@@ -170,25 +178,26 @@ void clear_outbox(connector_actor* self,
 // covers) and whether anything newer is still owed.
 void on_acked(connector_actor* self, const std::string& sku, sku_entry& e,
               std::uint64_t version, std::int64_t quantity,
-              std::vector<std::int64_t>& covered, std::int64_t acked_ns) {
+              const std::vector<change_mark>& covered,
+              std::int64_t acked_ns) {
   auto& st = self->state;
   e.acked_version = std::max(e.acked_version, version);
   e.shown = quantity;
   e.attempts = 0;
   e.last_error.clear();
   e.last_ack_ms = acked_ns / 1'000'000;
-  for (auto t : covered) {
-    auto lag_us = std::max<std::int64_t>(0, (acked_ns - t) / 1000);
-    st.report.lag_us.push_back(lag_us);
+  auto record = [&](const change_mark& m) {
+    auto lag_us = std::max<std::int64_t>(0, (acked_ns - m.at_ns) / 1000);
+    st.report.lag_us.insert(st.report.lag_us.end(), m.count, lag_us);
     e.last_lag_us = lag_us;
-  }
+  };
+  for (auto& m : covered)
+    record(m);
   // Changes that arrived meanwhile but carry no newer version than the
   // acknowledged one (outbox recovery raced a SKU actor) are covered too.
-  while (!e.waiting_ns.empty() && e.version <= e.acked_version) {
-    auto lag_us =
-        std::max<std::int64_t>(0, (acked_ns - e.waiting_ns.front()) / 1000);
-    st.report.lag_us.push_back(lag_us);
-    e.waiting_ns.pop_front();
+  while (!e.waiting.empty() && e.version <= e.acked_version) {
+    record(e.waiting.front());
+    e.waiting.pop_front();
   }
   ++st.report.acked;
   ++st.totals.acked;
@@ -211,7 +220,15 @@ void finish_job(connector_actor* self, std::uint64_t id) {
   if (run.job->throttled()) {
     ++st.report.throttled;
     ++st.totals.throttled;
-    auto wait = run.job->retry_after().value_or(milliseconds{1000}).count();
+    // The channel's Retry-After, or (Amazon sends none) the time its bucket
+    // needs for one more request once ours is emptied to match it.
+    std::int64_t wait = limits::connector_throttle_wait_default.count();
+    if (auto ra = run.job->retry_after()) {
+      wait = ra->count();
+    } else if (st.pacer) {
+      st.pacer->observe(0, st.pacer->maximum(), st.pacer->restore_per_s(), now);
+      wait = st.pacer->wait_ms(st.cfg.request_cost, now);
+    }
     st.throttled_until_ms = std::max(st.throttled_until_ms, now + wait);
   }
   for (std::size_t k = 0; k < run.skus.size(); ++k) {
@@ -228,24 +245,28 @@ void finish_job(connector_actor* self, std::uint64_t id) {
     switch (verdict) {
     case item_verdict::acked:
       any_acked = true;
-      on_acked(self, sku, e, item.version, item.quantity, e.pushed_ns, now_ns);
-      e.pushed_ns.clear();
+      on_acked(self, sku, e, item.version, item.quantity, e.pushed, now_ns);
+      e.pushed.clear();
       acked.emplace_back(sku, item.version);
       break;
     case item_verdict::retry: {
       if (!run.job->throttled())
         any_failed = true;
       // The changes go back in front: their lag keeps counting.
-      for (auto t = e.pushed_ns.rbegin(); t != e.pushed_ns.rend(); ++t)
-        e.waiting_ns.push_front(*t);
-      e.pushed_ns.clear();
+      e.waiting.insert(e.waiting.begin(), e.pushed.begin(), e.pushed.end());
+      e.pushed.clear();
       e.force = e.force || item.version > e.acked_version;
-      ++e.attempts;
-      std::optional<std::int64_t> after;
-      if (auto ra = run.job->retry_after())
-        after = ra->count();
-      e.not_before_ms =
-          now + st.retry_backoff.retry_delay_ms(e.attempts, after, st.rng());
+      if (run.job->throttled()) {
+        // Not the SKU's fault: it goes as soon as the channel takes more.
+        e.not_before_ms = st.throttled_until_ms;
+      } else {
+        ++e.attempts;
+        std::optional<std::int64_t> after;
+        if (auto ra = run.job->retry_after())
+          after = ra->count();
+        e.not_before_ms =
+            now + st.retry_backoff.retry_delay_ms(e.attempts, after, st.rng());
+      }
       e.last_error = error;
       st.totals.last_error = st.cfg.account.id + " " + sku + ": " + error;
       ++st.report.retried;
@@ -254,9 +275,8 @@ void finish_job(connector_actor* self, std::uint64_t id) {
       break;
     }
     case item_verdict::parked:
-      for (auto t = e.pushed_ns.rbegin(); t != e.pushed_ns.rend(); ++t)
-        e.waiting_ns.push_front(*t);
-      e.pushed_ns.clear();
+      e.waiting.insert(e.waiting.begin(), e.pushed.begin(), e.pushed.end());
+      e.pushed.clear();
       e.parked = true;
       e.last_error = error;
       st.totals.last_error = st.cfg.account.id + " " + sku + ": " + error;
@@ -331,9 +351,13 @@ void send_next(connector_actor* self, std::uint64_t id) {
   send_request(self, id, std::move(*req));
 }
 
+// eBay's reserve is for transitions: a sell-out (to zero from a number
+// shown, or from unknown) or back in stock after one. Telling a channel
+// zero again that already shows zero is paced like any other push.
 bool is_critical(const sku_entry& e, std::int64_t quantity) {
-  // eBay reserve: a sell-out, or back in stock after one.
-  return quantity == 0 || (e.shown && *e.shown == 0);
+  if (quantity == 0)
+    return !e.shown || *e.shown != 0;
+  return e.shown && *e.shown == 0;
 }
 
 // Starts jobs while budget, breaker and concurrency allow.
@@ -375,9 +399,8 @@ void pump(connector_actor* self) {
       if (!e.force && e.shown && *e.shown == quantity) {
         // Coalesced away: the channel already shows this number. Its
         // version counts as acknowledged without a request.
-        std::vector<std::int64_t> covered(e.waiting_ns.begin(),
-                                          e.waiting_ns.end());
-        e.waiting_ns.clear();
+        std::vector<change_mark> covered(e.waiting.begin(), e.waiting.end());
+        e.waiting.clear();
         on_acked(self, sku, e, e.version, quantity, covered, wall_ns());
         clear_outbox(self, {{sku, e.version}});
         continue;
@@ -404,8 +427,8 @@ void pump(connector_actor* self) {
       e.force = false;
       e.pushed_version = e.version;
       e.pushed_quantity = quantity;
-      e.pushed_ns.assign(e.waiting_ns.begin(), e.waiting_ns.end());
-      e.waiting_ns.clear();
+      e.pushed.assign(e.waiting.begin(), e.waiting.end());
+      e.waiting.clear();
       run.items.push_back(push_item{sku, e.ids, quantity, e.version, e.shown,
                                     st.next_push_id++});
       run.skus.push_back(sku);
@@ -445,9 +468,10 @@ void on_changed(connector_actor* self, sku_changed& m) {
   e.available = m.available;
   e.force = e.force || m.force;
   for (auto t : m.received_ns) {
-    if (e.waiting_ns.size() >= limits::connector_waiting_changes_max)
-      e.waiting_ns.pop_back(); // keep the oldest: the lag that matters
-    e.waiting_ns.push_back(t);
+    if (e.waiting.size() >= limits::connector_waiting_changes_max)
+      ++e.waiting.back().count;
+    else
+      e.waiting.push_back(change_mark{t, 1});
   }
   enqueue(self, m.sku, e);
   pump(self);
@@ -486,8 +510,8 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
                                    st.cfg.breaker_open.count(),
                                    circuit_breaker::open_ms_max_default)};
   if (st.cfg.requests_per_s > 0)
-    st.pacer.emplace(st.cfg.requests_per_s, std::max(1.0, st.cfg.burst),
-                     mono_ms());
+    st.pacer.emplace(st.cfg.requests_per_s * limits::connector_pacing_margin,
+                     std::max(1.0, st.cfg.burst), mono_ms());
   if (st.cfg.revisions_per_day > 0)
     st.revisions.emplace(st.cfg.revisions_per_day,
                          std::min(st.cfg.revisions_reserve,

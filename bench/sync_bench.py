@@ -30,8 +30,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 from fake_util import Fake  # noqa: E402
 from http_util import Client, Node  # noqa: E402
-from sync_util import (CHANNELS, channels_toml,  # noqa: E402
-                       list_everywhere, set_stock, wait_converged)
+from sync_util import (CHANNELS, channels_toml, list_many,  # noqa: E402
+                       set_stock, wait_converged)
 
 FAKE_LATENCY = "".join(f"[{ch}]\nlatency_ms = 20\n" for ch in CHANNELS)
 
@@ -42,7 +42,6 @@ def drive(port, rate, seconds, skus, channels, results, worker, workers):
     per_worker = rate / workers
     start = time.monotonic()
     i = 0
-    sold_out_at = None
     while True:
         due = start + i / per_worker
         now = time.monotonic()
@@ -59,15 +58,13 @@ def drive(port, rate, seconds, skus, channels, results, worker, workers):
             line = doc["lines"][0]
             if line["status"] == "accepted":
                 results["accepted"] += 1
-                if line["available"] == 0 and sold_out_at is None:
-                    sold_out_at = time.monotonic()
+                if line["available"] == 0 and "sold_out_at" not in results:
+                    results["sold_out_at"] = time.monotonic()
             else:
                 results["rejected"] += 1
         else:
             results["errors"] += 1
         i += 1
-    if sold_out_at is not None:
-        results["sold_out_at"] = sold_out_at
     client.close()
 
 
@@ -85,7 +82,7 @@ def main():
     work = tempfile.mkdtemp(prefix="sync-bench-")
     fake = Fake(args.fakechannel, work, "fake", FAKE_LATENCY)
     node = Node(args.stockwired, work, "bench",
-                '[log]\nlevel = "warn"\n' + channels_toml(fake))
+                channels_toml(fake))
     node.start()
     try:
         c = node.client()
@@ -93,12 +90,15 @@ def main():
         hot = args.skus == 1
         stock = max(1, int(total * 0.9)) if hot else max(
             1, 2 * total // args.skus)
-        for n in range(1, args.skus + 1):
-            set_stock(c, f"BENCH-{n}", stock, f"bench-init-{n}")
-            list_everywhere(c, f"BENCH-{n}", n)
-        wait_converged(fake, {(f"BENCH-{n}", n): stock
-                              for n in range(1, args.skus + 1)},
-                       deadline_s=600)
+        numbered = [(f"BENCH-{n}", n) for n in range(1, args.skus + 1)]
+        for sku, n in numbered:
+            set_stock(c, sku, stock, f"bench-init-{n}")
+        list_many(c, numbered)
+        t_setup = time.monotonic()
+        wait_converged(fake, {k: stock for k in numbered}, deadline_s=900)
+        print(f"initial sync: {args.skus} SKUs x {len(CHANNELS)} channels "
+              f"shown in {time.monotonic() - t_setup:.1f} s")
+        c.close()  # idle while waiting: the node may have closed it
         before = fake.counters()
         results = {"accepted": 0, "rejected": 0, "errors": 0}
         shared = [dict(results) for _ in range(args.workers)]
@@ -144,6 +144,7 @@ def main():
                 st, _, doc = c.call("GET", f"/v1/stock/BENCH-{n}")
                 expected[(f"BENCH-{n}", n)] = doc["available"]
             t1 = time.monotonic()
+            c.close()
             wait_converged(fake, expected, deadline_s=900)
             print(f"converged: every channel shows the exact final quantity "
                   f"of all {args.skus} SKUs {time.monotonic() - t1:.1f} s "
@@ -151,6 +152,7 @@ def main():
         else:
             time.sleep(2)  # let the last pushes land
         after = fake.counters()
+        c.close()
         st, _, lag = c.call("GET", "/v1/lag")
         print(f"{'channel':<12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>9} "
               f"{'samples':>8} {'pushes':>7} {'changes':>8} {'429s':>5}"

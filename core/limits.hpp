@@ -41,9 +41,19 @@ constexpr std::size_t audit_page_records_max = 1000;
 constexpr std::size_t dedup_purge_step_records_max = 5000;
 
 // Receive times a connector keeps per SKU for changes not yet pushed (for
-// the sync lag of each change). Beyond it the newest are dropped: the
-// oldest carry the lag that matters, and memory stays bounded in a storm.
+// the sync lag of each change). Beyond it later changes are counted with
+// the newest kept time: memory stays bounded in a storm and their lag is
+// over-, never under-reported.
 constexpr std::size_t connector_waiting_changes_max = 4096;
+
+// Share of a channel's request rate a connector uses: requests leave
+// evenly spaced but reach the channel with some jitter, and a bucket paced
+// at exactly its rate then sees two arrive too close now and then (a 429).
+constexpr double connector_pacing_margin = 0.9;
+
+// How long a connector holds pushes after a 429 that said nothing about
+// when to come back and whose budget it does not pace itself.
+constexpr std::chrono::milliseconds connector_throttle_wait_default{250};
 
 // How often a connector reports its gauges to the metrics actor even when
 // nothing finished.

@@ -5,7 +5,10 @@ shows what it should (Python 3 standard library only).
 import re
 import time
 
-from http_util import TestFailure, check
+from http_util import TestFailure, check, csv_text, import_listings
+
+# Rows per POST /v1/listings:import (the gateway's import_rows_max).
+IMPORT_ROWS_MAX = 10000
 
 CHANNELS = ["shopify", "amazon", "woocommerce", "ebay", "flipkart"]
 
@@ -60,6 +63,20 @@ def list_everywhere(client, sku, n, channels=CHANNELS):
         st, _, doc = client.call("PUT", f"/v1/listings/{ch}/{sku}",
                                  listing_body(ch, n))
         check(st in (200, 201), f"listing {sku} on {ch}: {st} {doc}")
+
+
+def list_many(client, numbered_skus, channels=CHANNELS):
+    """Lists every (sku, n) on `channels` through CSV imports."""
+    columns = ["channel", "sku", "item_id", "location_id", "product_type"]
+    rows = []
+    for sku, n in numbered_skus:
+        for ch in channels:
+            body = listing_body(ch, n)
+            rows.append([ch, sku] + [body.get(c, "") for c in columns[2:]])
+    for i in range(0, len(rows), IMPORT_ROWS_MAX):
+        st, _, doc = import_listings(
+            client, csv_text(columns, rows[i:i + IMPORT_ROWS_MAX]))
+        check(st == 200 and doc["failed"] == 0, f"import: {st} {doc}")
 
 
 def stock_and_list(client, prefix, count, on_hand, channels=CHANNELS):
