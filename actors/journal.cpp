@@ -52,6 +52,10 @@ void flush(journal_actor* self) {
           .count());
   st.stats.commit_us_total += us;
   st.stats.commit_us_max = std::max(st.stats.commit_us_max, us);
+  if (st.cfg.metrics)
+    self->send(st.cfg.metrics, batch_atom::value,
+               static_cast<std::uint64_t>(st.batch_entries), us,
+               result.is_ok());
   if (result.is_ok()) {
     ++st.stats.batches;
     st.stats.records += st.batch_entries;

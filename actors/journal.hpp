@@ -6,6 +6,8 @@
 //   (stats_atom)             -> journal_stats
 //   (drain_atom)             -> unit, once everything received before it
 //                               is committed (used at shutdown)
+// Sends to `metrics` (when set), per group transaction:
+//   (batch_atom, ops, commit_us, ok)
 // Sends to the owner of each entry, once per group transaction:
 //   (committed_atom, seq)    every entry of that owner up to seq is durable
 //   (failed_atom, seq, why)  the transaction holding seq was not written
@@ -23,6 +25,7 @@
 #include <chrono>
 #include <cstddef>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "core/limits.hpp"
@@ -37,6 +40,7 @@ struct journal_config {
   // How often a purge step runs (0: no background purge).
   std::chrono::milliseconds purge_interval{1000};
   std::size_t batch_records_max = limits::journal_batch_records_max;
+  caf::actor metrics; // receives one note per commit; may be invalid
 };
 
 /// Spawns the journal writer over `db`, which must outlive it. `detached`

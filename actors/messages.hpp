@@ -341,15 +341,12 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
-using status_atom = caf::atom_constant<caf::atom("status")>;
-using resync_atom = caf::atom_constant<caf::atom("resync")>;
 using pump_atom = caf::atom_constant<caf::atom("pump")>;
 using step_atom = caf::atom_constant<caf::atom("step")>;
 using answer_atom = caf::atom_constant<caf::atom("answer")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
-using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
-using lag_atom = caf::atom_constant<caf::atom("lag")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using batch_atom = caf::atom_constant<caf::atom("batch")>;
 
 // -- inspection
 // -------------------------------------------------------------------

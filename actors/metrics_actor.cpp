@@ -21,9 +21,13 @@ namespace {
 
 using metrics::metric_type;
 
-// How long a scrape waits for the journal's counters before rendering
-// without fresh ones.
-constexpr std::chrono::milliseconds journal_stats_timeout{2000};
+// Operations per group commit: the `le` bounds of its histogram.
+const std::vector<double> batch_bounds = {1,   2,   5,    10,   20,   50,  100,
+                                          200, 500, 1000, 2000, 5000, 8192};
+// Commit durations (fsync included): 0.1 ms to 1 s.
+const std::vector<double> commit_bounds = {0.0001, 0.00025, 0.0005, 0.001,
+                                           0.0025, 0.005,   0.01,   0.025,
+                                           0.05,   0.1,     0.25,   1};
 constexpr std::chrono::milliseconds alert_check_interval{1000};
 
 std::int64_t mono_ms() {
@@ -34,7 +38,6 @@ std::int64_t mono_ms() {
 
 struct metrics_state {
   metrics_config cfg;
-  caf::actor journal;
   metrics::registry reg;
   std::unordered_map<std::string, metrics::windowed_histogram> lag_window;
   std::unordered_map<std::string, bool> alerting;
@@ -80,17 +83,18 @@ void describe_all(metrics::registry& r) {
              "Order lines cancelled (stock given back).");
   r.describe("stockwire_stock_changes_total", metric_type::counter,
              "Absolute sets and adjustments of stock applied.");
-  r.describe("stockwire_journal_commits_total", metric_type::counter,
-             "Group transactions committed to LMDB.");
-  r.describe("stockwire_journal_records_total", metric_type::counter,
-             "Operations committed (records / commits = mean batch size).");
   r.describe("stockwire_journal_failed_commits_total", metric_type::counter,
              "Group transactions LMDB refused (disk or map full, I/O).");
-  r.describe("stockwire_journal_largest_batch", metric_type::gauge,
-             "Most operations committed in one transaction since start.");
-  r.describe("stockwire_journal_commit_microseconds_total",
-             metric_type::counter,
-             "Time spent in LMDB commits (including fsync).");
+  metrics::histogram_layout ops;
+  ops.bounds = batch_bounds;
+  ops.recorded_per_exposed = 1;
+  r.describe("stockwire_journal_batch_operations", metric_type::histogram,
+             "Operations committed per group transaction (one fsync each).",
+             ops);
+  metrics::histogram_layout commit;
+  commit.bounds = commit_bounds;
+  r.describe("stockwire_journal_commit_seconds", metric_type::histogram,
+             "Duration of one group commit, fsync included.", commit);
 }
 
 // Counters that only go up, set from an absolute reading.
@@ -172,17 +176,6 @@ void read_node_counters(metrics::registry& r) {
   counter_to(r, "stockwire_stock_changes_total", {}, load(c.stock_changes));
 }
 
-void read_journal_stats(metrics::registry& r, const journal_stats& s) {
-  counter_to(r, "stockwire_journal_commits_total", {}, s.batches);
-  counter_to(r, "stockwire_journal_records_total", {}, s.records);
-  counter_to(r, "stockwire_journal_failed_commits_total", {},
-             s.failed_batches);
-  r.gauge_set("stockwire_journal_largest_batch", {},
-              static_cast<double>(s.largest_batch));
-  counter_to(r, "stockwire_journal_commit_microseconds_total", {},
-             s.commit_us_total);
-}
-
 lag_summary summarize(const std::string& channel,
                       const metrics::windowed_histogram& w, std::int64_t now,
                       bool alert) {
@@ -207,11 +200,9 @@ lag_summary summarize(const std::string& channel,
   return s;
 }
 
-caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg,
-                               caf::actor journal) {
+caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  st.journal = std::move(journal);
   describe_all(st.reg);
   for (auto& channel : st.cfg.channels) {
     // Every configured channel has its series from the start, at zero.
@@ -238,32 +229,26 @@ caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg,
         }
         return rep;
       },
-      [=](get_metrics_text&) -> caf::result<std::string> {
-        auto rp = self->make_response_promise<std::string>();
-        read_node_counters(self->state.reg);
-        if (!self->state.journal) {
-          rp.deliver(metrics::render(self->state.reg));
-          return rp;
+      [=](batch_atom, std::uint64_t ops, std::uint64_t commit_us, bool ok) {
+        auto& r = self->state.reg;
+        if (!ok) {
+          r.counter_add("stockwire_journal_failed_commits_total", {});
+          return;
         }
-        self->request(self->state.journal, journal_stats_timeout, stats_atom::value)
-            .then(
-                [=](journal_stats& s) mutable {
-                  read_journal_stats(self->state.reg, s);
-                  rp.deliver(metrics::render(self->state.reg));
-                },
-                [=](caf::error&) mutable {
-                  rp.deliver(metrics::render(self->state.reg));
-                });
-        return rp;
+        r.histogram_at("stockwire_journal_batch_operations", {}).record(ops);
+        r.histogram_at("stockwire_journal_commit_seconds", {}).record(commit_us);
+      },
+      [=](get_metrics_text&) {
+        read_node_counters(self->state.reg);
+        return metrics::render(self->state.reg);
       },
   };
 }
 
 } // namespace
 
-caf::actor spawn_metrics(caf::actor_system& sys, metrics_config cfg,
-                         caf::actor journal) {
-  return sys.spawn(metrics_behavior, std::move(cfg), std::move(journal));
+caf::actor spawn_metrics(caf::actor_system& sys, metrics_config cfg) {
+  return sys.spawn(metrics_behavior, std::move(cfg));
 }
 
 } // namespace stockwire

@@ -5,8 +5,8 @@
 //
 // Accepts:
 //   channel_metrics      from connectors
-//   get_metrics_text     -> std::string, Prometheus text exposition (asks
-//                           the journal for its counters first)
+//   (batch_atom, ops, commit_us, ok)  from the journal, per group commit
+//   get_metrics_text     -> std::string, Prometheus text exposition
 //   get_lag              -> lag_report (p50/p90/p99/p999/max per channel,
 //                           last minute and since start)
 // Alert: every second, a channel whose last-minute p99 sync lag is above
@@ -28,7 +28,6 @@ struct metrics_config {
   std::string node_id;
 };
 
-caf::actor spawn_metrics(caf::actor_system& sys, metrics_config cfg,
-                         caf::actor journal);
+caf::actor spawn_metrics(caf::actor_system& sys, metrics_config cfg);
 
 } // namespace stockwire

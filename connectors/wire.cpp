@@ -29,7 +29,10 @@ std::size_t push_batch_max(const channel_account& account,
                            std::size_t pending) {
   switch (account.kind) {
   case channel_kind::shopify:
-    return 1; // CAS and idempotency keys are per SKU
+    // GraphQL sets many quantities in one mutation; REST one per call.
+    return account.shopify_api == "rest"
+               ? 1
+               : shopify_graphql_quantities_per_call_max;
   case channel_kind::amazon:
     return amazon_uses_feed(account, pending) ? amazon_feed_items_max : 1;
   case channel_kind::woocommerce:
@@ -51,7 +54,7 @@ std::unique_ptr<push_job> make_push_job(const channel_account& account,
          push_batch_max(account, std::numeric_limits<std::size_t>::max()));
   switch (account.kind) {
   case channel_kind::shopify:
-    return make_shopify_job(account, std::move(items.front()));
+    return make_shopify_job(account, std::move(items));
   case channel_kind::amazon:
     // patchListingsItem takes one SKU; a feed takes any number, and one
     // SKU goes by feed too when the account says so (feed_min_skus 1).

@@ -15,7 +15,8 @@
 //   shopify      GraphQL inventorySetQuantities with @idempotent(key:) and
 //                changeFromQuantity (>= 2026-01) / compareQuantity (older);
 //                or REST inventory_levels/set.json (shopify_api = "rest").
-//                One SKU per job.
+//                GraphQL: <= 100 SKUs per job, one mutation (plus <= 2
+//                follow-ups after a refusal: it is atomic). REST: one SKU.
 //   amazon       patchListingsItem on fulfillment_availability (one SKU per
 //                job), or a JSON_LISTINGS_FEED (create document, upload,
 //                create feed, poll, read the processing report) for many.
@@ -120,8 +121,8 @@ protected:
 };
 
 /// The most items one job of `account` may carry when `pending` SKUs wait
-/// (Shopify 1; Amazon 1, or up to 10,000 in a feed when pending >=
-/// amazon_feed_min_skus; WooCommerce 100; eBay 25; Flipkart 10).
+/// (Shopify GraphQL 100, REST 1; Amazon 1, or up to 10,000 in a feed when
+/// pending >= amazon_feed_min_skus; WooCommerce 100; eBay 25; Flipkart 10).
 std::size_t push_batch_max(const channel_account& account,
                            std::size_t pending);
 

@@ -47,10 +47,16 @@ constexpr std::size_t ebay_requests_per_call_max = 25;
 // Flipkart's limit is undocumented; third-party clients send 5-10 SKUs.
 constexpr std::size_t flipkart_skus_per_call_max = 10;
 
+// Shopify inventorySetQuantities: entries of `quantities` per call (per
+// GraphQL job). Shopify documents no hard cap we could confirm
+// (../shared/channels.md 1.3: "Max entries per call: unconfirmed"), so we
+// stay conservative.
+constexpr std::size_t shopify_graphql_quantities_per_call_max = 100;
+
 // -- factories (REQUIRES: 1 <= items.size() <= push_batch_max) ---------------
 
 std::unique_ptr<push_job> make_shopify_job(const channel_account& account,
-                                           push_item item);
+                                           std::vector<push_item> items);
 std::unique_ptr<push_job> make_amazon_patch_job(const channel_account& account,
                                                 push_item item);
 std::unique_ptr<push_job> make_amazon_feed_job(const channel_account& account,

@@ -208,14 +208,15 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   auto im = std::make_unique<impl>(cfg, std::move(db));
   journal_config jc;
   jc.dedup_retention = std::chrono::hours{cfg.dedup_retention_h};
-  // Detached: fsyncs block its own thread, never a scheduler worker.
-  im->journal = spawn_journal(im->sys, *im->db, jc, true);
   metrics_config mc;
   mc.node_id = cfg.node_id;
   mc.lag_alert = std::chrono::milliseconds{cfg.lag_alert_ms};
   for (auto& c : cfg.channels)
     mc.channels.push_back(c.account.id);
-  im->metrics = spawn_metrics(im->sys, mc, im->journal);
+  im->metrics = spawn_metrics(im->sys, mc);
+  jc.metrics = im->metrics;
+  // Detached: fsyncs block its own thread, never a scheduler worker.
+  im->journal = spawn_journal(im->sys, *im->db, jc, true);
   http_client_options ho;
   std::int64_t timeout_ms = 0;
   for (auto& c : cfg.channels)

@@ -74,8 +74,13 @@ def order(client, oid, channel, sku, qty):
     return doc["lines"][0]
 
 
+# eBay's 250 revisions per listing per day would pace these tests' many
+# changes over hours; test_ebay_revision_budget tests that pacing itself.
+EBAY_UNCAPPED = {"ebay": "revisions_per_day = 0\n"}
+
+
 def test_all_channels_converge(args, workdir):
-    env = Env(args, workdir, "converge")
+    env = Env(args, workdir, "converge", overrides=EBAY_UNCAPPED)
     try:
         c = env.client
         skus = list(stock_and_list(c, "CV", 20, lambda n: 50))
@@ -269,6 +274,34 @@ timeout_ms = 60000
         env.close()
 
 
+def test_ebay_revision_budget(args, workdir):
+    env = Env(args, workdir, "ebaybudget")
+    try:
+        c = env.client
+        set_stock(c, "EB-1", 30, "init-eb")
+        list_everywhere(c, "EB-1", 1, ["ebay"])
+        wait_converged(env.fake, {("EB-1", 1): 30}, channels=["ebay"])
+        # One revision at a time: wait for each to be shown, so nothing
+        # coalesces. The first 10 of the day go out at once...
+        for i in range(9):
+            order(c, f"EB-O-{i}", "shopify", "EB-1", 1)
+            wait_converged(env.fake, {("EB-1", 1): 29 - i}, channels=["ebay"])
+        # ...then ordinary changes are paced over the rest of the day.
+        order(c, "EB-O-9", "shopify", "EB-1", 1)
+        time.sleep(1.0)
+        ebay = env.fake.state()["ebay"]["EB-1"]
+        check(ebay["revisions"] == 10 and ebay["quantity"] == 21,
+              f"eBay revised beyond its burst: {ebay}")
+        st, _, doc = c.call("GET", "/v1/listings/ebay/EB-1")
+        check(doc["sync"]["pending"], f"the paced change is not pending: {doc}")
+        # A sell-out spends the reserve: shown at once.
+        order(c, "EB-O-last", "shopify", "EB-1", 20)
+        wait_converged(env.fake, {("EB-1", 1): 0}, deadline_s=10,
+                       channels=["ebay"])
+    finally:
+        env.close()
+
+
 def test_rejected_oversell_corrects_the_origin(args, workdir):
     env = Env(args, workdir, "oversell")
     try:
@@ -349,6 +382,7 @@ def main():
         test_429s_are_retried,
         test_permanent_errors_park_the_listing,
         test_a_dead_channel_does_not_slow_the_others,
+        test_ebay_revision_budget,
         test_rejected_oversell_corrects_the_origin,
         test_listing_api_errors_and_delete,
     ]

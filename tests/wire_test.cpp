@@ -226,7 +226,10 @@ CAF_TEST(response headers are found case insensitively) {
 CAF_TEST_FIXTURE_SCOPE(wire_tests, fixture)
 
 CAF_TEST(push_batch_max follows each channel limit) {
-  CAF_CHECK_EQUAL(push_batch_max(account(channel_kind::shopify), 500), 1u);
+  auto shopify = account(channel_kind::shopify);
+  CAF_CHECK_EQUAL(push_batch_max(shopify, 500), 100u);
+  shopify.shopify_api = "rest";
+  CAF_CHECK_EQUAL(push_batch_max(shopify, 500), 1u);
   auto amazon = account(channel_kind::amazon); // feed from 50 pending
   CAF_CHECK_EQUAL(push_batch_max(amazon, 49), 1u);
   CAF_CHECK_EQUAL(push_batch_max(amazon, 50), 10'000u);
@@ -452,6 +455,231 @@ CAF_TEST(shopify rest parks unknown items and non numeric ids) {
   CAF_CHECK(!bad->next());
   CAF_CHECK_EQUAL(verdicts(*bad), "p");
   CAF_CHECK_EQUAL(bad->requests_sent(), 0u);
+}
+
+CAF_TEST(shopify graphql sets 100 quantities in one request) {
+  auto a = account(channel_kind::shopify);
+  std::vector<push_item> items;
+  for (int i = 0; i < 100; ++i) {
+    items.push_back(
+        item("SKU-" + std::to_string(i), std::to_string(1000 + i), i, 2));
+    items.back().push_id = 7000 + static_cast<std::uint64_t>(i);
+  }
+  auto job = make_push_job(a, items);
+  auto req = job->next();
+  CAF_REQUIRE(req);
+  auto input = json::parse(req->body).at("variables").at("input");
+  CAF_CHECK_EQUAL(input.at("quantities").size(), 100u);
+  CAF_CHECK_EQUAL(input.at("referenceDocumentUri"),
+                  "gid://stockwire/SkuBatch/SKU-0/2/100");
+  job->on_response(call(channel_kind::shopify, *req));
+  CAF_CHECK(!job->next());
+  CAF_CHECK_EQUAL(verdicts(*job), std::string(100, 'a'));
+  CAF_CHECK_EQUAL(job->requests_sent(), 1u);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "1000@222"), 0);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "1042@222"), 42);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "1099@222"), 99);
+  http_request get;
+  get.method = "GET";
+  get.target = "/_fake/requests";
+  auto counts = json::parse(call(channel_kind::shopify, get).body);
+  CAF_CHECK_EQUAL(counts.at("shopify").at("requests"), 1);
+  // The key covers every push_id of the request.
+  auto same = key_of(*make_push_job(a, items)->next());
+  CAF_CHECK_EQUAL(key_of(*req), same);
+  items[57].push_id = 1;
+  CAF_CHECK_NOT_EQUAL(key_of(*req), key_of(*make_push_job(a, items)->next()));
+}
+
+CAF_TEST(shopify batch parks the unknown item and resends the others once) {
+  cfg.shopify.common.strict_listings = true;
+  cfg.shopify.common.listings = {"111@222", "112@222", "113@222", "114@222"};
+  auto a = account(channel_kind::shopify);
+  auto job = make_push_job(a, {item("SKU-1", "111", 1), item("SKU-2", "112", 2),
+                               item("SKU-9", "999", 9), item("SKU-3", "113", 3),
+                               item("SKU-4", "114", 4)});
+  auto first = job->next();
+  CAF_REQUIRE(first);
+  job->on_response(call(channel_kind::shopify, *first));
+  // Atomic: nothing applied (listed items start at 0).
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "111@222"), 0);
+  auto follow_up = job->next();
+  CAF_REQUIRE(follow_up);
+  auto qs =
+      json::parse(follow_up->body).at("variables").at("input").at("quantities");
+  CAF_CHECK_EQUAL(qs.size(), 4u);
+  CAF_CHECK_EQUAL(qs.at(2).at("inventoryItemId"),
+                  "gid://shopify/InventoryItem/113");
+  CAF_CHECK_NOT_EQUAL(key_of(*first), key_of(*follow_up));
+  job->on_response(call(channel_kind::shopify, *follow_up));
+  CAF_CHECK(!job->next());
+  CAF_CHECK_EQUAL(verdicts(*job), "aapaa");
+  CAF_CHECK_EQUAL(error_of(*job, 2),
+                  "shopify INVALID_INVENTORY_ITEM: The specified inventory "
+                  "item could not be found.");
+  CAF_CHECK_EQUAL(error_of(*job, 0), "");
+  CAF_CHECK_EQUAL(job->requests_sent(), 2u);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "113@222"), 3);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "114@222"), 4);
+}
+
+CAF_TEST(shopify batch with one stale CAS drops it for that item only) {
+  auto a = account(channel_kind::shopify);
+  push(a, {item("SKU-1", "111", 5), item("SKU-2", "112", 5),
+           item("SKU-3", "113", 5)});
+  std::vector<push_item> items = {item("SKU-1", "111", 6, 2),
+                                  item("SKU-2", "112", 7, 2),
+                                  item("SKU-3", "113", 8, 2)};
+  items[0].shown_before = 5;
+  items[1].shown_before = 3; // the channel shows 5
+  items[2].shown_before = 5;
+  auto job = make_push_job(a, items);
+  auto first = job->next();
+  job->on_response(call(channel_kind::shopify, *first));
+  auto follow_up = job->next();
+  CAF_REQUIRE(follow_up);
+  auto qs =
+      json::parse(follow_up->body).at("variables").at("input").at("quantities");
+  CAF_REQUIRE_EQUAL(qs.size(), 3u);
+  CAF_CHECK_EQUAL(qs.at(0).at("changeFromQuantity"), 5);
+  CAF_CHECK(qs.at(1).at("changeFromQuantity").is_null());
+  CAF_CHECK_EQUAL(qs.at(2).at("changeFromQuantity"), 5);
+  job->on_response(call(channel_kind::shopify, *follow_up));
+  CAF_CHECK(!job->next());
+  CAF_CHECK_EQUAL(verdicts(*job), "aaa");
+  CAF_CHECK_EQUAL(job->requests_sent(), 2u);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "111@222"), 6);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "112@222"), 7);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "113@222"), 8);
+}
+
+CAF_TEST(shopify batch before 2026 - 01 drops CAS for the whole input) {
+  auto a = account(channel_kind::shopify);
+  a.api_version = "2025-10";
+  push(a, {item("SKU-1", "111", 5), item("SKU-2", "112", 5)});
+  std::vector<push_item> items = {item("SKU-1", "111", 6, 2),
+                                  item("SKU-2", "112", 7, 2)};
+  items[0].shown_before = 5;
+  items[1].shown_before = 3; // stale: COMPARE_QUANTITY_STALE
+  auto job = make_push_job(a, items);
+  auto first = job->next();
+  auto compare = json::parse(first->body)
+                     .at("variables")
+                     .at("input")
+                     .at("quantities")
+                     .at(1)
+                     .at("compareQuantity");
+  CAF_CHECK_EQUAL(compare, 3);
+  job->on_response(call(channel_kind::shopify, *first));
+  auto follow_up = job->next();
+  CAF_REQUIRE(follow_up);
+  auto input = json::parse(follow_up->body).at("variables").at("input");
+  CAF_CHECK_EQUAL(input.at("ignoreCompareQuantity"), true);
+  CAF_CHECK(!input.at("quantities").at(0).contains("compareQuantity"));
+  job->on_response(call(channel_kind::shopify, *follow_up));
+  CAF_CHECK_EQUAL(verdicts(*job), "aa");
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "112@222"), 7);
+}
+
+CAF_TEST(shopify batch parks a second SKU on the same item and location) {
+  auto a = account(channel_kind::shopify);
+  auto job =
+      make_push_job(a, {item("SKU-1", "111", 4),
+                        item("SKU-2", "gid://shopify/InventoryItem/111", 9),
+                        item("SKU-3", "112", 5)});
+  auto req = job->next();
+  CAF_REQUIRE(req);
+  CAF_CHECK_EQUAL(json::parse(req->body)
+                      .at("variables")
+                      .at("input")
+                      .at("quantities")
+                      .size(),
+                  2u);
+  job->on_response(call(channel_kind::shopify, *req));
+  CAF_CHECK(!job->next());
+  CAF_CHECK_EQUAL(verdicts(*job), "apa");
+  CAF_CHECK_EQUAL(error_of(*job, 1),
+                  "shopify duplicate_listing: listing shares Shopify item "
+                  "gid://shopify/InventoryItem/111 at location "
+                  "gid://shopify/Location/222 with SKU SKU-1");
+  CAF_CHECK_EQUAL(job->requests_sent(), 1u);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "111@222"), 4);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "112@222"), 5);
+}
+
+CAF_TEST(shopify THROTTLED on a batch is retry for every item) {
+  cfg.shopify.graphql_bucket_points = 10;
+  cfg.shopify.graphql_restore_per_s = 5;
+  auto a = account(channel_kind::shopify);
+  push(a, {item("SKU-1", "111", 1)});
+  auto job = push(a, {item("SKU-2", "112", 1), item("SKU-3", "113", 1),
+                      item("SKU-4", "114", 1)});
+  CAF_CHECK_EQUAL(verdicts(*job), "rrr");
+  CAF_CHECK(job->throttled());
+  CAF_CHECK_EQUAL(error_of(*job, 2), "shopify THROTTLED: Throttled");
+  CAF_REQUIRE(job->retry_after());
+  CAF_CHECK_EQUAL(job->retry_after()->count(), 2000);
+  CAF_CHECK_EQUAL(job->requests_sent(), 1u);
+  CAF_CHECK_EQUAL(quantity(channel_kind::shopify, "112@222"), -1);
+}
+
+CAF_TEST(shopify batch follow ups are bounded and read string indices) {
+  auto a = account(channel_kind::shopify);
+  auto answer = [](json user_errors) {
+    http_response r;
+    r.status = 200;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = json{{"data",
+                   {{"inventorySetQuantities",
+                     {{"inventoryAdjustmentGroup", nullptr},
+                      {"userErrors", std::move(user_errors)}}}}}}
+                 .dump();
+    return r;
+  };
+  auto error = [](const std::string& code, json field) {
+    return json{{"code", code}, {"field", std::move(field)}, {"message", "m"}};
+  };
+  auto count = [](const http_request& req) {
+    return json::parse(req.body)
+        .at("variables")
+        .at("input")
+        .at("quantities")
+        .size();
+  };
+  auto job = make_push_job(a, {item("A", "1", 1), item("B", "2", 1),
+                               item("C", "3", 1), item("D", "4", 1)});
+  CAF_CHECK_EQUAL(count(*job->next()), 4u);
+  job->on_response(answer(json::array(
+      {error("INVALID_LOCATION",
+             json::array({"input", "quantities", "1", "locationId"}))})));
+  CAF_CHECK_EQUAL(count(*job->next()), 3u); // A C D
+  job->on_response(
+      answer(json::array({error("ITEM_NOT_STOCKED_AT_LOCATION",
+                                json::array({"input", "quantities", 0}))})));
+  CAF_CHECK_EQUAL(count(*job->next()), 2u); // C D
+  job->on_response(answer(json::array(
+      {error("INVALID_QUANTITY_TOO_HIGH",
+             json::array({"input", "quantities", "0", "quantity"}))})));
+  CAF_CHECK(!job->next()); // two follow-ups were the most
+  CAF_CHECK_EQUAL(verdicts(*job), "pppr");
+  CAF_CHECK_EQUAL(error_of(*job, 1), "shopify INVALID_LOCATION: m");
+  CAF_CHECK_EQUAL(error_of(*job, 0), "shopify ITEM_NOT_STOCKED_AT_LOCATION: m");
+  CAF_CHECK_EQUAL(error_of(*job, 2), "shopify INVALID_QUANTITY_TOO_HIGH: m");
+  CAF_CHECK(contains(error_of(*job, 3), "shopify not_applied: "));
+  CAF_CHECK_EQUAL(job->requests_sent(), 3u);
+  // An error naming no quantity decides every item as for one.
+  auto whole = make_push_job(a, {item("A", "1", 1), item("B", "2", 1)});
+  whole->next();
+  whole->on_response(
+      answer(json::array({error("IDEMPOTENCY_CONCURRENT_REQUEST", nullptr)})));
+  CAF_CHECK(!whole->next());
+  CAF_CHECK_EQUAL(verdicts(*whole), "rr");
+  auto reason = make_push_job(a, {item("A", "1", 1), item("B", "2", 1)});
+  reason->next();
+  reason->on_response(answer(json::array(
+      {error("INVALID_REASON", json::array({"input", "reason"}))})));
+  CAF_CHECK(!reason->next());
+  CAF_CHECK_EQUAL(verdicts(*reason), "pp");
 }
 
 // -- Amazon
