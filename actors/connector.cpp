@@ -91,6 +91,7 @@ struct connector_state {
   std::uint64_t next_push_id = std::random_device{}() * 0x9E3779B97F4A7C15ull;
   std::uint64_t journal_seq = 0;
   std::optional<token_pacer> pacer;
+  std::optional<token_pacer> feed_pacer; // Amazon createFeed
   std::int64_t throttled_until_ms = 0;
   circuit_breaker breaker;
   backoff retry_backoff;
@@ -320,8 +321,13 @@ void on_answer(connector_actor* self, std::uint64_t id, http_result& res) {
     ++st.report.requests;
     ++st.totals.requests;
     run.job->on_response(res.response);
-    if (auto b = run.job->budget(); b && st.pacer)
-      st.pacer->observe(b->available, b->maximum, b->restore_per_s, mono_ms());
+    if (auto b = run.job->budget(); b && st.pacer) {
+      // The channel counted this request, not the others still in flight
+      // (their cost is already taken from our bucket): keep them counted.
+      auto others = static_cast<double>(st.jobs.size() - 1);
+      st.pacer->observe(b->available - others * st.cfg.request_cost,
+                        b->maximum, b->restore_per_s, mono_ms());
+    }
   } else {
     ++st.report.transport_errors;
     run.failed_transport = true;
@@ -380,7 +386,10 @@ void pump(connector_actor* self) {
       schedule_wakeup(self, st.breaker.reopen_at_ms());
       return;
     }
-    auto batch_max = push_batch_max(st.cfg.account, st.ready.size());
+    // Amazon: a feed only while the createFeed budget has one to spare.
+    bool feed_ok = !st.feed_pacer || st.feed_pacer->wait_ms(1, now) == 0;
+    auto batch_max =
+        push_batch_max(st.cfg.account, feed_ok ? st.ready.size() : 1);
     running_job run;
     std::int64_t earliest_later = 0;
     std::deque<std::string> later;
@@ -444,6 +453,8 @@ void pump(connector_actor* self) {
     }
     if (st.pacer)
       st.pacer->try_take(st.cfg.request_cost, now);
+    if (st.feed_pacer && run.items.size() > 1)
+      st.feed_pacer->try_take(1, now);
     auto id = st.next_job++;
     run.job = make_push_job(st.cfg.account, run.items);
     st.jobs.emplace(id, std::move(run));
@@ -512,6 +523,9 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
   if (st.cfg.requests_per_s > 0)
     st.pacer.emplace(st.cfg.requests_per_s * limits::connector_pacing_margin,
                      std::max(1.0, st.cfg.burst), mono_ms());
+  if (st.cfg.account.kind == channel_kind::amazon)
+    st.feed_pacer.emplace(limits::amazon_create_feed_per_s,
+                          limits::amazon_create_feed_burst, mono_ms());
   if (st.cfg.revisions_per_day > 0)
     st.revisions.emplace(st.cfg.revisions_per_day,
                          std::min(st.cfg.revisions_reserve,

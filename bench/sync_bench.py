@@ -149,8 +149,9 @@ def main():
             print(f"converged: every channel shows the exact final quantity "
                   f"of all {args.skus} SKUs {time.monotonic() - t1:.1f} s "
                   f"after the last order")
-        else:
-            time.sleep(2)  # let the last pushes land
+        # Let the last pushes land and the connectors' periodic report
+        # (every second) reach the metrics actor.
+        time.sleep(2)
         after = fake.counters()
         c.close()
         st, _, lag = c.call("GET", "/v1/lag")

@@ -51,6 +51,13 @@ constexpr std::size_t connector_waiting_changes_max = 4096;
 // at exactly its rate then sees two arrive too close now and then (a 429).
 constexpr double connector_pacing_margin = 0.9;
 
+// Amazon feeds: createFeed allows 0.0083 requests/s (burst 15) and
+// JSON_LISTINGS_FEED 5 submissions per 5 minutes (channels.md 2.4): so at
+// most 5 at once, then one per two minutes. A connector sends feeds within
+// that and patchListingsItem otherwise.
+constexpr double amazon_create_feed_per_s = 0.0083;
+constexpr double amazon_create_feed_burst = 5;
+
 // How long a connector holds pushes after a 429 that said nothing about
 // when to come back and whose budget it does not pace itself.
 constexpr std::chrono::milliseconds connector_throttle_wait_default{250};
