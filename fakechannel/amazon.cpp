@@ -114,7 +114,9 @@ class amazon final : public channel_handler {
 public:
   amazon(const amazon_config& cfg, const clock_reading& now)
       : cfg_(cfg), state_(cfg.common.listings, cfg.common.strict_listings),
-        bucket_(cfg.rate_per_s, cfg.burst, now.mono_ms) {}
+        bucket_(cfg.rate_per_s, cfg.burst, now.mono_ms),
+        feed_bucket_(cfg.create_feed_rate_per_s, cfg.create_feed_burst,
+                     now.mono_ms) {}
 
   const char* name() const override { return "amazon"; }
   channel_state& state() override { return state_; }
@@ -122,6 +124,7 @@ public:
   void reset(const clock_reading& now) override {
     state_.reset();
     bucket_.reset(now.mono_ms);
+    feed_bucket_.reset(now.mono_ms);
     pending_.clear();
     feeds_.clear();
     documents_.clear();
@@ -297,6 +300,8 @@ private:
   }
 
   http_reply create_feed(const http_request& req, const clock_reading& now) {
+    if (!feed_bucket_.try_take(now.mono_ms))
+      return throttled();
     auto body = parse_json(req.body);
     if (!body || !body->is_object() || body->value("feedType", "") == "" ||
         !body->contains("marketplaceIds") ||
@@ -409,6 +414,7 @@ private:
   amazon_config cfg_;
   channel_state state_;
   token_bucket bucket_;
+  token_bucket feed_bucket_; // createFeed
   std::deque<pending_change> pending_; // due times ascending (one delay)
   std::map<std::string, feed> feeds_;
   std::map<std::string, std::string> documents_;

@@ -67,6 +67,8 @@ void read_amazon(table_reader& r, amazon_config* c) {
   r.number("burst", 1, rate_limit_max, &c->burst);
   r.integer("apply_delay_ms", 0, timeout_ms_max, &c->apply_delay_ms);
   r.integer("feed_processing_ms", 0, timeout_ms_max, &c->feed_processing_ms);
+  r.number("create_feed_rate_per_s", 0.0001, 1000, &c->create_feed_rate_per_s);
+  r.number("create_feed_burst", 1, 1000, &c->create_feed_burst);
 }
 
 void read_woocommerce(table_reader& r, woocommerce_config* c) {

@@ -48,6 +48,10 @@ struct amazon_config {
   double burst = 5;
   std::int64_t apply_delay_ms = 1000;     // ACCEPTED -> visible
   std::int64_t feed_processing_ms = 2000; // createFeed -> DONE
+  // createFeed: 0.0083/s (burst 15) and JSON_LISTINGS_FEED 5 per 5 min,
+  // combined: 5 at once, then one per 120 s.
+  double create_feed_rate_per_s = 0.0083;
+  double create_feed_burst = 5;
 };
 
 struct woocommerce_config {

@@ -323,6 +323,24 @@ def test_amazon_strict(fake):
     check(fake.state()["amazon"]["A-1"]["quantity"] == 33, "feed applied")
 
 
+def test_amazon_create_feed_budget(fake):
+    # createFeed + JSON_LISTINGS_FEED: 5 at once, then one per 120 s.
+    fake.reset()
+    s, _, doc = fake.request("amazon", "POST", "/feeds/2021-06-30/documents",
+                             {"contentType": "application/json"}, AMAZON_AUTH)
+    check(s == 201, "createFeedDocument")
+    statuses = []
+    for _ in range(6):
+        s, _, b = fake.request("amazon", "POST", "/feeds/2021-06-30/feeds",
+                               {"feedType": "JSON_LISTINGS_FEED",
+                                "marketplaceIds": ["ATVPDKIKX0DER"],
+                                "inputFeedDocumentId": doc["feedDocumentId"]},
+                               AMAZON_AUTH)
+        statuses.append(s)
+    check(statuses == [202] * 5 + [429], "createFeed statuses: %s" % statuses)
+    check(b["errors"][0]["code"] == "QuotaExceeded", "429 shape: %s" % b)
+
+
 # -- WooCommerce --------------------------------------------------------------
 
 def woo_auth(key="ck_fake", secret="cs_fake"):
@@ -528,6 +546,7 @@ def main():
               test_flipkart, test_counters_and_reset]),
             ("strict", STRICT,
              [test_shopify_strict, test_amazon_strict,
+              test_amazon_create_feed_budget,
               test_woocommerce_strict, test_ebay_strict,
               test_flipkart_strict]),
             ("injecting", INJECTING, [test_error_injection]),
