@@ -9,7 +9,8 @@ the fake channels show (/_fake/state) and what the node reports
 
 - every channel converges to the exact final quantity of every SKU, with
   the real payloads and auth (the fake refuses anything else);
-- coalescing: a burst of orders on one SKU costs far fewer pushes;
+- coalescing: a burst of orders on one SKU costs far fewer pushes, and
+  what each channel shows never goes back to an older version;
 - allocation: buffer / percent / max per channel and per listing;
 - 429s (the node's pacing set above the fake's limit) are retried until
   the channel converges, and counted;
@@ -26,6 +27,7 @@ Timing is never asserted: convergence is polled with a deadline.
 import argparse
 import sys
 import tempfile
+import threading
 import time
 
 from fake_util import Fake
@@ -137,15 +139,39 @@ def test_coalescing_on_a_hot_sku(args, workdir):
                        channels=["shopify", "amazon", "woocommerce",
                                  "flipkart"])
         before = env.fake.counters()
+        # Version ordering: with orders only, every newer version shows a
+        # smaller number, so what a channel shows must never go up.
+        seen = {ch: [] for ch in ["shopify", "amazon", "woocommerce",
+                                  "flipkart"]}
+        done = threading.Event()
+
+        def watch():
+            while not done.is_set():
+                state = env.fake.state()
+                for ch in seen:
+                    q = state[ch][fake_key(ch, "HOT-1", 1)]["quantity"]
+                    if not seen[ch] or seen[ch][-1] != q:
+                        seen[ch].append(q)
+                time.sleep(0.005)
+        watcher = threading.Thread(target=watch)
+        watcher.start()
         orders = [{"order_id": f"H-{i}", "channel": "woocommerce",
                    "lines": [{"sku": "HOT-1", "qty": 1}]} for i in range(300)]
-        for i in range(0, 300, 100):
-            st, _, doc = c.call("POST", "/v1/orders:batch",
-                                orders[i:i + 100])
-            check(st == 200, f"batch: {st} {doc}")
-        wait_converged(env.fake, {("HOT-1", 1): 700},
-                       channels=["shopify", "amazon", "woocommerce",
-                                 "flipkart"])
+        try:
+            for i in range(0, 300, 100):
+                st, _, doc = c.call("POST", "/v1/orders:batch",
+                                    orders[i:i + 100])
+                check(st == 200, f"batch: {st} {doc}")
+            wait_converged(env.fake, {("HOT-1", 1): 700},
+                           channels=["shopify", "amazon", "woocommerce",
+                                     "flipkart"])
+        finally:
+            done.set()
+            watcher.join()
+        for ch, values in seen.items():
+            check(values == sorted(values, reverse=True),
+                  f"{ch} showed an older quantity after a newer one: "
+                  f"{values}")
         after = env.fake.counters()
         for ch in ["shopify", "amazon", "woocommerce", "flipkart"]:
             pushes = after[ch]["requests"] - before[ch]["requests"]
