@@ -36,11 +36,15 @@ struct place_order {
 };
 
 /// Give back what order `order_id` took from `sku`. Replies cancel_result or
-/// an error (unknown_sku, unknown_order, store_unavailable).
+/// an error (unknown_sku, unknown_order, store_unavailable). With
+/// `void_if_unknown` (channel webhooks, delivered out of order), a cancel of
+/// an order never seen records a tombstone instead of unknown_order: the
+/// order, if it arrives later, is answered `voided` and takes nothing.
 struct cancel_order {
   std::string order_id;
   std::string sku;
   std::string channel;
+  bool void_if_unknown = false;
 };
 
 /// Set on_hand absolutely. Creates the SKU when it has no record. Replies
@@ -359,7 +363,8 @@ typename Inspector::result_type inspect(Inspector& f, place_order& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cancel_order& x) {
-  return f(caf::meta::type_name("cancel_order"), x.order_id, x.sku, x.channel);
+  return f(caf::meta::type_name("cancel_order"), x.order_id, x.sku, x.channel,
+           x.void_if_unknown);
 }
 
 template <class Inspector>

@@ -321,6 +321,13 @@ void handle_place(sku_actor* self, place_order& cmd) {
   if (!find_dedup(self, op_kind::order, cmd.order_id, &prior, &found,
                   &in_flight, rp))
     return;
+  if (found && prior.status == order_status::voided) {
+    // Cancelled before it arrived: whatever it says, it takes nothing.
+    auto reply = caf::make_message(order_reply(st, cmd.order_id, prior, true));
+    counters().orders_replayed.fetch_add(1, std::memory_order_relaxed);
+    answer_replay(self, std::move(rp), std::move(reply), in_flight);
+    return;
+  }
   if (found) {
     if (judge_retry(prior, op_kind::order, cmd.qty, cmd.channel) ==
         replay_verdict::conflict) {
@@ -371,6 +378,32 @@ void handle_place(sku_actor* self, place_order& cmd) {
   journal_and_reply(self, std::move(rp), std::move(reply), std::move(e), ikey);
 }
 
+// A cancel that came before its order: the order's dedup record is written
+// as a tombstone (voided, cancelled), so the order, when it comes, takes
+// nothing. No stock change, no audit record.
+void record_tombstone(sku_actor* self, const cancel_order& cmd,
+                      caf::response_promise rp) {
+  auto& st = self->state;
+  op_records e;
+  e.has_dedup = true;
+  e.dedup_kind = op_kind::order;
+  e.dedup_id = cmd.order_id;
+  e.dedup.kind = op_kind::order;
+  e.dedup.status = order_status::voided;
+  e.dedup.channel = cmd.channel;
+  e.dedup.on_hand_after = st.stock.on_hand;
+  e.dedup.available_after = st.stock.available();
+  e.dedup.version_after = st.stock.version;
+  e.dedup.cancelled = true;
+  e.dedup.cancel_version = st.stock.version;
+  e.dedup.cancel_available_after = st.stock.available();
+  e.dedup.created_at_ms = now_ms();
+  auto reply = caf::make_message(cancel_result{
+      st.sku, cmd.order_id, 0, st.stock.available(), st.stock.version, false});
+  auto ikey = inflight_key(op_kind::order, cmd.order_id);
+  journal_and_reply(self, std::move(rp), std::move(reply), std::move(e), ikey);
+}
+
 void handle_cancel(sku_actor* self, cancel_order& cmd) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
@@ -382,6 +415,10 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
   if (!find_dedup(self, op_kind::order, cmd.order_id, &order, &found,
                   &in_flight, rp))
     return;
+  if (!found && cmd.void_if_unknown) {
+    record_tombstone(self, cmd, std::move(rp));
+    return;
+  }
   if (!found) {
     rp.deliver(
         make_error(errc::unknown_order,
@@ -394,7 +431,7 @@ void handle_cancel(sku_actor* self, cancel_order& cmd) {
                                                  available, version, true});
     answer_replay(self, std::move(rp), std::move(reply), in_flight);
   };
-  if (order.status == order_status::rejected) {
+  if (order.status != order_status::accepted) {
     // Nothing was taken; the answer is the same however often it is asked.
     replay(0, st.committed.available(), st.committed.version);
     return;

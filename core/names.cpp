@@ -53,6 +53,8 @@ std::string_view order_status_name(order_status status) {
     return "accepted";
   case order_status::rejected:
     return "rejected";
+  case order_status::voided:
+    return "voided";
   }
   return "unknown";
 }

@@ -39,6 +39,8 @@ struct stock_state {
 enum class order_status : std::uint8_t {
   accepted = 1, // stock taken
   rejected = 2, // insufficient stock; nothing changed
+  voided = 3,   // cancelled before it arrived (out-of-order delivery): a
+                // tombstone; the late order takes nothing
 };
 
 std::string_view order_status_name(order_status status);

@@ -231,6 +231,34 @@ CAF_TEST(cancel of an unknown order is a clear error) {
   CAF_CHECK_NOT_EQUAL(error_detail(c.error()).find("NOPE"), std::string::npos);
 }
 
+CAF_TEST(a cancel before its order leaves a tombstone and the late order takes nothing) {
+  auto s1 = sku("S1");
+  CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 10, "wms-1", "wms"}));
+  // Without the flag: a clear error, nothing written.
+  auto plain = ask<cancel_result>(s1, cancel_order{"W-1", "S1", "shopify"});
+  CAF_REQUIRE(!plain);
+  CAF_CHECK(code_of(plain.error()) == errc::unknown_order);
+  auto c = ask<cancel_result>(s1, cancel_order{"W-1", "S1", "shopify", true});
+  CAF_REQUIRE(c);
+  CAF_CHECK_EQUAL(c->restored, 0);
+  CAF_CHECK_EQUAL(c->available, 10);
+  auto late = ask<order_result>(s1, place_order{"W-1", "S1", 3, "shopify"});
+  CAF_REQUIRE(late);
+  CAF_CHECK(late->status == order_status::voided);
+  CAF_CHECK_EQUAL(late->available, 10);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 10);
+  CAF_CHECK_EQUAL(stored("S1").version, 1u); // no change, no audit record
+  // The cancel repeated replays; so does the order.
+  auto again = ask<cancel_result>(s1, cancel_order{"W-1", "S1", "shopify", true});
+  CAF_REQUIRE(again);
+  CAF_CHECK(again->replayed);
+  CAF_CHECK_EQUAL(again->restored, 0);
+  auto late2 = ask<order_result>(s1, place_order{"W-1", "S1", 3, "shopify"});
+  CAF_REQUIRE(late2);
+  CAF_CHECK(late2->status == order_status::voided);
+  CAF_CHECK_EQUAL(stored("S1").on_hand, 10);
+}
+
 CAF_TEST(cancel of a rejected order restores nothing) {
   auto s1 = sku("S1");
   CAF_REQUIRE(ask<stock_result>(s1, set_stock{"S1", 1, "wms-1", "wms"}));
