@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <random>
 #include <unordered_map>
 
@@ -47,6 +48,9 @@ struct change_mark {
   std::uint32_t count = 1;
 };
 
+// SKUs held back until a time (monotonic ms): pacing, backoff.
+using delay_queue = std::multimap<std::int64_t, std::string>;
+
 // What this connector knows and owes about one SKU.
 struct sku_entry {
   listing ids;
@@ -60,7 +64,8 @@ struct sku_entry {
   std::uint64_t pushed_version = 0;
   std::int64_t pushed_quantity = 0;
   std::vector<change_mark> pushed; // changes the push in flight covers
-  bool queued = false;                 // in the ready queue
+  bool queued = false;                 // in the ready or delay queue
+  std::optional<delay_queue::iterator> delayed; // where, if delayed
   unsigned attempts = 0;               // consecutive failed pushes
   std::int64_t not_before_ms = 0;      // backoff (monotonic)
   bool parked = false;
@@ -83,7 +88,8 @@ struct connector_state {
   caf::actor journal;
   caf::actor metrics;
   std::unordered_map<std::string, sku_entry> skus;
-  std::deque<std::string> ready;
+  std::deque<std::string> ready;              // may be pushed now
+  delay_queue delayed;
   std::unordered_map<std::uint64_t, running_job> jobs;
   std::uint64_t next_job = 1;
   // Random start: push ids (Shopify idempotency keys) never repeat across
@@ -102,6 +108,7 @@ struct connector_state {
   channel_metrics report; // accumulates until sent
   connector_status totals;
   std::uint64_t parked_listings = 0;
+  std::uint64_t last_backlog = 0;
   static inline const char* name = "stockwire.connector";
 };
 
@@ -120,6 +127,17 @@ bool owes_push(const sku_entry& e) {
   if (e.force)
     return true;
   return e.version > e.acked_version;
+}
+
+// Takes a held-back SKU out of the delay queue so the next pump judges it
+// again (its target or urgency changed: a sell-out must not wait for the
+// pacing of an ordinary change).
+void undelay(connector_actor* self, sku_entry& e) {
+  if (!e.delayed)
+    return;
+  self->state.delayed.erase(*e.delayed);
+  e.delayed.reset();
+  e.queued = false;
 }
 
 void enqueue(connector_actor* self, const std::string& sku, sku_entry& e) {
@@ -147,11 +165,15 @@ std::uint64_t backlog(const connector_state& st) {
   return n;
 }
 
-void send_report(connector_actor* self) {
+// Sends what accumulated; the backlog (a walk over every SKU) is counted
+// only on the periodic report, not after every job.
+void send_report(connector_actor* self, bool recount = false) {
   auto& st = self->state;
+  if (recount)
+    st.last_backlog = backlog(st);
   auto& r = st.report;
   r.channel = st.cfg.account.id;
-  r.backlog = backlog(st);
+  r.backlog = st.last_backlog;
   r.parked_listings = st.parked_listings;
   r.inflight = st.jobs.size();
   r.breaker = std::string{breaker_state_name(st.breaker.state())};
@@ -370,6 +392,13 @@ bool is_critical(const sku_entry& e, std::int64_t quantity) {
 void pump(connector_actor* self) {
   auto& st = self->state;
   auto now = mono_ms();
+  while (!st.delayed.empty() && st.delayed.begin()->first <= now) {
+    auto sku = std::move(st.delayed.begin()->second);
+    st.delayed.erase(st.delayed.begin());
+    if (auto i = st.skus.find(sku); i != st.skus.end())
+      i->second.delayed.reset();
+    st.ready.push_back(std::move(sku));
+  }
   while (st.jobs.size() < st.cfg.concurrency && !st.ready.empty()) {
     if (now < st.throttled_until_ms) {
       schedule_wakeup(self, st.throttled_until_ms);
@@ -391,8 +420,6 @@ void pump(connector_actor* self) {
     auto batch_max =
         push_batch_max(st.cfg.account, feed_ok ? st.ready.size() : 1);
     running_job run;
-    std::int64_t earliest_later = 0;
-    std::deque<std::string> later;
     auto wall = wall_ns() / 1'000'000;
     while (!st.ready.empty() && run.items.size() < batch_max) {
       auto sku = std::move(st.ready.front());
@@ -424,9 +451,9 @@ void pump(connector_actor* self) {
                                      wall));
       }
       if (ready_at > now) {
-        earliest_later =
-            earliest_later == 0 ? ready_at : std::min(earliest_later, ready_at);
-        later.push_back(std::move(sku));
+        // Waits for its time off the ready queue, so a pump never rescans
+        // the SKUs that are held back (eBay pacing, backoffs).
+        e.delayed = st.delayed.emplace(ready_at, std::move(sku));
         e.queued = true;
         continue;
       }
@@ -442,15 +469,10 @@ void pump(connector_actor* self) {
                                     st.next_push_id++});
       run.skus.push_back(sku);
     }
-    for (auto& sku : later)
-      st.ready.push_back(std::move(sku));
-    if (earliest_later != 0)
-      schedule_wakeup(self, earliest_later);
-    if (run.items.empty()) {
-      if (earliest_later != 0 && st.ready.size() == later.size())
-        return; // everything left waits for its time
+    if (!st.delayed.empty())
+      schedule_wakeup(self, st.delayed.begin()->first);
+    if (run.items.empty())
       continue;
-    }
     if (st.pacer)
       st.pacer->try_take(st.cfg.request_cost, now);
     if (st.feed_pacer && run.items.size() > 1)
@@ -474,6 +496,7 @@ void on_changed(connector_actor* self, sku_changed& m) {
     e.attempts = 0;
     e.not_before_ms = 0;
   }
+  undelay(self, e);
   e.ids = std::move(m.ids);
   e.version = m.version;
   e.available = m.available;
@@ -543,6 +566,7 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
           return;
         if (i->second.parked)
           --st.parked_listings;
+        undelay(self, i->second);
         st.skus.erase(i); // a push in flight finds no entry and is ignored
       },
       [=](answer_atom, std::uint64_t id, http_result& r) {
@@ -564,7 +588,7 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
       },
       [=](report_atom) {
         auto& st = self->state;
-        send_report(self);
+        send_report(self, true);
         if (st.revisions)
           st.revisions->prune(wall_ns() / 1'000'000);
         self->delayed_send(self, limits::connector_report_interval,
@@ -582,6 +606,7 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
           e.force = true;
           e.attempts = 0;
           e.not_before_ms = 0;
+          undelay(self, e);
           enqueue(self, sku, e);
           ++result.queued;
         };
