@@ -20,6 +20,11 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<find_order>("stockwire.find_order");
   cfg.add_message_type<order_line_info>("stockwire.order_line_info");
   cfg.add_message_type<order_lines>("stockwire.order_lines");
+  cfg.add_message_type<put_listing>("stockwire.put_listing");
+  cfg.add_message_type<delete_listing>("stockwire.delete_listing");
+  cfg.add_message_type<get_listings>("stockwire.get_listings");
+  cfg.add_message_type<listing_result>("stockwire.listing_result");
+  cfg.add_message_type<listing_set>("stockwire.listing_set");
   cfg.add_message_type<region_stats>("stockwire.region_stats");
   cfg.add_message_type<journal_stats>("stockwire.journal_stats");
 }

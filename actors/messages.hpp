@@ -15,7 +15,9 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
 
 #include "connectors/channel.hpp"
 #include "core/records.hpp"
@@ -351,6 +353,9 @@ using answer_atom = caf::atom_constant<caf::atom("answer")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using batch_atom = caf::atom_constant<caf::atom("batch")>;
+// (forward_atom, epoch, origin node id, command): a command routed to the
+// node that owns its SKU (actors/router.hpp).
+using forward_atom = caf::atom_constant<caf::atom("forward")>;
 
 // -- inspection
 // -------------------------------------------------------------------
@@ -441,6 +446,54 @@ typename Inspector::result_type inspect(Inspector& f, order_lines& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, allocation& x) {
+  return f(caf::meta::type_name("allocation"), x.buffer, x.percent, x.max);
+}
+
+// CAF 0.17 has no inspector for std::optional: the allocation travels as a
+// flag and a value (a default one when absent), and loading rebuilds the
+// optional from both once they are read.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, listing& x) {
+  bool has_alloc = x.alloc.has_value();
+  auto alloc = x.alloc.value_or(allocation{});
+  return f(caf::meta::type_name("listing"), x.item_id, x.location_id,
+           x.variation_id, x.seller_id, x.marketplace_id, x.product_type,
+           has_alloc, alloc, caf::meta::load_callback([&] {
+             x.alloc.reset();
+             if (has_alloc)
+               x.alloc = alloc;
+             return caf::none;
+           }));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, put_listing& x) {
+  return f(caf::meta::type_name("put_listing"), x.sku, x.channel, x.ids);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delete_listing& x) {
+  return f(caf::meta::type_name("delete_listing"), x.sku, x.channel);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_listings& x) {
+  return f(caf::meta::type_name("get_listings"), x.sku);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, listing_result& x) {
+  return f(caf::meta::type_name("listing_result"), x.sku, x.channel, x.ids,
+           x.created, x.deleted);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, listing_set& x) {
+  return f(caf::meta::type_name("listing_set"), x.sku, x.listings);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, region_stats& x) {
   return f(caf::meta::type_name("region_stats"), x.active, x.activated,
            x.passivated, x.stashed);
@@ -460,13 +513,6 @@ void register_message_types(caf::actor_system_config& cfg);
 } // namespace stockwire
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::journal_entry)
-// Listings hold a std::optional, which CAF 0.17 cannot serialize: these
-// stay node-local until the cluster (issue 6) gives them an inspect().
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::put_listing)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::delete_listing)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_listings)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_set)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::sku_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)

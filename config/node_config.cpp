@@ -47,6 +47,23 @@ std::string check_non_empty(const std::string& text) {
   return text.empty() ? "must not be empty" : std::string{};
 }
 
+// Strips the brackets of an IPv6 literal and maps "localhost" to
+// 127.0.0.1; false (with the reason) unless the result is an IP literal.
+bool normalize_host(std::string* host, std::string* error) {
+  auto& h = *host;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
+    h = h.substr(1, h.size() - 2);
+  if (h == "localhost")
+    h = "127.0.0.1";
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, h.c_str(), buf) != 1 &&
+      inet_pton(AF_INET6, h.c_str(), buf) != 1) {
+    *error = "host '" + h + "' is not an IP address (or localhost)";
+    return false;
+  }
+  return true;
+}
+
 std::string check_token(const std::string& token) {
   if (token.empty() || token.size() > api_token_bytes_max)
     return "must have 1 to " + std::to_string(api_token_bytes_max) +
@@ -299,6 +316,152 @@ void read_channels(const toml::table& doc, std::string_view source,
   }
 }
 
+// [webhooks], after [skus] and the channels: every channel account may post
+// webhooks (with its webhook_secret), within a staleness window that never
+// exceeds the dedup retention (a replay older than that would apply again).
+void read_webhooks(const toml::table& doc, std::string_view source,
+                   config_result& result) {
+  namespace gl = gateway::limits;
+  auto& cfg = result.config;
+  auto* node = doc.get("webhooks");
+  if (node != nullptr && !node->is_table()) {
+    std::ostringstream msg;
+    msg << source << ":" << node->source().begin.line
+        << ": webhooks: must be a table ([webhooks])";
+    result.error = msg.str();
+    return;
+  }
+  std::int64_t max_age_s = 0; // 0: not configured
+  table_reader r{node != nullptr ? node->as_table() : nullptr, "webhooks.",
+                 source, &result.error};
+  r.integer("max_age_s", gl::webhook_max_age_s_min, gl::webhook_max_age_s_max,
+            &max_age_s);
+  r.finish();
+  if (!result.ok())
+    return;
+  auto retention_s = cfg.dedup_retention_h * 3600; // 0: forever
+  if (max_age_s == 0) {
+    max_age_s = gl::webhook_max_age_s_default;
+    if (retention_s > 0 && retention_s < max_age_s)
+      max_age_s = retention_s;
+  } else if (retention_s > 0 && max_age_s > retention_s) {
+    std::ostringstream msg;
+    msg << source << ": webhooks.max_age_s: must not exceed "
+        << "skus.dedup_retention_h (" << retention_s
+        << " s), or a webhook replayed after its dedup record was purged "
+           "would apply again";
+    result.error = msg.str();
+    return;
+  }
+  cfg.http.webhook_max_age_s = max_age_s;
+  for (auto& c : cfg.channels)
+    cfg.http.webhook_accounts.push_back(gateway::webhook_account{
+        c.account.id, c.account.kind, c.webhook_secret});
+}
+
+// -- cluster --------------------------------------------------------------
+
+constexpr std::int64_t epoch_max = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t forward_timeout_ms_min = 10;
+constexpr std::int64_t forward_timeout_ms_max = 600'000;
+constexpr std::int64_t port_max = 65535;
+
+void read_member(table_reader& r, cluster::member& m) {
+  r.string("id", &m.id, check_node_id);
+  r.string("host", &m.host, [](const std::string& text) {
+    std::string h = text;
+    std::string why;
+    normalize_host(&h, &why);
+    return why;
+  });
+  r.integer("port", 1, port_max, &m.port);
+  std::string ignored; // checked above
+  if (!m.host.empty())
+    normalize_host(&m.host, &ignored);
+}
+
+// What is wrong with the members as a whole (each one is valid), or empty.
+std::string check_members(const cluster_settings& c,
+                          const std::string& node_id) {
+  for (auto& m : c.members)
+    if (m.host.empty() || m.port == 0)
+      return "member '" + m.id + "' needs id, host and port";
+  if (auto why = cluster::check_ring(c.members, c.shards); !why.empty())
+    return why;
+  std::set<std::pair<std::string, std::uint16_t>> addresses;
+  for (auto& m : c.members)
+    if (!addresses.emplace(m.host, m.port).second)
+      return "members '" + m.id + "' and another share " + m.host + ":" +
+             std::to_string(m.port);
+  for (auto& m : c.members)
+    if (m.id == node_id)
+      return {};
+  return "no member has this node's id '" + node_id + "' (node.id)";
+}
+
+// [cluster], after [node] (its id must be a member) and [http] (a forward
+// must give up before the gateway does).
+void read_cluster(const toml::table& doc, std::string_view source,
+                  config_result& result) {
+  auto* node = doc.get("cluster");
+  if (node == nullptr)
+    return;
+  auto fail = [&](const toml::node& at, const std::string& what) {
+    std::ostringstream msg;
+    msg << source << ":" << at.source().begin.line << ": cluster." << what;
+    result.error = msg.str();
+  };
+  auto* table = node->as_table();
+  if (table == nullptr) {
+    std::ostringstream msg;
+    msg << source << ":" << node->source().begin.line
+        << ": cluster: must be a table ([cluster])";
+    result.error = msg.str();
+    return;
+  }
+  auto& cfg = result.config;
+  cluster_settings c;
+  std::string listen;
+  table_reader r{table, "cluster.", source, &result.error};
+  r.table_array("members", [&](table_reader& mr, std::size_t) {
+    read_member(mr, c.members.emplace_back());
+  });
+  r.string("listen", &listen, [&](const std::string& text) {
+    std::string why;
+    if (parse_listen(text, &c.listen_host, &c.listen_port, &why) &&
+        c.listen_port == 0)
+      why = "port must be between 1 and 65535 (the other members connect "
+            "to it)";
+    return why;
+  });
+  r.integer("shards", 1, cluster::shard_count_max, &c.shards);
+  r.integer("epoch", 1, epoch_max, &c.epoch);
+  r.integer("forward_timeout_ms", forward_timeout_ms_min,
+            forward_timeout_ms_max, &c.forward_timeout_ms);
+  r.finish();
+  if (!result.ok())
+    return;
+  auto* members = table->get("members");
+  if (members == nullptr)
+    return fail(*node, "members: missing (every node of the cluster, this "
+                       "one included)");
+  if (auto why = check_members(c, cfg.node_id); !why.empty())
+    return fail(*members, "members: " + why);
+  if (c.forward_timeout_ms >= cfg.http.request_timeout_ms)
+    return fail(table->contains("forward_timeout_ms")
+                    ? *table->get("forward_timeout_ms")
+                    : *node,
+                "forward_timeout_ms: must be below http.request_timeout_ms (" +
+                    std::to_string(cfg.http.request_timeout_ms) +
+                    "), or the gateway gives up before the owner is "
+                    "declared unreachable");
+  if (listen.empty())
+    for (auto& m : c.members)
+      if (m.id == cfg.node_id)
+        c.listen_port = m.port;
+  cfg.cluster = std::move(c);
+}
+
 void read_demo(table_reader& r, node_config& cfg) {
   r.integer("skus", 0, demo_skus_max, &cfg.demo.skus);
   r.integer("on_hand", 0, stockwire::limits::quantity_max, &cfg.demo.on_hand);
@@ -348,6 +511,14 @@ void read_document(const toml::table& doc, std::string_view source,
   }
   known.insert("channels");
   read_channels(doc, source, result);
+  if (!result.ok())
+    return;
+  known.insert("webhooks");
+  read_webhooks(doc, source, result);
+  if (!result.ok())
+    return;
+  known.insert("cluster");
+  read_cluster(doc, source, result);
   if (!result.ok())
     return;
   for (auto&& [k, v] : doc) {
@@ -402,16 +573,8 @@ bool parse_listen(std::string_view text, std::string* host, std::uint16_t* port,
     *error = "port must be a number between 0 and 65535";
     return false;
   }
-  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
-    h = h.substr(1, h.size() - 2);
-  if (h == "localhost")
-    h = "127.0.0.1";
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, h.c_str(), buf) != 1 &&
-      inet_pton(AF_INET6, h.c_str(), buf) != 1) {
-    *error = "host '" + h + "' is not an IP address (or localhost)";
+  if (!normalize_host(&h, error))
     return false;
-  }
   *host = h;
   *port = static_cast<std::uint16_t>(p);
   return true;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/ring.hpp"
 #include "connectors/channel.hpp"
 #include "gateway/settings.hpp"
 
@@ -39,7 +40,7 @@ struct channel_settings {
   std::int64_t breaker_failures = 5;
   std::int64_t breaker_open_ms = 30'000;
   std::int64_t request_timeout_ms = 10'000;
-  std::string webhook_secret; // issue 5: the channel's signing secret
+  std::string webhook_secret; // signs its webhooks; empty: all refused (401)
 };
 
 /// The demo catalogue: SKUs DEMO-1 .. DEMO-<skus>, created with `on_hand`
@@ -48,6 +49,22 @@ struct channel_settings {
 struct demo_settings {
   std::int64_t skus = 0;
   std::int64_t on_hand = 100;
+};
+
+/// `[cluster]`: the members of the cluster and this node's place in it
+/// (docs/CONFIG.md; routing in docs/ARCHITECTURE.md, "Cluster routing").
+/// Every node lists the same members, shards and epoch.
+struct cluster_settings {
+  std::vector<cluster::member> members; // every node, this one included
+  // Where this node's router is published (CAF's BASP over TCP). Default:
+  // loopback, on the port of this node's member entry.
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 0;
+  std::uint32_t shards = cluster::shard_count_default;
+  std::uint64_t epoch = 1;
+  // A command forwarded to its owner fails with owner_unavailable when no
+  // answer came within this.
+  std::int64_t forward_timeout_ms = 2000;
 };
 
 struct node_config {
@@ -74,6 +91,8 @@ struct node_config {
   demo_settings demo;
   // Sync lag alert: p99 over the last minute above this.
   std::int64_t lag_alert_ms = 5000;
+  // Absent: a single node that owns every SKU.
+  std::optional<cluster_settings> cluster;
 };
 
 /// Either a configuration or the reason there is none.

@@ -138,6 +138,35 @@ public:
     return t;
   }
 
+  /// An array of tables under `key` (`key = [{...}, ...]` or `[[key]]`):
+  /// calls read(reader, index) with a reader of each table, whose prefix is
+  /// "<prefix><key>[<index>]." and whose unknown keys are refused.
+  template <class Read>
+  void table_array(const char* key, Read read) {
+    auto* node = lookup(key);
+    if (node == nullptr)
+      return;
+    auto* arr = node->as_array();
+    if (arr == nullptr) {
+      fail(*node, key, "must be an array of tables");
+      return;
+    }
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      auto& item = *arr->get(i);
+      auto name = std::string{key} + "[" + std::to_string(i) + "]";
+      auto* t = item.as_table();
+      if (t == nullptr) {
+        fail(item, name, "must be a table");
+        return;
+      }
+      toml_reader sub{t, prefix_ + name + ".", source_, error_};
+      read(sub, i);
+      sub.finish();
+      if (!error_->empty())
+        return;
+    }
+  }
+
   void finish() {
     if (table_ == nullptr || !error_->empty())
       return;

@@ -11,6 +11,7 @@
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_actor.hpp"
+#include "actors/router.hpp"
 #include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
 #include "connectors/http_client.hpp"
@@ -23,6 +24,8 @@ namespace {
 caf::actor_system_config& configure(caf::actor_system_config& cfg,
                                     const config::node_config& node_cfg) {
   configure_actor_system(cfg, node_cfg.threads);
+  if (node_cfg.cluster)
+    configure_cluster_networking(cfg);
   return cfg;
 }
 
@@ -79,6 +82,8 @@ struct node::impl {
 
   ~impl() {
     core_bridge.reset();
+    if (router)
+      caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
     for (auto& [id, c] : channels->connectors)
       caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
@@ -93,6 +98,10 @@ struct node::impl {
   caf::actor_system sys;
   caf::actor journal;
   caf::actor region;
+  // Clustered only: the ring of the configuration and the router in front
+  // of the region (the bridge's SKU commands go to it).
+  std::shared_ptr<const cluster::ring> ring;
+  caf::actor router;
   caf::actor metrics;
   std::shared_ptr<http_client> client;
   channel_directory_ptr channels = std::make_shared<channel_directory>();
@@ -140,7 +149,8 @@ bool recover_outbox(node::impl& im, std::string* error) {
 }
 
 // Creates DEMO-1..DEMO-n with stock and lists them on every channel, where
-// not done before: a restart changes nothing.
+// not done before: a restart changes nothing. In a cluster each node seeds
+// only the SKUs it owns (one owner per SKU, DESIGN.md 5).
 bool seed_demo(node::impl& im, const config::node_config& cfg,
                std::string* error) {
   caf::scoped_actor self{im.sys};
@@ -149,6 +159,8 @@ bool seed_demo(node::impl& im, const config::node_config& cfg,
   std::vector<std::pair<std::string, listing>> listings;
   for (std::int64_t n = 1; n <= cfg.demo.skus; ++n) {
     auto sku = "DEMO-" + std::to_string(n);
+    if (im.ring && im.ring->owner(sku).id != cfg.node_id)
+      continue;
     bool ok = true;
     auto fail = [&](caf::error& err) {
       *error = "demo catalogue: " + sku + ": " + caf::to_string(err);
@@ -179,6 +191,33 @@ bool seed_demo(node::impl& im, const config::node_config& cfg,
   if (created + listed > 0)
     spdlog::info("demo catalogue: {} SKUs created, {} listings added",
                  created, listed);
+  return true;
+}
+
+// Builds the ring, spawns the router in front of the region and publishes
+// it on the cluster port; the router connects to the other members.
+bool start_router(node::impl& im, const config::node_config& cfg,
+                  std::string* error) {
+  auto& cc = *cfg.cluster;
+  im.ring = std::make_shared<const cluster::ring>(cc.members, cc.shards,
+                                                  cc.epoch);
+  router_config rc;
+  rc.ring = im.ring;
+  rc.self_id = cfg.node_id;
+  rc.forward_timeout = std::chrono::milliseconds{cc.forward_timeout_ms};
+  im.router = spawn_router(im.sys, im.region, rc);
+  if (!publish_router(im.sys, im.router, cc.listen_host, cc.listen_port,
+                      error))
+    return false;
+  auto& members = im.ring->members();
+  std::uint32_t owned = 0;
+  for (std::size_t i = 0; i < members.size(); ++i)
+    if (members[i].id == cfg.node_id)
+      owned = im.ring->shards_per_member()[i];
+  spdlog::info("cluster listening on {}:{} ({} of {} members, epoch {}, owns "
+               "{} of {} shards)",
+               cc.listen_host, cc.listen_port, cfg.node_id, members.size(),
+               cc.epoch, owned, im.ring->shard_count());
   return true;
 }
 
@@ -240,12 +279,14 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   rc.active_skus_max = cfg.active_skus_max;
   rc.channels = im->channels;
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
+  if (cfg.cluster && !start_router(*im, cfg, error))
+    return nullptr;
   if (!recover_outbox(*im, error) || !seed_demo(*im, cfg, error))
     return nullptr;
   gateway::bridge_options bo;
   bo.request_timeout = std::chrono::milliseconds{cfg.http.request_timeout_ms};
-  gateway::bridge_targets targets{im->region, im->journal, im->metrics,
-                                  im->channels};
+  gateway::bridge_targets targets{im->router ? im->router : im->region,
+                                  im->journal, im->metrics, im->channels};
   im->core_bridge = gateway::make_bridge(im->sys, targets, bo);
   return std::unique_ptr<node>{new node(std::move(im))};
 }

@@ -1,3 +1,4 @@
+#include "core/text.hpp"
 #include "gateway/api.hpp"
 
 #include <random>
@@ -53,15 +54,6 @@ bool same_token(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 http_reply not_found(const settings& cfg, const http_request& req) {
   auto path = req.target.substr(0, req.target.find('?'));
@@ -184,6 +176,19 @@ void route_channels(const context_ptr& ctx, const std::vector<std::string>& seg,
   respond(not_found(cfg, req));
 }
 
+// Routes /v1/webhooks/...
+void route_webhooks(const context_ptr& ctx, const parsed_target& t,
+                    http_request& req, respond_fn& respond) {
+  auto& cfg = ctx->cfg();
+  auto& seg = t.segments;
+  if (seg.size() == 3 && seg[2] == "unknown-skus") {
+    if (req.method != http_method::get)
+      return respond(not_allowed(cfg, req, "GET"));
+    return get_unknown_skus(ctx, t.query, std::move(respond));
+  }
+  respond(not_found(cfg, req));
+}
+
 } // namespace
 
 api::api(settings cfg, bridge& core)
@@ -240,6 +245,14 @@ void api::handle(http_request req, respond_fn respond) {
       return respond(not_allowed(cfg, req, "GET"));
     return get_metrics_page(ctx_, std::move(respond));
   }
+  // A channel's webhook: its own signature authenticates it, not a token.
+  if (!seg.empty() && seg[0] == "webhooks") {
+    if (seg.size() != 2)
+      return respond(not_found(cfg, req));
+    if (req.method != http_method::post)
+      return respond(not_allowed(cfg, req, "POST"));
+    return post_webhook(ctx_, seg[1], req, std::move(respond));
+  }
   if (seg.size() < 2 || seg[0] != "v1")
     return respond(not_found(cfg, req));
   if (!authorized(req)) {
@@ -256,6 +269,8 @@ void api::handle(http_request req, respond_fn respond) {
     return route_listings(ctx_, seg, req, respond);
   if (seg[1] == "channels" || seg[1] == "lag")
     return route_channels(ctx_, seg, req, respond);
+  if (seg[1] == "webhooks")
+    return route_webhooks(ctx_, t, req, respond);
   respond(not_found(cfg, req));
 }
 

@@ -1,9 +1,11 @@
 // The HTTP API of a node (docs/HTTP-API.md): routing, authentication, the
 // health probes. The routes themselves live in order_routes.cpp,
-// stock_routes.cpp, listing_routes.cpp and channel_routes.cpp.
+// stock_routes.cpp, listing_routes.cpp, channel_routes.cpp and
+// webhook_routes.cpp.
 //
 // /v1 needs a bearer token when tokens are configured; /healthz, /readyz
-// and /metrics never do.
+// and /metrics never do, and POST /webhooks/{channel} is authenticated by
+// the channel's own signature instead.
 //
 // Every request gets exactly one reply; every error is the JSON envelope
 // {"error":{"code","message"}} (see replies.hpp for the status codes). Only

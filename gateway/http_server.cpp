@@ -205,6 +205,12 @@ private:
     req.target = std::string{msg.target()};
     req.authorization = std::string{msg[http::field::authorization]};
     req.content_type = std::string{msg[http::field::content_type]};
+    for (auto& f : msg) {
+      auto name = f.name_string();
+      if (name.size() > 2 && (name[0] == 'x' || name[0] == 'X') &&
+          name[1] == '-')
+        req.x_headers.emplace_back(std::string{name}, std::string{f.value()});
+    }
     req.body = std::move(msg.body());
     auto respond = [self = shared_from_this()](http_reply r) mutable {
       auto ex = self->socket_.get_executor();

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace stockwire::gateway {
 
@@ -17,6 +19,9 @@ struct http_request {
   std::string target;        // path and query, percent-encoded
   std::string authorization; // the Authorization header, or empty
   std::string content_type;  // the Content-Type header, or empty
+  // The X-* headers, as received (a channel webhook's signature, topic and
+  // delivery id); the API needs no other header.
+  std::vector<std::pair<std::string, std::string>> x_headers;
   std::string body;
 };
 

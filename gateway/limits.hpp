@@ -86,4 +86,27 @@ constexpr std::int64_t retry_after_s_max = 3'600;
 // Records one audit query returns when it names no limit.
 constexpr std::uint32_t audit_page_records_default = 50;
 
+// Webhook deliveries (channel + delivery id) a node remembers, least
+// recently seen forgotten first, so that a channel's duplicate is answered
+// without commands. Only a shortcut: the core dedups every effect durably
+// (order id + SKU, refund id + SKU). 100,000 ids of ~60 bytes cost ~15 MiB
+// and outlast the channels' retry schedules (Shopify: 8 tries in 4 h) at
+// several deliveries per second.
+constexpr std::size_t webhook_deliveries_remembered = 100'000;
+
+// Unknown-SKU occurrences of webhooks kept for GET /v1/webhooks/unknown-skus
+// (the per-channel totals count every one since start).
+constexpr std::size_t webhook_unknown_skus_recent_max = 1'000;
+
+// How old (by the channel's own event time) a webhook may be before it is
+// refused as stale (408). It must exceed the channels' retry schedules
+// (Shopify retries for 4 h; an SQS relay drains its queue after an outage,
+// and SQS keeps messages 4 days by default) and stay below the core's dedup
+// retention (7 days by default; a replay older than that would apply
+// again), with a margin for the channels' clocks: 4 days, or
+// skus.dedup_retention_h when that is shorter.
+constexpr std::int64_t webhook_max_age_s_default = 4 * 24 * 3600;
+constexpr std::int64_t webhook_max_age_s_min = 60;
+constexpr std::int64_t webhook_max_age_s_max = 30 * 24 * 3600;
+
 } // namespace stockwire::gateway::limits

@@ -244,40 +244,6 @@ bool read_allocation(const json& doc, const settings& cfg, allocation* out,
 
 } // namespace
 
-bool json_too_deep(std::string_view text, std::size_t depth_max) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    switch (c) {
-    case '"':
-      in_string = true;
-      break;
-    case '[':
-    case '{':
-      if (++depth > depth_max)
-        return true;
-      break;
-    case ']':
-    case '}':
-      if (depth > 0)
-        --depth;
-      break;
-    default:
-      break;
-    }
-  }
-  return false;
-}
 
 bool parse_order(std::string_view body, const settings& cfg, order_input* out,
                  input_error* err) {

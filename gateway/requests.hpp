@@ -11,6 +11,8 @@
 // silently change what happens: there they are refused.
 #pragma once
 
+#include "core/text.hpp" // json_too_deep
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,10 +76,6 @@ struct adjust_input {
   std::string idempotency_key;
   std::string source;
 };
-
-/// True when arrays/objects in `text` nest deeper than `depth_max` (string
-/// contents are skipped). Cheap, and run before the recursive parser.
-bool json_too_deep(std::string_view text, std::size_t depth_max);
 
 /// The SKU rules of the core (characters, length) plus this node's
 /// `limits.sku_bytes_max`; a message naming the problem, or nullopt.

@@ -1,8 +1,9 @@
 // The handlers behind the API's routes (internal to the gateway; the
 // router in api.cpp picks one): order_routes.cpp, stock_routes.cpp,
-// listing_routes.cpp, channel_routes.cpp. Each validates its input, hands
-// commands to the bridge and renders the reply in the bridge's callback,
-// on a CAF worker thread; `respond` takes it from there to the connection.
+// listing_routes.cpp, channel_routes.cpp, webhook_routes.cpp. Each
+// validates its input, hands commands to the bridge and renders the reply
+// in the bridge's callback, on a CAF worker thread; `respond` takes it from
+// there to the connection.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "gateway/http_types.hpp"
 #include "gateway/replies.hpp"
 #include "gateway/settings.hpp"
+#include "gateway/webhook_ledger.hpp"
 
 namespace stockwire::gateway {
 
@@ -26,6 +28,7 @@ public:
 
   const settings& cfg() const { return cfg_; }
   bridge& core() { return core_; }
+  webhook_ledger& webhooks() { return webhooks_; }
 
   /// Reserves room for `n` commands in flight; false when that would
   /// exceed settings::inflight_commands_max (the request gets 503).
@@ -40,6 +43,7 @@ public:
 private:
   settings cfg_;
   bridge& core_;
+  webhook_ledger webhooks_;
   std::atomic<std::size_t> inflight_{0};
   std::string key_prefix_;
   std::atomic<std::uint64_t> key_counter_{0};
@@ -135,5 +139,12 @@ void post_channel_resync(const context_ptr& ctx, const std::string& channel,
 void get_lag_report(const context_ptr& ctx, respond_fn respond);
 // GET /metrics (Prometheus text, no bearer token)
 void get_metrics_page(const context_ptr& ctx, respond_fn respond);
+
+// POST /webhooks/{channel} (the channel's signature, no bearer token)
+void post_webhook(const context_ptr& ctx, const std::string& channel,
+                  http_request& req, respond_fn respond);
+// GET /v1/webhooks/unknown-skus
+void get_unknown_skus(const context_ptr& ctx, const query_params& query,
+                      respond_fn respond);
 
 } // namespace stockwire::gateway

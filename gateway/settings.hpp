@@ -9,10 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "connectors/channel.hpp"
 #include "core/limits.hpp"
 #include "gateway/limits.hpp"
 
 namespace stockwire::gateway {
+
+/// A channel account that posts webhooks to POST /webhooks/{channel}.
+struct webhook_account {
+  std::string channel;                       // its [channels.<id>] id
+  channel_kind kind = channel_kind::shopify; // decides the payload format
+  std::string secret; // signing secret; empty: every webhook gets 401
+};
 
 struct settings {
   std::string host = "127.0.0.1";
@@ -39,6 +47,11 @@ struct settings {
   // Longest SKU accepted; at most the core's stockwire::limits::sku_bytes_max
   // (which keeps LMDB keys within their 511-byte limit).
   std::size_t sku_bytes_max = stockwire::limits::sku_bytes_max;
+
+  // Every configured channel account (other ids get 404 unknown_channel).
+  std::vector<webhook_account> webhook_accounts;
+  // Webhooks the channel timestamped longer ago than this get 408.
+  std::int64_t webhook_max_age_s = limits::webhook_max_age_s_default;
 };
 
 } // namespace stockwire::gateway

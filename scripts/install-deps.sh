@@ -16,6 +16,7 @@ packages=(
   libjemalloc-dev
   libxxhash-dev
   libssl-dev
+  clang libclang-rt-dev   # scripts/fuzz.sh: libFuzzer
   python3
 )
 

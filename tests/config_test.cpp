@@ -234,3 +234,165 @@ CAF_TEST(the shipped single - node configuration is valid) {
   CAF_CHECK_EQUAL(r.config.http.host, "127.0.0.1");
   CAF_CHECK_EQUAL(r.config.data_dir, "./data/node1");
 }
+
+CAF_TEST(every channel account gets a webhook endpoint with its secret) {
+  auto r = parse(R"(
+[channels.shopify]
+endpoint = "http://127.0.0.1:18301"
+webhook_secret = "shpss_1"
+[channels.amazon-eu]
+kind = "amazon"
+endpoint = "http://127.0.0.1:18302"
+)");
+  CAF_REQUIRE_EQUAL(r.error, "");
+  auto& accounts = r.config.http.webhook_accounts;
+  CAF_REQUIRE_EQUAL(accounts.size(), 2u);
+  // toml++ hands the tables over sorted by id, not in file order.
+  auto& amazon = accounts[0];
+  auto& shopify = accounts[1];
+  CAF_CHECK_EQUAL(shopify.channel, "shopify");
+  CAF_CHECK(shopify.kind == channel_kind::shopify);
+  CAF_CHECK_EQUAL(shopify.secret, "shpss_1");
+  CAF_CHECK_EQUAL(amazon.channel, "amazon-eu");
+  CAF_CHECK(amazon.kind == channel_kind::amazon);
+  CAF_CHECK_EQUAL(amazon.secret, ""); // refuses every webhook
+  CAF_CHECK_EQUAL(r.config.http.webhook_max_age_s,
+                  gateway::limits::webhook_max_age_s_default);
+}
+
+CAF_TEST(the webhook window never exceeds the dedup retention) {
+  auto set = parse("[webhooks]\nmax_age_s = 7200\n");
+  CAF_CHECK_EQUAL(set.error, "");
+  CAF_CHECK_EQUAL(set.config.http.webhook_max_age_s, 7200);
+  // The default shrinks to a shorter retention ...
+  auto shrunk = parse("[skus]\ndedup_retention_h = 24\n");
+  CAF_CHECK_EQUAL(shrunk.error, "");
+  CAF_CHECK_EQUAL(shrunk.config.http.webhook_max_age_s, 24 * 3600);
+  // ... a configured window beyond it is refused, naming both keys.
+  auto over = parse("[skus]\ndedup_retention_h = 24\n"
+                    "[webhooks]\nmax_age_s = 90000\n");
+  CAF_CHECK(mentions(over.error, "webhooks.max_age_s"));
+  CAF_CHECK(mentions(over.error, "skus.dedup_retention_h"));
+  // Retention 0 keeps dedup records forever: any window fits.
+  auto forever = parse("[skus]\ndedup_retention_h = 0\n"
+                       "[webhooks]\nmax_age_s = 2592000\n");
+  CAF_CHECK_EQUAL(forever.error, "");
+  auto low = parse("[webhooks]\nmax_age_s = 10\n");
+  CAF_CHECK(mentions(low.error, "webhooks.max_age_s"));
+  auto unknown = parse("[webhooks]\nmax_age = 100\n");
+  CAF_CHECK(mentions(unknown.error, "webhooks.max_age: unknown key"));
+}
+
+namespace {
+
+const char* three_members = R"(
+[cluster]
+members = [
+  { id = "node1", host = "127.0.0.1", port = 4101 },
+  { id = "node2", host = "localhost", port = 4102 },
+  { id = "node3", host = "::1", port = 4103 },
+]
+)";
+
+} // namespace
+
+CAF_TEST(no cluster table means a single node) {
+  auto r = parse("");
+  CAF_REQUIRE_EQUAL(r.error, "");
+  CAF_CHECK(!r.config.cluster);
+}
+
+CAF_TEST(the cluster table is read with its defaults) {
+  auto r = parse(std::string{"[node]\nid = \"node2\"\n"} + three_members);
+  CAF_REQUIRE_EQUAL(r.error, "");
+  CAF_REQUIRE(r.config.cluster);
+  auto& c = *r.config.cluster;
+  CAF_REQUIRE_EQUAL(c.members.size(), 3u);
+  CAF_CHECK_EQUAL(c.members[1].id, "node2");
+  CAF_CHECK_EQUAL(c.members[1].host, "127.0.0.1"); // localhost
+  CAF_CHECK_EQUAL(c.members[1].port, 4102u);
+  CAF_CHECK_EQUAL(c.members[2].host, "::1");
+  // Without `listen`: loopback, on this node's member port.
+  CAF_CHECK_EQUAL(c.listen_host, "127.0.0.1");
+  CAF_CHECK_EQUAL(c.listen_port, 4102u);
+  CAF_CHECK_EQUAL(c.shards, cluster::shard_count_default);
+  CAF_CHECK_EQUAL(c.epoch, 1u);
+  CAF_CHECK_EQUAL(c.forward_timeout_ms, 2000);
+  auto set = parse(std::string{"[node]\nid = \"node1\"\n"} + three_members +
+                   "listen = \"0.0.0.0:5000\"\nshards = 1024\nepoch = 7\n"
+                   "forward_timeout_ms = 300\n");
+  CAF_REQUIRE_EQUAL(set.error, "");
+  CAF_CHECK_EQUAL(set.config.cluster->listen_host, "0.0.0.0");
+  CAF_CHECK_EQUAL(set.config.cluster->listen_port, 5000u);
+  CAF_CHECK_EQUAL(set.config.cluster->shards, 1024u);
+  CAF_CHECK_EQUAL(set.config.cluster->epoch, 7u);
+  CAF_CHECK_EQUAL(set.config.cluster->forward_timeout_ms, 300);
+}
+
+CAF_TEST(a bad cluster table is refused naming the key) {
+  auto node1 = std::string{"[node]\nid = \"node1\"\n"};
+  auto refused = [&](const std::string& text, const std::string& part) {
+    auto r = parse(text);
+    auto ok = mentions(r.error, part);
+    if (!ok)
+      CAF_MESSAGE("error '" << r.error << "' lacks '" << part << "'");
+    CAF_CHECK(ok);
+  };
+  refused(node1 + three_members + "shard = 5\n", "cluster.shard: unknown key");
+  refused(node1 + "[cluster]\nmembers = [{ id = \"node1\", host = "
+                  "\"127.0.0.1\", port = 1, zone = \"a\" }]\n",
+          "cluster.members[0].zone: unknown key");
+  refused(node1 + "[cluster]\nmembers = [{ id = \"node1\", host = "
+                  "\"example.com\", port = 1 }]\n",
+          "cluster.members[0].host");
+  refused(node1 + "[cluster]\nmembers = [{ id = \"node1\", host = "
+                  "\"127.0.0.1\", port = 0 }]\n",
+          "cluster.members[0].port");
+  refused(node1 + "[cluster]\nmembers = [{ id = \"node1\" }]\n",
+          "needs id, host and port");
+  refused(node1 + "[cluster]\nmembers = \"node1\"\n",
+          "cluster.members: must be an array of tables");
+  refused(node1 + "[cluster]\nepoch = 1\n", "cluster.members: missing");
+  refused(node1 + "[cluster]\nmembers = [{ id = \"node1\", host = "
+                  "\"127.0.0.1\", port = 1 }, { id = \"node1\", host = "
+                  "\"127.0.0.1\", port = 2 }]\n",
+          "'node1' appears twice");
+  refused(node1 + "[cluster]\nmembers = [{ id = \"node1\", host = "
+                  "\"127.0.0.1\", port = 1 }, { id = \"node2\", host = "
+                  "\"127.0.0.1\", port = 1 }]\n",
+          "share 127.0.0.1:1");
+  refused("[node]\nid = \"node9\"\n" + std::string{three_members},
+          "no member has this node's id 'node9'");
+  refused(node1 + three_members + "listen = \"127.0.0.1:0\"\n",
+          "cluster.listen");
+  refused(node1 + three_members + "epoch = 0\n", "cluster.epoch");
+  refused(node1 + three_members + "shards = 0\n", "cluster.shards");
+  refused(node1 + "[http]\nrequest_timeout_ms = 2000\n" + three_members,
+          "cluster.forward_timeout_ms: must be below "
+          "http.request_timeout_ms");
+  refused("cluster = 1\n" + node1, "cluster: must be a table");
+}
+
+CAF_TEST(the shipped three - node configurations are valid and agree) {
+  std::vector<cluster_settings> all;
+  for (auto n : {"1", "2", "3"}) {
+    auto name = std::string{"node"} + n + ".toml";
+    std::ifstream in{STOCKWIRE_SOURCE_DIR "/cluster-config/" + name};
+    CAF_REQUIRE(static_cast<bool>(in));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    auto r = parse_node_config(ss.str(), name);
+    CAF_REQUIRE_EQUAL(r.error, "");
+    CAF_REQUIRE(r.config.cluster);
+    CAF_CHECK_EQUAL(r.config.node_id, std::string{"node"} + n);
+    CAF_CHECK_EQUAL(r.config.http.port, 8080u + std::stoul(n));
+    CAF_CHECK_EQUAL(r.config.cluster->listen_port, 4100u + std::stoul(n));
+    CAF_CHECK_EQUAL(r.config.demo.skus, 0);
+    all.push_back(*r.config.cluster);
+  }
+  for (auto& c : all) {
+    CAF_CHECK(c.members == all[0].members);
+    CAF_CHECK_EQUAL(c.shards, all[0].shards);
+    CAF_CHECK_EQUAL(c.epoch, all[0].epoch);
+  }
+}

@@ -6,7 +6,11 @@ a temporary work directory, on a free loopback port chosen by the kernel
 race for ports). `Client` is one keep-alive connection that returns
 (status, headers, parsed JSON).
 """
+import base64
 import csv
+import datetime
+import hashlib
+import hmac
 import http.client
 import io
 import json
@@ -239,3 +243,80 @@ def raw_exchange(port, payload, read_bytes=65536, timeout=10):
                 break
             chunks.append(data)
         return b"".join(chunks)
+
+
+def webhook_signature(secret, body):
+    """base64(HMAC-SHA256(secret, raw body bytes)): how Shopify, WooCommerce
+    and the Stockwire relays sign a webhook."""
+    if isinstance(body, str):
+        body = body.encode()
+    mac = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(mac).decode()
+
+
+def rfc3339_utc(offset_s=0.0, digits=3, zone="Z"):
+    """Now plus `offset_s` as RFC 3339 UTC with `digits` fraction digits
+    (Shopify sends 9, Amazon 3; WooCommerce's *_gmt fields 0 and no zone)."""
+    t = datetime.datetime.now(datetime.timezone.utc) + \
+        datetime.timedelta(seconds=offset_s)
+    text = t.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += "." + f"{t.microsecond:06d}{0:03d}"[:digits]
+    return text + zone
+
+
+def stock_of(client, sku):
+    """The committed stock view of `sku` (GET /v1/stock/{sku})."""
+    st, _, view = client.call("GET", f"/v1/stock/{sku}")
+    check(st == 200, f"stock of {sku}: {st} {view}")
+    return view
+
+
+# -- channel webhooks (POST /webhooks/{channel}) -------------------------------
+
+def shopify_order(order_id, lines, cancelled=False):
+    """A Shopify Order resource as orders/create (or, with `cancelled`,
+    orders/cancelled) delivers it; `lines` are (sku, qty) pairs, sku None for
+    a custom item without SKU."""
+    now = rfc3339_utc(digits=0, zone="-04:00")
+    items = []
+    for i, (sku, qty) in enumerate(lines):
+        item_id = 14508291489954 + 1000 * (order_id % 1000) + i
+        items.append({
+            "id": item_id,
+            "admin_graphql_api_id": f"gid://shopify/LineItem/{item_id}",
+            "fulfillable_quantity": 0 if cancelled else qty,
+            "fulfillment_service": "manual", "fulfillment_status": None,
+            "gift_card": False, "grams": 450, "name": f"Item {sku}",
+            "price": "24.90", "product_exists": True,
+            "product_id": 8313287352482 + i, "properties": [],
+            "quantity": qty, "requires_shipping": True, "sku": sku,
+            "taxable": True, "title": f"Item {sku}",
+            "variant_id": 45012359774370 + i, "vendor": "Stockwire Test"})
+    return {
+        "id": order_id,
+        "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
+        "cancel_reason": "customer" if cancelled else None,
+        "cancelled_at": now if cancelled else None,
+        "confirmed": True, "created_at": now, "currency": "USD",
+        "email": "jane.doe@example.com",
+        "financial_status": "refunded" if cancelled else "paid",
+        "fulfillment_status": None, "name": f"#{order_id % 100000}",
+        "order_number": order_id % 100000, "source_name": "web",
+        "total_price": "129.68", "updated_at": now,
+        "customer": {"id": 7102451925154, "first_name": "Jane",
+                     "last_name": "Doe"},
+        "line_items": items}
+
+
+def shopify_headers(secret, body, topic, event_id, triggered_at=None):
+    """The headers Shopify sends with a webhook whose raw body is `body`."""
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": webhook_signature(secret, body),
+        "X-Shopify-Shop-Domain": "stockwire-test.myshopify.com",
+        "X-Shopify-API-Version": "2026-04",
+        "X-Shopify-Webhook-Id": f"wh-{event_id}",
+        "X-Shopify-Event-Id": event_id,
+        "X-Shopify-Triggered-At": triggered_at or rfc3339_utc(digits=9)}

@@ -1,0 +1,75 @@
+// The shard router of a clustered node (DESIGN.md "Cluster", invariant 5):
+// the gateway's bridge sends it every SKU command, and it hands each one to
+// the node that owns the command's SKU on the hash ring (cluster/ring.hpp).
+//
+//   bridge ─▶ router ─┬─ this node owns the SKU ─▶ region (delegated: the
+//                     │                            SKU actor answers the
+//                     │                            bridge directly)
+//                     └─ node N owns it ─▶ (forward_atom, epoch, origin, cmd)
+//                          ─▶ router of N ─▶ its region ─▶ SKU actor
+//                          ─▶ reply to this router ─▶ the bridge
+//
+// Accepts: place_order, cancel_order, set_stock, adjust_stock, get_stock,
+// get_audit, put_listing, delete_listing, get_listings — answered as the
+// owner's region answers them — and find_order, asked of every node (an
+// order's lines live on their SKUs' owners), lines merged and sorted by
+// SKU. From other routers: (forward_atom, epoch, origin node id, cmd) for
+// each of those commands.
+//
+// Failures are owner_unavailable (503 + Retry-After at the gateway) with a
+// detail naming the node ("node2 at 127.0.0.1:4102 is unreachable"):
+//  - the owner is not connected: refused at once, nothing is sent;
+//  - no answer within forward_timeout: the command reached the owner's SKU
+//    actor or it did not; a retry replays (dedup), so it is applied once;
+//  - find_order while any other node is not connected: a partial answer
+//    could make a cancellation miss lines;
+//  - the fence: a forwarded command whose epoch differs from the receiving
+//    node's is refused before it reaches a SKU actor, naming both epochs;
+//    so is one for a SKU the receiver does not own on its own ring (member
+//    lists that differ under one epoch).
+// Errors of the owner (unknown_sku, id_conflict, ...) come back unchanged.
+//
+// Connections: the router connects to every other member through CAF's
+// middleman actor (asynchronously: no worker blocks), monitors the proxy,
+// and after a failed attempt or a lost connection tries again with
+// exponential backoff. Once connected it sends (hello_atom, its id), so a
+// restarted node is connected back at once rather than after the other
+// side's backoff. Requests in flight to a node that died are not failed by
+// CAF; their forward_timeout fails them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "cluster/ring.hpp"
+
+namespace stockwire {
+
+struct router_config {
+  std::shared_ptr<const cluster::ring> ring;
+  std::string self_id; // this node: a member of `ring`
+  std::chrono::milliseconds forward_timeout{2000};
+};
+
+/// Loads CAF's networking module (the middleman) and turns on BASP
+/// heartbeats, so that a hung peer is detected, not only a dead one. Call
+/// before the actor system is constructed.
+void configure_cluster_networking(caf::actor_system_config& cfg);
+
+/// Spawns the router in front of the node's `region` and starts connecting
+/// to the other members. REQUIRES: the actor system was configured with
+/// configure_cluster_networking().
+caf::actor spawn_router(caf::actor_system& sys, caf::actor region,
+                        router_config cfg);
+
+/// Publishes `router` on host:port (with address reuse: a restarted node
+/// gets its port back at once). Returns false with the reason otherwise.
+bool publish_router(caf::actor_system& sys, const caf::actor& router,
+                    const std::string& host, std::uint16_t port,
+                    std::string* error);
+
+} // namespace stockwire
