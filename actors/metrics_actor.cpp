@@ -83,6 +83,12 @@ void describe_all(metrics::registry& r) {
              "Order lines cancelled (stock given back).");
   r.describe("stockwire_stock_changes_total", metric_type::counter,
              "Absolute sets and adjustments of stock applied.");
+  r.describe("stockwire_webhook_unknown_skus_total", metric_type::counter,
+             "Webhook lines acknowledged but not applied: the SKU is "
+             "unknown here (listed at GET /v1/webhooks/unknown-skus).");
+  r.describe("stockwire_webhook_conflicts_total", metric_type::counter,
+             "Webhook lines acknowledged but not applied: the order id and "
+             "SKU were already used with another quantity.");
   r.describe("stockwire_journal_failed_commits_total", metric_type::counter,
              "Group transactions LMDB refused (disk or map full, I/O).");
   metrics::histogram_layout ops;
@@ -174,6 +180,10 @@ void read_node_counters(metrics::registry& r) {
              load(c.orders_replayed));
   counter_to(r, "stockwire_cancels_total", {}, load(c.cancels));
   counter_to(r, "stockwire_stock_changes_total", {}, load(c.stock_changes));
+  counter_to(r, "stockwire_webhook_unknown_skus_total", {},
+             load(c.webhook_unknown_skus));
+  counter_to(r, "stockwire_webhook_conflicts_total", {},
+             load(c.webhook_conflicts));
 }
 
 lag_summary summarize(const std::string& channel,

@@ -1,4 +1,4 @@
-// Counters every SKU actor of the process bumps on its hot path, read by
+// Counters the SKU actors (and the webhook ledger) bump on their hot path, read by
 // the metrics actor when /metrics is scraped. Relaxed atomics: one add per
 // operation, no message per order. One set per process (a node is one
 // process); tests that run several actor systems in one process share it.
@@ -15,6 +15,10 @@ struct node_counters {
   std::atomic<std::uint64_t> orders_replayed{0};
   std::atomic<std::uint64_t> cancels{0};
   std::atomic<std::uint64_t> stock_changes{0}; // set and adjust
+  // Webhook lines acknowledged but not applied (the gateway's ledger has
+  // them per channel, with the recent ones, at /v1/webhooks/unknown-skus).
+  std::atomic<std::uint64_t> webhook_unknown_skus{0};
+  std::atomic<std::uint64_t> webhook_conflicts{0};
 };
 
 /// The process's counters.

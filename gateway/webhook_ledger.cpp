@@ -1,5 +1,7 @@
 #include "gateway/webhook_ledger.hpp"
 
+#include "actors/node_counters.hpp"
+
 #include <cassert>
 
 namespace stockwire::gateway {
@@ -52,6 +54,7 @@ void webhook_ledger::remember(const std::string& channel,
 }
 
 void webhook_ledger::count_unknown_sku(unknown_sku u) {
+  counters().webhook_unknown_skus.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> guard{mu_};
   auto& t = tallies_[u.channel];
   t.channel = u.channel;
@@ -62,6 +65,7 @@ void webhook_ledger::count_unknown_sku(unknown_sku u) {
 }
 
 void webhook_ledger::count_conflict(const std::string& channel) {
+  counters().webhook_conflicts.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> guard{mu_};
   auto& t = tallies_[channel];
   t.channel = channel;

@@ -591,6 +591,11 @@ class WebhookTests:
         expect_error(self.c.call("GET", "/v1/webhooks/unknown-skus?limit=5"),
                      400, "invalid_argument", "query parameter")
         self.node_log_mentions("unknown SKU 'NOPE-404'")
+        st, _, text = self.c.raw("GET", "/metrics")
+        counted = [line for line in text.decode().splitlines()
+                   if line.startswith("stockwire_webhook_unknown_skus_total ")]
+        check(st == 200 and counted and float(counted[0].split()[1]) >= 3,
+              f"unknown SKUs not in /metrics: {counted}")
 
     def node_log_mentions(self, text):
         deadline = time.monotonic() + 5
