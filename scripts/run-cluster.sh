@@ -2,8 +2,8 @@
 # Builds stockwired (unless --no-build) and starts the three-node example
 # cluster on loopback from the repository root: cluster-config/node1.toml,
 # node2.toml, node3.toml (HTTP 127.0.0.1:8081-8083, cluster ports
-# 4101-4103, data in ./data/node1-3). Any node answers for any SKU. Logs go
-# to ./data/node<N>.log. Ctrl-C (or SIGTERM) stops all three cleanly.
+# 4101-4103, data in ./data/cluster/node1-3). Any node answers for any SKU. Logs go
+# to ./data/cluster/node<N>.log. Ctrl-C (or SIGTERM) stops all three cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,7 @@ else
   bash scripts/build.sh
 fi
 
-mkdir -p data
+mkdir -p data/cluster
 pids=()
 stop_all() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -25,7 +25,7 @@ trap 'exit 130' INT TERM
 
 for n in 1 2 3; do
   build/bin/stockwired --config "cluster-config/node$n.toml" "$@" \
-    >"data/node$n.log" 2>&1 &
+    >"data/cluster/node$n.log" 2>&1 &
   pids+=($!)
 done
 
@@ -34,26 +34,26 @@ done
 for _ in $(seq 200); do
   ready=0
   for n in 1 2 3; do
-    [[ $(grep -c 'listening on http://' "data/node$n.log") -ge 1 &&
-       $(grep -c 'cluster: connected to' "data/node$n.log") -ge 2 ]] &&
+    [[ $(grep -c 'listening on http://' "data/cluster/node$n.log") -ge 1 &&
+       $(grep -c 'cluster: connected to' "data/cluster/node$n.log") -ge 2 ]] &&
       ready=$((ready + 1))
   done
   [[ $ready -eq 3 ]] && break
   for i in 0 1 2; do
     if ! kill -0 "${pids[$i]}" 2>/dev/null; then
       echo "node$((i + 1)) exited:" >&2
-      cat "data/node$((i + 1)).log" >&2
+      cat "data/cluster/node$((i + 1)).log" >&2
       exit 1
     fi
   done
   sleep 0.1
 done
-[[ $ready -eq 3 ]] || { echo "the cluster did not form; logs in data/" >&2; exit 1; }
+[[ $ready -eq 3 ]] || { echo "the cluster did not form; logs in data/cluster/" >&2; exit 1; }
 
 cat <<INFO
 
 Three stockwired nodes on http://127.0.0.1:8081, :8082, :8083 (cluster ports
-4101-4103, data in ./data/node1-3, logs in ./data/node1-3.log). Try:
+4101-4103, data in ./data/cluster/node1-3, logs in ./data/cluster/node1-3.log). Try:
   curl -s -X PUT localhost:8081/v1/stock/SKU-1 -d '{"on_hand":100}'
   curl -s localhost:8083/v1/stock/SKU-1            # the same SKU via node3
   curl -s -X POST localhost:8082/v1/orders \\
@@ -62,4 +62,4 @@ Three stockwired nodes on http://127.0.0.1:8081, :8082, :8083 (cluster ports
 Stop with Ctrl-C.
 INFO
 wait -n "${pids[@]}" || true
-echo "a node stopped; stopping the others (logs in data/)" >&2
+echo "a node stopped; stopping the others (logs in data/cluster/)" >&2
