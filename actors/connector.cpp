@@ -62,6 +62,7 @@ struct sku_entry {
   bool force = false;     // push even at an acknowledged version
   bool inflight = false;
   std::uint64_t pushed_version = 0;
+  std::uint64_t pushed_job = 0; // the job carrying the push in flight
   std::int64_t pushed_quantity = 0;
   std::vector<change_mark> pushed; // changes the push in flight covers
   bool queued = false;                 // in the ready or delay queue
@@ -261,8 +262,11 @@ void finish_job(connector_actor* self, std::uint64_t id) {
     auto error = k < results.size() ? results[k].error
                                     : std::string{"no result for this item"};
     auto found = st.skus.find(sku);
-    if (found == st.skus.end())
-      continue; // the listing was removed while the push was out
+    // The listing was removed while the push was out (and maybe listed
+    // again since, with a push of its own): this result is nobody's.
+    if (found == st.skus.end() || !found->second.inflight ||
+        found->second.pushed_job != id)
+      continue;
     auto& e = found->second;
     e.inflight = false;
     switch (verdict) {
@@ -478,6 +482,8 @@ void pump(connector_actor* self) {
     if (st.feed_pacer && run.items.size() > 1)
       st.feed_pacer->try_take(1, now);
     auto id = st.next_job++;
+    for (auto& sku : run.skus)
+      st.skus[sku].pushed_job = id;
     run.job = make_push_job(st.cfg.account, run.items);
     st.jobs.emplace(id, std::move(run));
     send_next(self, id);
