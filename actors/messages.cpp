@@ -27,6 +27,17 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<listing_set>("stockwire.listing_set");
   cfg.add_message_type<region_stats>("stockwire.region_stats");
   cfg.add_message_type<journal_stats>("stockwire.journal_stats");
+  cfg.add_message_type<get_listing_status>("stockwire.get_listing_status");
+  cfg.add_message_type<listing_status>("stockwire.listing_status");
+  cfg.add_message_type<get_channel_status>("stockwire.get_channel_status");
+  cfg.add_message_type<connector_status>("stockwire.connector_status");
+  cfg.add_message_type<resync_channel>("stockwire.resync_channel");
+  cfg.add_message_type<resync_result>("stockwire.resync_result");
+  cfg.add_message_type<get_lag>("stockwire.get_lag");
+  cfg.add_message_type<lag_summary>("stockwire.lag_summary");
+  cfg.add_message_type<lag_report>("stockwire.lag_report");
+  cfg.add_message_type<get_placement>("stockwire.get_placement");
+  cfg.add_message_type<placement_info>("stockwire.placement_info");
 }
 
 } // namespace stockwire

@@ -2,9 +2,11 @@
 //
 // Commands are imperative (place_order), replies are nouns (order_result),
 // internal notifications past tense or atoms. Every command and reply
-// carries its SKU. Types that cross the network have an inspect() overload
-// and are registered by register_message_types(); journal traffic is
-// node-local and whitelisted as unsafe (never serialized).
+// carries its SKU. Types that cross the network (between routers, and from
+// stockctl to the admin actor) have an inspect() overload and are
+// registered by register_message_types(); journal, SKU-to-connector and
+// metrics-feed traffic is node-local and whitelisted as unsafe (never
+// serialized).
 #pragma once
 
 #include <cstdint>
@@ -334,6 +336,29 @@ struct listing_status {
   std::int64_t last_ack_ms = 0;
 };
 
+/// Why `sku` lives on the node it lives on (admin actor; `stockctl
+/// cluster owner`). Replies placement_info.
+struct get_placement {
+  std::string sku;
+};
+
+/// The ring's explain() of one SKU, flattened for the wire. A single node
+/// answers with a one-member ring of itself (clustered = false).
+struct placement_info {
+  std::string sku;
+  std::uint64_t hash = 0;
+  std::uint32_t shard = 0;
+  std::uint32_t shard_count = 0;
+  std::string owner_id;
+  std::string owner_host;
+  std::uint16_t owner_port = 0;
+  std::uint64_t owner_weight = 0;
+  std::string runner_up_id; // empty on a one-node ring
+  std::uint64_t runner_up_weight = 0;
+  std::uint64_t epoch = 0;
+  bool clustered = false;
+};
+
 // -- atoms
 // ------------------------------------------------------------------------
 
@@ -506,6 +531,73 @@ typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
            x.commit_us_max, x.last_error);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_listing_status& x) {
+  return f(caf::meta::type_name("get_listing_status"), x.channel, x.sku);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, listing_status& x) {
+  return f(caf::meta::type_name("listing_status"), x.channel, x.sku, x.version,
+           x.target, x.acked_version, x.shown, x.pushed_version, x.pending,
+           x.inflight, x.parked, x.last_error, x.last_lag_us, x.last_ack_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_channel_status& x) {
+  return f(caf::meta::type_name("get_channel_status"), x.channel);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connector_status& x) {
+  return f(caf::meta::type_name("connector_status"), x.channel, x.kind,
+           x.breaker, x.listings, x.backlog, x.inflight, x.parked_listings,
+           x.acked, x.retried, x.parked, x.throttled, x.requests,
+           x.rate_available, x.last_error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resync_channel& x) {
+  return f(caf::meta::type_name("resync_channel"), x.channel, x.skus);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resync_result& x) {
+  return f(caf::meta::type_name("resync_result"), x.channel, x.queued,
+           x.unknown);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_lag&) {
+  return f(caf::meta::type_name("get_lag"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lag_summary& x) {
+  return f(caf::meta::type_name("lag_summary"), x.channel, x.window_count,
+           x.window_p50, x.window_p90, x.window_p99, x.window_p999,
+           x.window_max, x.total_count, x.total_p50, x.total_p90, x.total_p99,
+           x.total_p999, x.total_max, x.alert);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lag_report& x) {
+  return f(caf::meta::type_name("lag_report"), x.channels);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_placement& x) {
+  return f(caf::meta::type_name("get_placement"), x.sku);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, placement_info& x) {
+  return f(caf::meta::type_name("placement_info"), x.sku, x.hash, x.shard,
+           x.shard_count, x.owner_id, x.owner_host, x.owner_port,
+           x.owner_weight, x.runner_up_id, x.runner_up_weight, x.epoch,
+           x.clustered);
+}
+
 /// Registers every networked message type with `cfg` (same names on every
 /// node, or remote_actor fails with an interface mismatch).
 void register_message_types(caf::actor_system_config& cfg);
@@ -516,12 +608,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::journal_entry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::sku_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::connector_status)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_status)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::lag_report)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_listing_status)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_channel_status)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::resync_channel)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::resync_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_lag)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_metrics_text)

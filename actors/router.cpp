@@ -401,7 +401,7 @@ bool publish_router(caf::actor_system& sys, const caf::actor& router,
                     std::string* error) {
   auto published = sys.middleman().publish(router, port, host.c_str(), true);
   if (!published) {
-    *error = "cannot publish the router on " + host + ":" +
+    *error = "cannot publish on " + host + ":" +
              std::to_string(port) + ": " + sys.render(published.error());
     return false;
   }

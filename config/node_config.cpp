@@ -275,7 +275,7 @@ void read_channel(table_reader& r, const std::string& id, channel_settings& c) {
   r.string("webhook_secret", &c.webhook_secret, any);
 }
 
-// [channels.<id>] tables, in file order.
+// [channels.<id>] tables, in id order (toml++ keeps a table's keys sorted).
 void read_channels(const toml::table& doc, std::string_view source,
                    config_result& result) {
   auto* node = doc.get("channels");
@@ -471,6 +471,18 @@ void read_sync(table_reader& r, node_config& cfg) {
   r.integer("lag_alert_ms", 1, lag_alert_ms_max, &cfg.lag_alert_ms);
 }
 
+// [admin] listen = "HOST:PORT": the admin actor stockctl talks to.
+void read_admin(table_reader& r, node_config& cfg) {
+  std::string listen;
+  r.string("listen", &listen, [&](const std::string& text) {
+    std::string why;
+    if (parse_listen(text, &cfg.admin_host, &cfg.admin_port, &why) &&
+        cfg.admin_port == 0)
+      why = "port must be between 1 and 65535 (stockctl connects to it)";
+    return why;
+  });
+}
+
 using section_fn = void (*)(table_reader&, node_config&);
 
 struct section {
@@ -487,6 +499,7 @@ const section sections[] = {
     {"skus", read_skus},
     {"demo", read_demo},
     {"sync", read_sync},
+    {"admin", read_admin},
 };
 
 void read_document(const toml::table& doc, std::string_view source,

@@ -93,6 +93,10 @@ struct node_config {
   std::int64_t lag_alert_ms = 5000;
   // Absent: a single node that owns every SKU.
   std::optional<cluster_settings> cluster;
+  // `[admin] listen`: where the admin actor (stockctl's peer, CAF's BASP
+  // over TCP) is published. Port 0: not published (the default).
+  std::string admin_host = "127.0.0.1";
+  std::uint16_t admin_port = 0;
 };
 
 /// Either a configuration or the reason there is none.

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/admin.hpp"
 #include "actors/channel_directory.hpp"
 #include "actors/connector.hpp"
 #include "actors/errors.hpp"
@@ -24,7 +25,7 @@ namespace {
 caf::actor_system_config& configure(caf::actor_system_config& cfg,
                                     const config::node_config& node_cfg) {
   configure_actor_system(cfg, node_cfg.threads);
-  if (node_cfg.cluster)
+  if (node_cfg.cluster || node_cfg.admin_port != 0)
     configure_cluster_networking(cfg);
   return cfg;
 }
@@ -82,6 +83,8 @@ struct node::impl {
 
   ~impl() {
     core_bridge.reset();
+    if (admin)
+      caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
     if (router)
       caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
@@ -102,6 +105,7 @@ struct node::impl {
   // of the region (the bridge's SKU commands go to it).
   std::shared_ptr<const cluster::ring> ring;
   caf::actor router;
+  caf::actor admin; // stockctl's peer, when [admin] listen is set
   caf::actor metrics;
   std::shared_ptr<http_client> client;
   channel_directory_ptr channels = std::make_shared<channel_directory>();
@@ -221,6 +225,30 @@ bool start_router(node::impl& im, const config::node_config& cfg,
   return true;
 }
 
+// Spawns the admin actor in front of the router (or region), the
+// connectors and the metrics actor, and publishes it on [admin] listen.
+bool start_admin(node::impl& im, const config::node_config& cfg,
+                 std::string* error) {
+  admin_targets t;
+  t.sku_target = im.router ? im.router : im.region;
+  t.metrics = im.metrics;
+  t.channels = im.channels;
+  t.clustered = im.ring != nullptr;
+  t.ring = im.ring ? im.ring
+                   : std::make_shared<const cluster::ring>(
+                         std::vector<cluster::member>{{cfg.node_id,
+                                                       cfg.admin_host,
+                                                       cfg.admin_port}},
+                         cluster::shard_count_default, 1);
+  im.admin = spawn_admin(im.sys, t);
+  if (!publish_router(im.sys, im.admin, cfg.admin_host, cfg.admin_port,
+                      error))
+    return false;
+  spdlog::info("admin listening on {}:{} (stockctl)", cfg.admin_host,
+               cfg.admin_port);
+  return true;
+}
+
 } // namespace
 
 node::node(std::unique_ptr<impl> p) : impl_(std::move(p)) {
@@ -280,6 +308,8 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   rc.channels = im->channels;
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
   if (cfg.cluster && !start_router(*im, cfg, error))
+    return nullptr;
+  if (cfg.admin_port != 0 && !start_admin(*im, cfg, error))
     return nullptr;
   if (!recover_outbox(*im, error) || !seed_demo(*im, cfg, error))
     return nullptr;
