@@ -373,6 +373,21 @@ def test_listing_api_errors_and_delete(args, workdir):
         set_stock(c, "DL-1", 5, "init-dl")
         list_everywhere(c, "DL-1", 1, ["flipkart"])
         wait_converged(env.fake, {("DL-1", 1): 5}, channels=["flipkart"])
+        # Refused listing bodies: the exact error, and the listing as it was.
+        before = c.call("GET", "/v1/listings/flipkart/DL-1")[2]["listing"]
+        for body, code, what in [
+                ("{oops", "malformed_json", "malformed JSON"),
+                ({"itemid": "FSN9"}, "invalid_argument", "unknown field"),
+                ({"item_id": ["FSN9"]}, "invalid_argument", "wrong type"),
+                ({"item_id": "F" * 129}, "invalid_argument", "id too long"),
+                ({"item_id": "FSN9", "allocation": {"percent": 101}},
+                 "invalid_argument", "percent above 100"),
+                ({"item_id": "FSN9", "allocation": {"buffer": -1}},
+                 "invalid_argument", "negative buffer")]:
+            expect_error(c.call("PUT", "/v1/listings/flipkart/DL-1", body),
+                         400, code, what)
+        after = c.call("GET", "/v1/listings/flipkart/DL-1")[2]["listing"]
+        check(after == before, f"a refused body changed the listing: {after}")
         st, _, doc = c.call("DELETE", "/v1/listings/flipkart/DL-1")
         check(st == 200 and doc["deleted"], f"delete: {st} {doc}")
         expect_error(c.call("DELETE", "/v1/listings/flipkart/DL-1"), 404,
