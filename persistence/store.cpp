@@ -7,8 +7,14 @@
 #include <lmdb.h>
 
 #include "persistence/codec.hpp"
+#include "persistence/lmdb_util.hpp"
 
 namespace stockwire {
+
+using lmdb::as_val;
+using lmdb::as_view;
+using lmdb::from_mdb;
+using lmdb::read_txn;
 
 namespace {
 
@@ -19,50 +25,6 @@ constexpr char schema_version[] = "2";
 
 // Named databases plus room for the outbox, listings and ownership tables.
 constexpr unsigned max_named_dbs = 16;
-
-status from_mdb(int rc, const std::string& what) {
-  std::string msg = what + ": " + mdb_strerror(rc);
-  switch (rc) {
-  case MDB_SUCCESS:
-    return status::ok();
-  case MDB_NOTFOUND:
-    return status::not_found(msg);
-  case MDB_MAP_FULL:
-    return status::map_full(msg);
-  case MDB_CORRUPTED:
-  case MDB_PAGE_NOTFOUND:
-  case MDB_INVALID:
-    return status::corruption(msg);
-  default:
-    return status::io_error(msg);
-  }
-}
-
-MDB_val as_val(const std::string& s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
-
-std::string_view as_view(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
-
-// A read transaction that is always aborted (reads never commit).
-class read_txn {
-public:
-  explicit read_txn(MDB_env* env) {
-    rc_ = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn_);
-  }
-  ~read_txn() {
-    if (txn_ != nullptr)
-      mdb_txn_abort(txn_);
-  }
-  int rc() const { return rc_; }
-  MDB_txn* get() const { return txn_; }
-
-private:
-  MDB_txn* txn_ = nullptr;
-  int rc_ = 0;
-};
 
 } // namespace
 
@@ -137,6 +99,32 @@ void write_batch::clear_outbox(const std::string& channel,
                                const std::string& sku, std::uint64_t acked) {
   records_.push_back({db::outbox, codec::outbox_key(channel, sku),
                       std::to_string(acked), op::del_if_version_le});
+}
+
+void write_batch::put_bundle(const sku_bundle& b) {
+  for (auto& [k, v] : b.sku_records)
+    records_.push_back({db::audit, k, v});
+  for (auto& [k, v] : b.dedup)
+    records_.push_back({db::dedup, k, v});
+  for (auto& [k, v] : b.listings)
+    records_.push_back({db::listing, k, v});
+  for (auto& [k, v] : b.outbox)
+    records_.push_back({db::outbox, k, v});
+}
+
+void write_batch::erase_bundle(const sku_bundle& b) {
+  auto erase = [this](db target, const std::vector<raw_record>& records) {
+    for (auto& r : records)
+      records_.push_back({target, r.first, {}, op::del});
+  };
+  erase(db::audit, b.sku_records);
+  erase(db::dedup, b.dedup);
+  erase(db::listing, b.listings);
+  erase(db::outbox, b.outbox);
+}
+
+void write_batch::put_meta(const std::string& name, const std::string& value) {
+  records_.push_back({db::meta, name, value});
 }
 
 void write_batch::clear() {
@@ -447,6 +435,8 @@ unsigned store::dbi_of(write_batch::db target) const {
     return listing_dbi_;
   case write_batch::db::outbox:
     return outbox_dbi_;
+  case write_batch::db::meta:
+    return meta_dbi_;
   }
   return audit_dbi_;
 }
@@ -468,6 +458,8 @@ std::string store::record_name(const write_batch::record& r) {
     return "write outbox of " + std::string{sku} + " for " +
            std::string{channel};
   }
+  case write_batch::db::meta:
+    return "write meta " + r.key;
   }
   return "write";
 }

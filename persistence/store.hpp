@@ -23,6 +23,7 @@
 #include "connectors/channel.hpp"
 #include "core/records.hpp"
 #include "core/types.hpp"
+#include "persistence/bundle.hpp"
 #include "persistence/status.hpp"
 
 struct MDB_env;
@@ -48,6 +49,13 @@ public:
   /// <= `acked` (a newer change written meanwhile stays pending).
   void clear_outbox(const std::string& channel, const std::string& sku,
                     std::uint64_t acked);
+  /// Writes every record of `b` as it is. REQUIRES: check_bundle(b) is
+  /// empty (the receiver of a move checks before it writes).
+  void put_bundle(const sku_bundle& b);
+  /// Deletes every record of `b` (a SKU's records as they were exported).
+  void erase_bundle(const sku_bundle& b);
+  /// Writes `value` under `name` in the meta database.
+  void put_meta(const std::string& name, const std::string& value);
   /// Moves every write of `other` into this batch (newest stock wins).
   void append(write_batch&& other);
 
@@ -57,7 +65,7 @@ public:
 
 private:
   friend class store;
-  enum class db : std::uint8_t { dedup, audit, listing, outbox };
+  enum class db : std::uint8_t { dedup, audit, listing, outbox, meta };
   enum class op : std::uint8_t { put, del, del_if_version_le };
   struct record {
     db target;
@@ -114,6 +122,26 @@ public:
   /// Stops early when fn returns false.
   template <class F>
   status for_each_stock(F fn) const;
+
+  /// Everything stored about each of `skus`, read in one transaction (the
+  /// dedup and outbox databases are scanned once for all of them, since
+  /// their keys do not lead with the SKU). out[i] belongs to skus[i]; it is
+  /// empty when nothing is stored about it.
+  status export_skus(const std::vector<std::string>& skus,
+                     std::vector<sku_bundle>* out) const;
+
+  /// Whether this store defines `sku`: a stock or audit record, or a
+  /// listing (listings may precede stock). Dedup records and outbox entries
+  /// never exist without one of those.
+  status holds(const std::string& sku, bool* held) const;
+
+  /// Up to `limit` SKUs this store holds (as holds()) that sort after
+  /// `after` (empty: from the first), ascending.
+  status held_skus(const std::string& after, std::size_t limit,
+                   std::vector<std::string>* out) const;
+
+  /// Reads meta `name`; not_found when absent.
+  status get_meta(const std::string& name, std::string* value) const;
 
   /// Commits `batch` in one transaction. On failure nothing of it is
   /// written. REQUIRES: called by the single writer thread.

@@ -269,3 +269,144 @@ CAF_TEST(an outbox clear removes only what the acknowledged version covers) {
   CAF_REQUIRE_EQUAL(versions.size(), 1u);
   CAF_CHECK_EQUAL(versions[0], 6u);
 }
+
+namespace {
+
+// Everything a SKU can have: stock, audit trail, dedup records of two
+// kinds, two listings, an outbox entry; plus a neighbour whose SKU shares
+// the prefix, which an export must leave alone.
+void write_full_sku(store& db, const std::string& sku) {
+  write_batch b;
+  for (std::uint64_t v = 1; v <= 3; ++v)
+    b.put_audit(sku, audit_at(v));
+  b.put_stock(sku, stock_state{97, 0, 3, 1003});
+  dedup_record d;
+  d.kind = op_kind::order;
+  d.amount = 1;
+  d.channel = "web";
+  d.version_after = 2;
+  d.created_at_ms = 5;
+  b.put_dedup(sku, op_kind::order, "ORDER-1", d);
+  d.kind = op_kind::set;
+  b.put_dedup(sku, op_kind::set, "init-" + sku, d);
+  listing shop;
+  shop.item_id = "4001";
+  shop.location_id = "1";
+  listing ebay;
+  ebay.item_id = "900";
+  ebay.alloc = allocation{1, 50.0, 5};
+  b.put_listing(sku, "shopify", shop);
+  b.put_listing(sku, "ebay", ebay);
+  b.put_outbox("shopify", sku, outbox_record{3, 97, 1003});
+  CAF_REQUIRE(db.commit(b).is_ok());
+}
+
+} // namespace
+
+CAF_TEST(an exported sku imports whole into another store and nothing else) {
+  test::temp_dir from_dir;
+  test::temp_dir to_dir;
+  auto from = open_store(from_dir.path());
+  auto to = open_store(to_dir.path());
+  write_full_sku(*from, "SKU-1");
+  write_full_sku(*from, "SKU-10"); // "SKU-1" is a prefix of it
+  std::vector<sku_bundle> out;
+  CAF_REQUIRE(from->export_skus({"SKU-1", "NOPE"}, &out).is_ok());
+  CAF_REQUIRE_EQUAL(out.size(), 2u);
+  auto& b = out[0];
+  CAF_CHECK_EQUAL(b.sku, "SKU-1");
+  CAF_CHECK_EQUAL(b.sku_records.size(), 4u); // 3 audit records, stock slot
+  CAF_CHECK_EQUAL(b.dedup.size(), 2u);
+  CAF_CHECK_EQUAL(b.listings.size(), 2u);
+  CAF_CHECK_EQUAL(b.outbox.size(), 1u);
+  CAF_CHECK_EQUAL(check_bundle(b), "");
+  CAF_CHECK(out[1].empty());
+  write_batch w;
+  w.put_bundle(b);
+  CAF_REQUIRE(to->commit(w).is_ok());
+  // What the new owner reads is what the old one had.
+  stock_state s;
+  CAF_REQUIRE(to->get_stock("SKU-1", &s).is_ok());
+  CAF_CHECK(s == (stock_state{97, 0, 3, 1003}));
+  std::vector<audit_record> trail;
+  CAF_REQUIRE(to->get_audit("SKU-1", 0, 10, &trail).is_ok());
+  CAF_REQUIRE_EQUAL(trail.size(), 3u);
+  CAF_CHECK(trail[0] == audit_at(3));
+  dedup_record d;
+  CAF_CHECK(to->get_dedup("SKU-1", op_kind::order, "ORDER-1", &d).is_ok());
+  CAF_CHECK_EQUAL(d.version_after, 2u);
+  std::vector<std::string> order_skus;
+  CAF_REQUIRE(to->get_order_skus("ORDER-1", &order_skus).is_ok());
+  CAF_CHECK_EQUAL(order_skus, std::vector<std::string>{"SKU-1"});
+  std::vector<std::pair<std::string, listing>> listings;
+  CAF_REQUIRE(to->get_listings("SKU-1", &listings).is_ok());
+  CAF_REQUIRE_EQUAL(listings.size(), 2u);
+  CAF_CHECK(listings[0].second.alloc.has_value());
+  CAF_CHECK_EQUAL(to->count("outbox"), 1u);
+  CAF_CHECK(to->get_stock("SKU-10", &s).is_not_found());
+  // The old owner deletes what it exported; the neighbour stays whole.
+  write_batch erase;
+  erase.erase_bundle(b);
+  CAF_REQUIRE(from->commit(erase).is_ok());
+  bool held = true;
+  CAF_REQUIRE(from->holds("SKU-1", &held).is_ok());
+  CAF_CHECK(!held);
+  CAF_REQUIRE(from->holds("SKU-10", &held).is_ok());
+  CAF_CHECK(held);
+  CAF_CHECK_EQUAL(from->count("dedup"), 2u);
+  CAF_CHECK_EQUAL(from->count("listing"), 2u);
+  CAF_CHECK_EQUAL(from->count("outbox"), 1u);
+}
+
+CAF_TEST(a bundle with a key of another sku or a bad value is refused) {
+  test::temp_dir dir;
+  auto db = open_store(dir.path());
+  write_full_sku(*db, "SKU-1");
+  std::vector<sku_bundle> out;
+  CAF_REQUIRE(db->export_skus({"SKU-1"}, &out).is_ok());
+  auto good = out[0];
+  CAF_CHECK_EQUAL(check_bundle(good), "");
+  auto other = good;
+  other.sku = "SKU-2"; // every key still names SKU-1
+  CAF_CHECK_NOT_EQUAL(check_bundle(other), "");
+  auto foreign_dedup = good;
+  foreign_dedup.dedup[0].first =
+      codec::dedup_key("SKU-2", op_kind::order, "ORDER-9");
+  CAF_CHECK_NOT_EQUAL(check_bundle(foreign_dedup), "");
+  auto foreign_outbox = good;
+  foreign_outbox.outbox[0].first = codec::outbox_key("shopify", "SKU-2");
+  CAF_CHECK_NOT_EQUAL(check_bundle(foreign_outbox), "");
+  auto garbage = good;
+  garbage.sku_records[0].second = "\x07junk";
+  CAF_CHECK_NOT_EQUAL(check_bundle(garbage), "");
+  auto bad_sku = good;
+  bad_sku.sku = "bad sku";
+  CAF_CHECK_NOT_EQUAL(check_bundle(bad_sku), "");
+}
+
+CAF_TEST(held skus list stock and listing-only skus once in order) {
+  test::temp_dir dir;
+  auto db = open_store(dir.path());
+  write_batch b;
+  b.put_stock("B", stock_state{1, 0, 1, 1});
+  b.put_audit("B", audit_at(1));
+  b.put_stock("A", stock_state{1, 0, 1, 1});
+  listing l;
+  l.item_id = "1";
+  b.put_listing("A", "shopify", l);  // A: stock and a listing
+  b.put_listing("A0", "shopify", l); // listing only
+  b.put_listing("C", "ebay", l);
+  b.put_meta("settled_epoch", "7");
+  CAF_REQUIRE(db->commit(b).is_ok());
+  std::vector<std::string> skus;
+  CAF_REQUIRE(db->held_skus("", 10, &skus).is_ok());
+  CAF_CHECK_EQUAL(skus, (std::vector<std::string>{"A", "A0", "B", "C"}));
+  CAF_REQUIRE(db->held_skus("A", 2, &skus).is_ok());
+  CAF_CHECK_EQUAL(skus, (std::vector<std::string>{"A0", "B"}));
+  CAF_REQUIRE(db->held_skus("C", 10, &skus).is_ok());
+  CAF_CHECK(skus.empty());
+  std::string value;
+  CAF_REQUIRE(db->get_meta("settled_epoch", &value).is_ok());
+  CAF_CHECK_EQUAL(value, "7");
+  CAF_CHECK(db->get_meta("nope", &value).is_not_found());
+}
