@@ -380,23 +380,59 @@ void read_member(table_reader& r, cluster::member& m) {
     normalize_host(&m.host, &ignored);
 }
 
-// What is wrong with the members as a whole (each one is valid), or empty.
-std::string check_members(const cluster_settings& c,
-                          const std::string& node_id) {
-  for (auto& m : c.members)
+// What is wrong with one member list as a whole (each member is valid), or
+// empty.
+std::string check_member_list(const std::vector<cluster::member>& members,
+                              std::uint32_t shards) {
+  for (auto& m : members)
     if (m.host.empty() || m.port == 0)
       return "member '" + m.id + "' needs id, host and port";
-  if (auto why = cluster::check_ring(c.members, c.shards); !why.empty())
+  if (auto why = cluster::check_ring(members, shards); !why.empty())
     return why;
   std::set<std::pair<std::string, std::uint16_t>> addresses;
-  for (auto& m : c.members)
+  for (auto& m : members)
     if (!addresses.emplace(m.host, m.port).second)
       return "members '" + m.id + "' and another share " + m.host + ":" +
              std::to_string(m.port);
-  for (auto& m : c.members)
-    if (m.id == node_id)
-      return {};
-  return "no member has this node's id '" + node_id + "' (node.id)";
+  return {};
+}
+
+const cluster::member* find_member(const std::vector<cluster::member>& ms,
+                                   const std::string& id) {
+  for (auto& m : ms)
+    if (m.id == id)
+      return &m;
+  return nullptr;
+}
+
+// [cluster.previous]: the epoch and members of the configuration this one
+// replaced. Returns false when it is present and wrong.
+template <class Fail>
+bool read_previous(table_reader& r, cluster_settings& c,
+                   std::string_view source, std::string* error, Fail fail) {
+  auto* t = r.subtable("previous");
+  if (t == nullptr)
+    return error->empty();
+  cluster_settings::previous_ring p;
+  table_reader pr{t, "cluster.previous.", source, error};
+  pr.table_array("members", [&](table_reader& mr, std::size_t) {
+    read_member(mr, p.members.emplace_back());
+  });
+  pr.integer("epoch", 1, epoch_max, &p.epoch);
+  pr.finish();
+  if (!error->empty())
+    return false;
+  if (t->get("members") == nullptr || t->get("epoch") == nullptr) {
+    fail(*t, "previous: needs epoch and members (the configuration this "
+             "one replaced)");
+    return false;
+  }
+  if (auto why = check_member_list(p.members, c.shards); !why.empty()) {
+    fail(*t->get("members"), "previous.members: " + why);
+    return false;
+  }
+  c.previous = std::move(p);
+  return true;
 }
 
 // [cluster], after [node] (its id must be a member) and [http] (a forward
@@ -438,6 +474,8 @@ void read_cluster(const toml::table& doc, std::string_view source,
   r.integer("epoch", 1, epoch_max, &c.epoch);
   r.integer("forward_timeout_ms", forward_timeout_ms_min,
             forward_timeout_ms_max, &c.forward_timeout_ms);
+  if (!read_previous(r, c, source, &result.error, fail))
+    return;
   r.finish();
   if (!result.ok())
     return;
@@ -445,7 +483,7 @@ void read_cluster(const toml::table& doc, std::string_view source,
   if (members == nullptr)
     return fail(*node, "members: missing (every node of the cluster, this "
                        "one included)");
-  if (auto why = check_members(c, cfg.node_id); !why.empty())
+  if (auto why = check_member_list(c.members, c.shards); !why.empty())
     return fail(*members, "members: " + why);
   if (c.forward_timeout_ms >= cfg.http.request_timeout_ms)
     return fail(table->contains("forward_timeout_ms")
@@ -455,10 +493,19 @@ void read_cluster(const toml::table& doc, std::string_view source,
                     std::to_string(cfg.http.request_timeout_ms) +
                     "), or the gateway gives up before the owner is "
                     "declared unreachable");
+  auto* self = find_member(c.members, cfg.node_id);
+  if (self == nullptr && c.previous)
+    self = find_member(c.previous->members, cfg.node_id);
+  if (self == nullptr)
+    return fail(*members, "members: no member has this node's id '" +
+                              cfg.node_id + "' (node.id)" +
+                              (c.previous ? " (nor a previous member)" : ""));
+  if (c.previous && c.previous->epoch >= c.epoch)
+    return fail(*table->get("previous"),
+                "previous.epoch: must be below epoch (" +
+                    std::to_string(c.epoch) + ")");
   if (listen.empty())
-    for (auto& m : c.members)
-      if (m.id == cfg.node_id)
-        c.listen_port = m.port;
+    c.listen_port = self->port;
   cfg.cluster = std::move(c);
 }
 
@@ -605,6 +652,16 @@ std::string check_log_format(std::string_view format) {
   if (format == "text" || format == "json")
     return {};
   return "must be text or json";
+}
+
+cluster::membership make_membership(const cluster_settings& c) {
+  cluster::membership m;
+  m.current = std::make_shared<const cluster::ring>(c.members, c.shards,
+                                                    c.epoch);
+  if (c.previous)
+    m.previous = std::make_shared<const cluster::ring>(
+        c.previous->members, c.shards, c.previous->epoch);
+  return m;
 }
 
 } // namespace stockwire::config

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/membership.hpp"
 #include "cluster/ring.hpp"
 #include "connectors/channel.hpp"
 #include "gateway/settings.hpp"
@@ -55,7 +56,10 @@ struct demo_settings {
 /// (docs/CONFIG.md; routing in docs/ARCHITECTURE.md, "Cluster routing").
 /// Every node lists the same members, shards and epoch.
 struct cluster_settings {
-  std::vector<cluster::member> members; // every node, this one included
+  // Every node, this one included -- except on a node that is leaving: it
+  // is then a member of `previous` only, owns nothing and hands off what
+  // it holds.
+  std::vector<cluster::member> members;
   // Where this node's router is published (CAF's BASP over TCP). Default:
   // loopback, on the port of this node's member entry.
   std::string listen_host = "127.0.0.1";
@@ -65,7 +69,19 @@ struct cluster_settings {
   // A command forwarded to its owner fails with owner_unavailable when no
   // answer came within this.
   std::int64_t forward_timeout_ms = 2000;
+  // `[cluster.previous]`: the configuration this one replaced (its epoch and
+  // members), kept while SKUs may still be moving to their new owners: a
+  // node asked for a SKU it now owns but does not hold pulls it from its
+  // owner by this ring. Absent: no move is expected.
+  struct previous_ring {
+    std::vector<cluster::member> members;
+    std::uint64_t epoch = 0;
+  };
+  std::optional<previous_ring> previous;
 };
+
+/// The rings of `c`: current and (with [cluster.previous]) previous.
+cluster::membership make_membership(const cluster_settings& c);
 
 struct node_config {
   std::string node_id = "node1";

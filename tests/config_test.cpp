@@ -373,16 +373,25 @@ CAF_TEST(a bad cluster table is refused naming the key) {
   refused("cluster = 1\n" + node1, "cluster: must be a table");
 }
 
+namespace {
+
+// Parses cluster-config/<name>, which must be valid.
+config_result shipped(const std::string& name) {
+  std::ifstream in{STOCKWIRE_SOURCE_DIR "/cluster-config/" + name};
+  CAF_REQUIRE(static_cast<bool>(in));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto r = parse_node_config(ss.str(), name);
+  CAF_REQUIRE_EQUAL(r.error, "");
+  return r;
+}
+
+} // namespace
+
 CAF_TEST(the shipped three - node configurations are valid and agree) {
   std::vector<cluster_settings> all;
   for (auto n : {"1", "2", "3"}) {
-    auto name = std::string{"node"} + n + ".toml";
-    std::ifstream in{STOCKWIRE_SOURCE_DIR "/cluster-config/" + name};
-    CAF_REQUIRE(static_cast<bool>(in));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    auto r = parse_node_config(ss.str(), name);
-    CAF_REQUIRE_EQUAL(r.error, "");
+    auto r = shipped(std::string{"node"} + n + ".toml");
     CAF_REQUIRE(r.config.cluster);
     CAF_CHECK_EQUAL(r.config.node_id, std::string{"node"} + n);
     CAF_CHECK_EQUAL(r.config.http.port, 8080u + std::stoul(n));
@@ -395,4 +404,66 @@ CAF_TEST(the shipped three - node configurations are valid and agree) {
     CAF_CHECK_EQUAL(c.shards, all[0].shards);
     CAF_CHECK_EQUAL(c.epoch, all[0].epoch);
   }
+}
+
+CAF_TEST(a membership change lists the previous configuration) {
+  const std::string previous = "[cluster.previous]\nepoch = 1\nmembers = ["
+                               "{ id = \"node1\", host = \"127.0.0.1\", "
+                               "port = 4101 }, { id = \"node2\", host = "
+                               "\"127.0.0.1\", port = 4102 }]\n";
+  const std::string current = "[cluster]\nepoch = 2\nmembers = ["
+                              "{ id = \"node1\", host = \"127.0.0.1\", "
+                              "port = 4101 }, { id = \"node3\", host = "
+                              "\"127.0.0.1\", port = 4103 }]\n";
+  auto r = parse("[node]\nid = \"node1\"\n" + current + previous);
+  CAF_REQUIRE_EQUAL(r.error, "");
+  CAF_REQUIRE(r.config.cluster->previous);
+  CAF_CHECK_EQUAL(r.config.cluster->previous->epoch, 1u);
+  CAF_CHECK_EQUAL(r.config.cluster->previous->members.size(), 2u);
+  auto m = make_membership(*r.config.cluster);
+  CAF_CHECK_EQUAL(m.epoch(), 2u);
+  CAF_REQUIRE(m.previous);
+  CAF_CHECK_EQUAL(m.previous->epoch(), 1u);
+  // node2 is leaving: a previous member only, on its previous port.
+  auto leaving = parse("[node]\nid = \"node2\"\n" + current + previous);
+  CAF_REQUIRE_EQUAL(leaving.error, "");
+  CAF_CHECK_EQUAL(leaving.config.cluster->listen_port, 4102u);
+  CAF_CHECK(!make_membership(*leaving.config.cluster).is_member("node2"));
+  auto refused = [&](const std::string& text, const std::string& part) {
+    auto res = parse(text);
+    auto ok = mentions(res.error, part);
+    if (!ok)
+      CAF_MESSAGE("error '" << res.error << "' lacks '" << part << "'");
+    CAF_CHECK(ok);
+  };
+  refused("[node]\nid = \"node9\"\n" + current + previous,
+          "nor a previous member");
+  refused("[node]\nid = \"node1\"\n" + current +
+              "[cluster.previous]\nepoch = 2\nmembers = [{ id = \"node1\", "
+              "host = \"127.0.0.1\", port = 4101 }]\n",
+          "cluster.previous.epoch: must be below epoch");
+  refused("[node]\nid = \"node1\"\n" + current +
+              "[cluster.previous]\nepoch = 1\n",
+          "cluster.previous: needs epoch and members");
+  refused("[node]\nid = \"node1\"\n" + current +
+              "[cluster.previous]\nepoch = 1\nzone = 2\nmembers = []\n",
+          "cluster.previous.zone: unknown key");
+}
+
+CAF_TEST(the shipped add node4 configurations are valid and agree) {
+  std::vector<cluster_settings> all;
+  for (auto n : {"1", "2", "3", "4"}) {
+    auto r = shipped(std::string{"add-node4/node"} + n + ".toml");
+    CAF_REQUIRE(r.config.cluster && r.config.cluster->previous);
+    CAF_CHECK_EQUAL(r.config.cluster->listen_port, 4100u + std::stoul(n));
+    all.push_back(*r.config.cluster);
+  }
+  for (auto& c : all) {
+    CAF_CHECK(c.members == all[0].members);
+    CAF_CHECK_EQUAL(c.epoch, 2u);
+    CAF_CHECK(c.previous->members == all[0].previous->members);
+    CAF_CHECK_EQUAL(c.previous->epoch, 1u);
+  }
+  CAF_CHECK_EQUAL(all[0].members.size(), 4u);
+  CAF_CHECK_EQUAL(all[0].previous->members.size(), 3u);
 }
