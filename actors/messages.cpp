@@ -38,6 +38,17 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<lag_report>("stockwire.lag_report");
   cfg.add_message_type<get_placement>("stockwire.get_placement");
   cfg.add_message_type<placement_info>("stockwire.placement_info");
+  cfg.add_message_type<sku_bundle>("stockwire.sku_bundle");
+  cfg.add_message_type<import_skus>("stockwire.import_skus");
+  cfg.add_message_type<import_ack>("stockwire.import_ack");
+  cfg.add_message_type<pull_sku>("stockwire.pull_sku");
+  cfg.add_message_type<pull_result>("stockwire.pull_result");
+  cfg.add_message_type<handoff_poll>("stockwire.handoff_poll");
+  cfg.add_message_type<handoff_progress>("stockwire.handoff_progress");
+  cfg.add_message_type<get_cluster_status>("stockwire.get_cluster_status");
+  cfg.add_message_type<cluster_status>("stockwire.cluster_status");
+  cfg.add_message_type<list_held_skus>("stockwire.list_held_skus");
+  cfg.add_message_type<held_sku_page>("stockwire.held_sku_page");
 }
 
 } // namespace stockwire

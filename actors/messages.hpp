@@ -21,6 +21,7 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/none.hpp>
 
+#include "cluster/membership.hpp"
 #include "connectors/channel.hpp"
 #include "core/records.hpp"
 #include "core/types.hpp"
@@ -359,6 +360,98 @@ struct placement_info {
   bool clustered = false;
 };
 
+// -- membership changes (actors/handoff.hpp) -----------------------------------
+//
+// Between nodes, each relayed by the sender's router to the router of node
+// `to`, which hands it to its handoff actor. Every one carries the sender's
+// epoch and is refused by a receiver at another epoch.
+
+/// Write these SKUs (the sender's complete records of each) on `to`, their
+/// owner at `epoch`, in one transaction. Replies import_ack once durable.
+/// A SKU `to` already holds is not written again (an earlier import of it
+/// was committed but its acknowledgement lost): it is acknowledged too.
+struct import_skus {
+  std::uint64_t epoch = 0;
+  std::string from;
+  std::string to;
+  std::vector<sku_bundle> bundles;
+};
+
+/// The SKUs the receiver of import_skus now holds durably: the sender may
+/// delete its copies.
+struct import_ack {
+  std::uint64_t epoch = 0;
+  std::vector<std::string> skus;
+};
+
+/// Asked by `from`, the owner of `sku` at `epoch`, of `to`, its owner by the
+/// previous ring: hand it over now. Replies pull_result once the SKU is
+/// durable on `from` (found) or when `to` does not hold it (not found).
+struct pull_sku {
+  std::uint64_t epoch = 0;
+  std::string from;
+  std::string to;
+  std::string sku;
+};
+
+struct pull_result {
+  std::string sku;
+  bool found = false;
+};
+
+/// Asked by `from` of `to`: has `to` handed off every SKU it does not own
+/// at `epoch`? Replies handoff_progress.
+struct handoff_poll {
+  std::uint64_t epoch = 0;
+  std::string from;
+  std::string to;
+};
+
+struct handoff_progress {
+  std::uint64_t epoch = 0;
+  std::string node;
+  bool sweep_done = false; // holds nothing it does not own
+};
+
+/// This node's view of a membership change (GET /v1/cluster). Replies
+/// cluster_status.
+struct get_cluster_status {};
+
+struct cluster_status {
+  std::string node;
+  bool clustered = false;
+  std::uint64_t epoch = 0;
+  std::uint64_t previous_epoch = 0;      // 0: no [cluster.previous]
+  bool member = false;                   // false: leaving
+  std::vector<std::string> members;      // of the current ring
+  bool sweep_done = false;               // holds only SKUs it owns
+  bool inbound_complete = false;         // every SKU it owns is here
+  std::vector<std::string> waiting_for;  // previous owners not done yet
+  std::uint64_t moved_out = 0;           // SKUs handed off since start
+  std::uint64_t moved_in = 0;            // SKUs received since start
+  std::uint64_t pulls = 0;               // SKUs asked for on demand
+  std::uint64_t failed_pushes = 0;       // hand-offs to retry
+  std::string last_error;
+};
+
+/// SKUs this node's store holds (whatever the ring says), sorted, after
+/// `after`. Replies held_sku_page.
+struct list_held_skus {
+  std::string after;
+  std::uint32_t limit = 1000;
+};
+
+struct held_sku_page {
+  std::vector<std::string> skus;
+  bool more = false;
+};
+
+/// Node-local (the daemon, on SIGHUP, to the router): route by `next` from
+/// now on. Replies unit, or invalid_argument saying why it was refused.
+struct change_membership {
+  cluster::membership next;
+};
+
 // -- atoms
 // ------------------------------------------------------------------------
 
@@ -381,6 +474,14 @@ using batch_atom = caf::atom_constant<caf::atom("batch")>;
 // (forward_atom, epoch, origin node id, command): a command routed to the
 // node that owns its SKU (actors/router.hpp).
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
+// Region: (release_atom, skus) -> unit once none of them has a live actor;
+// commands for them are refused as moving until (unrelease_atom, skus).
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using unrelease_atom = caf::atom_constant<caf::atom("unrelease")>;
+// Handoff -> router: (moved_atom, epoch, sweep_done, inbound_complete).
+using moved_atom = caf::atom_constant<caf::atom("moved")>;
+// Handoff's own timer: sweep and poll again.
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 // -- inspection
 // -------------------------------------------------------------------
@@ -598,6 +699,67 @@ typename Inspector::result_type inspect(Inspector& f, placement_info& x) {
            x.clustered);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sku_bundle& x) {
+  return f(caf::meta::type_name("sku_bundle"), x.sku, x.sku_records, x.dedup,
+           x.listings, x.outbox);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_skus& x) {
+  return f(caf::meta::type_name("import_skus"), x.epoch, x.from, x.to,
+           x.bundles);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_ack& x) {
+  return f(caf::meta::type_name("import_ack"), x.epoch, x.skus);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pull_sku& x) {
+  return f(caf::meta::type_name("pull_sku"), x.epoch, x.from, x.to, x.sku);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pull_result& x) {
+  return f(caf::meta::type_name("pull_result"), x.sku, x.found);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handoff_poll& x) {
+  return f(caf::meta::type_name("handoff_poll"), x.epoch, x.from, x.to);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handoff_progress& x) {
+  return f(caf::meta::type_name("handoff_progress"), x.epoch, x.node,
+           x.sweep_done);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_cluster_status&) {
+  return f(caf::meta::type_name("get_cluster_status"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
+  return f(caf::meta::type_name("cluster_status"), x.node, x.clustered,
+           x.epoch, x.previous_epoch, x.member, x.members, x.sweep_done,
+           x.inbound_complete, x.waiting_for, x.moved_out, x.moved_in,
+           x.pulls, x.failed_pushes, x.last_error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_held_skus& x) {
+  return f(caf::meta::type_name("list_held_skus"), x.after, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, held_sku_page& x) {
+  return f(caf::meta::type_name("held_sku_page"), x.skus, x.more);
+}
+
 /// Registers every networked message type with `cfg` (same names on every
 /// node, or remote_actor fails with an interface mismatch).
 void register_message_types(caf::actor_system_config& cfg);
@@ -609,3 +771,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::sku_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_metrics_text)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::change_membership)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 #include <type_traits>
 #include <utility>
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "actors/handoff.hpp"
 #include "actors/messages.hpp"
 
 namespace stockwire {
@@ -36,6 +38,11 @@ constexpr std::chrono::milliseconds connect_timeout{2000};
 constexpr caf::timespan heartbeat_interval = std::chrono::milliseconds{500};
 constexpr caf::timespan peer_silence_max = std::chrono::milliseconds{2000};
 
+// Requests of the handoff actor to the router outlive the router's own
+// request to the other node by this much, so the router's answer (naming
+// the node) arrives first.
+constexpr std::chrono::milliseconds handoff_request_margin{500};
+
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 // (hello_atom, member id): sent to a router once connected to it, so that
 // a peer waiting out its backoff connects back at once.
@@ -52,10 +59,16 @@ struct peer {
 
 struct router_state {
   router_config cfg;
+  cluster::membership m; // the current ring, and the previous one
   caf::actor region;
+  caf::actor handoff;
   caf::io::middleman_actor middleman;
-  std::size_t self_index = 0; // in ring.members(), as every index here
-  std::vector<peer> peers;    // one per member; peers[self_index] unused
+  // Every other member of the current and of the previous ring, by id.
+  std::map<std::string, peer> peers;
+  // The handoff actor's last report: commands for SKUs this node owns go
+  // through it (gate) until every such SKU is here.
+  bool gate = true;
+  bool sweep_done = false;
   static inline const char* name = "stockwire.router";
 };
 
@@ -104,6 +117,18 @@ template <>
 struct reply_of<find_order> {
   using type = order_lines;
 };
+template <>
+struct reply_of<import_skus> {
+  using type = import_ack;
+};
+template <>
+struct reply_of<pull_sku> {
+  using type = pull_result;
+};
+template <>
+struct reply_of<handoff_poll> {
+  using type = handoff_progress;
+};
 
 // "node2 at 127.0.0.1:4102"
 std::string describe(const cluster::member& m) {
@@ -118,11 +143,10 @@ caf::error unreachable(const peer& p) {
 // What the caller hears when a request to member `i` failed: the owner's
 // own answers unchanged, CAF's errors (timeout, lost link) as
 // owner_unavailable naming the node.
-caf::error forward_failure(const router_state& st, std::size_t i,
+caf::error forward_failure(const router_state& st, const cluster::member& m,
                            const caf::error& err) {
   if (err.category() == error_category())
     return err;
-  auto& m = st.cfg.ring->members()[i];
   if (err == caf::sec::request_timeout)
     return make_error(errc::owner_unavailable,
                       describe(m) + " did not answer within " +
@@ -140,30 +164,69 @@ caf::result<void> to_region(router_actor* self, Cmd& x) {
   return caf::delegated<void>{};
 }
 
-std::size_t owner_of(const router_state& st, const std::string& sku) {
-  auto& ring = *st.cfg.ring;
-  return ring.owner_index(ring.shard_of(sku));
+const cluster::member& owner_of(const router_state& st,
+                                const std::string& sku) {
+  return st.m.current->owner(sku);
+}
+
+// A command for a SKU this node owns: to the region, or through the
+// handoff actor while SKUs may still be moving here.
+template <class Cmd>
+caf::result<void> to_owned(router_actor* self, Cmd& x) {
+  auto& st = self->state;
+  if (!st.gate)
+    return to_region(self, x);
+  auto rp = self->make_response_promise();
+  rp.delegate(st.handoff, std::move(x));
+  return caf::delegated<void>{};
+}
+
+// Sends `x` to the router of `to` and hands its reply (or the failure,
+// naming `to`) to the caller.
+template <class Reply, class... Ts>
+caf::result<void> ask_peer(router_actor* self, const peer& to, Ts&&... xs) {
+  if (!to.handle)
+    return unreachable(to);
+  auto rp = self->make_response_promise();
+  self->request(to.handle, self->state.cfg.forward_timeout,
+                std::forward<Ts>(xs)...)
+      .then([rp](Reply& r) mutable { rp.deliver(std::move(r)); },
+            [self, rp, m = to.member](caf::error& err) mutable {
+              rp.deliver(forward_failure(self->state, m, err));
+            });
+  return caf::delegated<void>{};
 }
 
 // A SKU command from the bridge: to the local region, or to the owner.
 template <class Cmd>
 caf::result<void> dispatch(router_actor* self, Cmd& x) {
   auto& st = self->state;
-  auto owner = owner_of(st, x.sku);
-  if (owner == st.self_index)
-    return to_region(self, x);
-  auto& p = st.peers[owner];
-  if (!p.handle)
-    return unreachable(p);
-  auto rp = self->make_response_promise();
+  auto& owner = owner_of(st, x.sku);
+  if (owner.id == st.cfg.self_id)
+    return to_owned(self, x);
+  auto& p = st.peers.at(owner.id);
   using reply = typename reply_of<Cmd>::type;
-  self->request(p.handle, st.cfg.forward_timeout, forward_atom::value,
-                st.cfg.ring->epoch(), st.cfg.self_id, std::move(x))
-      .then([rp](reply& r) mutable { rp.deliver(std::move(r)); },
-            [self, owner, rp](caf::error& err) mutable {
-              rp.deliver(forward_failure(self->state, owner, err));
-            });
-  return caf::delegated<void>{};
+  return ask_peer<reply>(self, p, forward_atom::value, st.m.epoch(),
+                         st.cfg.self_id, std::move(x));
+}
+
+// A handoff message: to this node's handoff actor, or relayed to `x.to`.
+template <class Msg>
+caf::result<void> relay(router_actor* self, Msg& x) {
+  auto& st = self->state;
+  if (x.to == st.cfg.self_id) {
+    auto rp = self->make_response_promise();
+    rp.delegate(st.handoff, std::move(x));
+    return caf::delegated<void>{};
+  }
+  auto i = st.peers.find(x.to);
+  if (i == st.peers.end())
+    return make_error(errc::owner_unavailable,
+                      x.to + " is no member of epoch " +
+                          std::to_string(st.m.epoch()) + " on " +
+                          st.cfg.self_id);
+  using reply = typename reply_of<Msg>::type;
+  return ask_peer<reply>(self, i->second, std::move(x));
 }
 
 // A command another router forwarded here: fenced by epoch and ownership,
@@ -172,7 +235,7 @@ template <class Cmd>
 caf::result<void> accept_forward(router_actor* self, std::uint64_t epoch,
                                  const std::string& origin, Cmd& x) {
   auto& st = self->state;
-  auto& ring = *st.cfg.ring;
+  auto& ring = *st.m.current;
   if (epoch != ring.epoch())
     return make_error(
         errc::owner_unavailable,
@@ -181,81 +244,97 @@ caf::result<void> accept_forward(router_actor* self, std::uint64_t epoch,
             " is at epoch " + std::to_string(ring.epoch()) +
             "; refused (the nodes run different cluster configurations)");
   if constexpr (!std::is_same_v<Cmd, find_order>) {
-    auto owner = owner_of(st, x.sku);
-    if (owner != st.self_index)
+    auto& owner = owner_of(st, x.sku);
+    if (owner.id != st.cfg.self_id)
       return make_error(
           errc::owner_unavailable,
           st.cfg.self_id + " does not own SKU " + x.sku + " at epoch " +
-              std::to_string(ring.epoch()) + " (" +
-              ring.members()[owner].id + " does); refused a forward from " +
-              origin + ", whose member list differs");
+              std::to_string(ring.epoch()) + " (" + owner.id +
+              " does); refused a forward from " + origin +
+              ", whose member list differs");
+    return to_owned(self, x);
+  } else {
+    return to_region(self, x);
   }
-  return to_region(self, x);
 }
 
-// An order's lines from every node, merged; any node unreachable or failing
-// fails the lookup.
+// An order's lines from every node (members and members leaving), merged;
+// any node unreachable or failing fails the lookup. While a SKU moves, two
+// nodes may both report its line (the new owner has it, the old one has
+// not deleted its copy yet): the owner's is kept.
 struct order_search {
   caf::response_promise rp;
-  order_lines found;
+  std::map<std::string, std::pair<bool, order_line_info>> by_sku; // owner's?
+  std::string order_id;
   std::size_t waiting = 0;
   bool answered = false;
 };
 
+void merge_lines(const router_state& st, order_search& search,
+                 const std::string& node, order_lines& r) {
+  for (auto& line : r.lines) {
+    bool from_owner = owner_of(st, line.sku).id == node;
+    auto [i, added] =
+        search.by_sku.try_emplace(line.sku, from_owner, line);
+    if (!added && from_owner && !i->second.first)
+      i->second = {true, std::move(line)};
+  }
+}
+
 caf::result<void> find_everywhere(router_actor* self, find_order& q) {
   auto& st = self->state;
-  for (std::size_t i = 0; i < st.peers.size(); ++i)
-    if (i != st.self_index && !st.peers[i].handle)
+  for (auto& [id, p] : st.peers)
+    if (!p.handle)
       return make_error(errc::owner_unavailable,
-                        describe(st.peers[i].member) +
+                        describe(p.member) +
                             " is unreachable, and an order's lines may "
                             "live on any node");
   auto search = std::make_shared<order_search>();
   search->rp = self->make_response_promise();
-  search->found.order_id = q.order_id;
-  search->waiting = st.peers.size();
-  for (std::size_t i = 0; i < st.peers.size(); ++i) {
-    auto on_lines = [search](order_lines& r) {
-      auto& lines = search->found.lines;
-      std::move(r.lines.begin(), r.lines.end(), std::back_inserter(lines));
+  search->order_id = q.order_id;
+  search->waiting = st.peers.size() + 1;
+  auto ask = [&](const std::string& node, const caf::actor& dest,
+                 const cluster::member* m, auto&&... xs) {
+    auto on_lines = [self, search, node](order_lines& r) {
+      merge_lines(self->state, *search, node, r);
       if (--search->waiting > 0 || search->answered)
         return;
-      std::sort(lines.begin(), lines.end(),
-                [](const order_line_info& x, const order_line_info& y) {
-                  return x.sku < y.sku;
-                });
+      order_lines found; // by_sku is sorted by SKU
+      found.order_id = search->order_id;
+      for (auto& [sku, line] : search->by_sku)
+        found.lines.push_back(std::move(line.second));
       search->answered = true;
-      search->rp.deliver(std::move(search->found));
+      search->rp.deliver(std::move(found));
     };
-    auto on_error = [self, search, i](caf::error& err) {
+    auto on_error = [self, search, m](caf::error& err) {
       if (search->answered)
         return;
       search->answered = true;
-      search->rp.deliver(forward_failure(self->state, i, err));
+      search->rp.deliver(m ? forward_failure(self->state, *m, err) : err);
     };
-    if (i == st.self_index)
-      self->request(st.region, st.cfg.forward_timeout, q)
-          .then(std::move(on_lines), std::move(on_error));
-    else
-      self->request(st.peers[i].handle, st.cfg.forward_timeout,
-                    forward_atom::value, st.cfg.ring->epoch(),
-                    st.cfg.self_id, q)
-          .then(std::move(on_lines), std::move(on_error));
-  }
+    self->request(dest, st.cfg.forward_timeout, xs...)
+        .then(std::move(on_lines), std::move(on_error));
+  };
+  ask(st.cfg.self_id, st.region, nullptr, q);
+  for (auto& [id, p] : st.peers)
+    ask(id, p.handle, &p.member, forward_atom::value, st.m.epoch(),
+        st.cfg.self_id, q);
   return caf::delegated<void>{};
 }
 
 // -- connections --------------------------------------------------------------
 
-void retry_later(router_actor* self, std::size_t i) {
-  auto& p = self->state.peers[i];
-  self->delayed_send(self, p.backoff, reconnect_atom::value,
-                     static_cast<std::uint64_t>(i));
+void retry_later(router_actor* self, peer& p) {
+  self->delayed_send(self, p.backoff, reconnect_atom::value, p.member.id);
   p.backoff = std::min(p.backoff * 2, reconnect_backoff_max);
 }
 
-void connect_failed(router_actor* self, std::size_t i, const std::string& why) {
-  auto& p = self->state.peers[i];
+void connect_failed(router_actor* self, const std::string& id,
+                    const std::string& why) {
+  auto i = self->state.peers.find(id);
+  if (i == self->state.peers.end())
+    return; // no longer a member
+  auto& p = i->second;
   p.connecting = false;
   if (!p.outage_logged) {
     spdlog::warn("cluster: {} is unreachable ({}); retrying with backoff up "
@@ -266,12 +345,15 @@ void connect_failed(router_actor* self, std::size_t i, const std::string& why) {
     spdlog::debug("cluster: {} still unreachable ({})", describe(p.member),
                   why);
   }
-  retry_later(self, i);
+  retry_later(self, p);
 }
 
-void connect(router_actor* self, std::size_t i) {
+void connect(router_actor* self, const std::string& id) {
   auto& st = self->state;
-  auto& p = st.peers[i];
+  auto i = st.peers.find(id);
+  if (i == st.peers.end())
+    return;
+  auto& p = i->second;
   if (p.handle || p.connecting)
     return;
   p.connecting = true;
@@ -279,12 +361,15 @@ void connect(router_actor* self, std::size_t i) {
   self->request(st.middleman, connect_timeout, caf::connect_atom::value,
                 m.host, m.port)
       .then(
-          [self, i](caf::node_id&, caf::strong_actor_ptr& ptr,
-                    std::set<std::string>&) {
+          [self, id](caf::node_id&, caf::strong_actor_ptr& ptr,
+                     std::set<std::string>&) {
             if (!ptr)
-              return connect_failed(self, i, "no router is published there");
+              return connect_failed(self, id, "no router is published there");
             auto& st = self->state;
-            auto& p = st.peers[i];
+            auto i = st.peers.find(id);
+            if (i == st.peers.end())
+              return;
+            auto& p = i->second;
             p.connecting = false;
             p.handle = caf::actor_cast<caf::actor>(std::move(ptr));
             self->monitor(p.handle);
@@ -293,15 +378,13 @@ void connect(router_actor* self, std::size_t i) {
             p.outage_logged = false;
             spdlog::info("cluster: connected to {}", describe(p.member));
           },
-          [self, i](caf::error& err) {
-            connect_failed(self, i, caf::to_string(err));
+          [self, id](caf::error& err) {
+            connect_failed(self, id, caf::to_string(err));
           });
 }
 
 void on_down(router_actor* self, const caf::down_msg& dm) {
-  auto& peers = self->state.peers;
-  for (std::size_t i = 0; i < peers.size(); ++i) {
-    auto& p = peers[i];
+  for (auto& [id, p] : self->state.peers) {
     if (!p.handle || p.handle.address() != dm.source)
       continue;
     p.handle = nullptr;
@@ -314,8 +397,67 @@ void on_down(router_actor* self, const caf::down_msg& dm) {
       spdlog::warn("cluster: lost {} ({}); its SKUs answer 503 until it is "
                    "back",
                    describe(p.member), caf::to_string(dm.reason));
-    retry_later(self, i);
+    retry_later(self, p);
   }
+}
+
+// Keeps a peer for every other member of the current ring and, while SKUs
+// may still be moving here, of the previous ring (members that left are
+// asked for what they hold and, by find_order, for its lines); drops the
+// others, connects to new ones. Once every SKU this node owns is here the
+// members that left hold nothing more (each reported its sweep done).
+void update_peers(router_actor* self) {
+  auto& st = self->state;
+  std::map<std::string, cluster::member> wanted;
+  auto add = [&](const std::shared_ptr<const cluster::ring>& r) {
+    if (r)
+      for (auto& m : r->members())
+        if (m.id != st.cfg.self_id)
+          wanted.emplace(m.id, m);
+  };
+  add(st.m.current);
+  if (st.gate)
+    add(st.m.previous);
+  for (auto i = st.peers.begin(); i != st.peers.end();) {
+    auto w = wanted.find(i->first);
+    if (w == wanted.end() || w->second != i->second.member) {
+      if (i->second.handle)
+        self->demonitor(i->second.handle);
+      i = st.peers.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto& [id, m] : wanted)
+    if (st.peers.emplace(id, peer{m, caf::actor{}}).second)
+      connect(self, id);
+}
+
+// -- membership changes ---------------------------------------------------------
+
+caf::result<void> change(router_actor* self, change_membership& x) {
+  auto& st = self->state;
+  if (auto why = cluster::check_transition(&st.m, x.next, st.cfg.self_id);
+      !why.empty())
+    return make_error(errc::invalid_argument, why);
+  if (st.gate || !st.sweep_done)
+    return make_error(
+        errc::invalid_argument,
+        "the move to epoch " + std::to_string(st.m.epoch()) +
+            " is not finished on " + st.cfg.self_id + " (" +
+            (st.sweep_done ? "it still waits for SKUs it owns"
+                           : "it still holds SKUs it does not own") +
+            "); apply the next change once every node reports it settled "
+            "(GET /v1/cluster)");
+  st.m = x.next;
+  st.gate = true;
+  st.sweep_done = false;
+  update_peers(self);
+  spdlog::info("cluster: epoch {} applied ({} members{})", st.m.epoch(),
+               st.m.current->members().size(),
+               st.m.is_member(st.cfg.self_id) ? "" : "; this node is leaving");
+  self->send(st.handoff, std::move(x));
+  return caf::unit;
 }
 
 caf::behavior router(router_actor* self, caf::actor region,
@@ -323,16 +465,16 @@ caf::behavior router(router_actor* self, caf::actor region,
   auto& st = self->state;
   st.region = std::move(region);
   st.cfg = std::move(cfg);
+  st.m = st.cfg.membership;
   st.middleman = self->system().middleman().actor_handle();
-  auto& members = st.cfg.ring->members();
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    st.peers.push_back(peer{members[i], caf::actor{}});
-    if (members[i].id == st.cfg.self_id)
-      st.self_index = i;
-  }
-  for (std::size_t i = 0; i < members.size(); ++i)
-    if (i != st.self_index)
-      connect(self, i);
+  handoff_config hc;
+  hc.membership = st.m;
+  hc.self_id = st.cfg.self_id;
+  hc.request_timeout = st.cfg.forward_timeout + handoff_request_margin;
+  hc.settled_epoch = st.cfg.settled_epoch;
+  st.handoff = spawn_handoff(self, st.region, st.cfg.journal, st.cfg.db,
+                             st.cfg.channels, hc);
+  update_peers(self);
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   return {
       [=](place_order& x) { return dispatch(self, x); },
@@ -368,17 +510,35 @@ caf::behavior router(router_actor* self, caf::actor region,
           get_listings& x) { return accept_forward(self, e, o, x); },
       [=](forward_atom, std::uint64_t e, const std::string& o,
           find_order& x) { return accept_forward(self, e, o, x); },
-      [=](reconnect_atom, std::uint64_t i) {
-        connect(self, static_cast<std::size_t>(i));
+      [=](import_skus& x) { return relay(self, x); },
+      [=](pull_sku& x) { return relay(self, x); },
+      [=](handoff_poll& x) { return relay(self, x); },
+      [=](get_cluster_status& x) {
+        return self->delegate(self->state.handoff, std::move(x));
       },
+      [=](list_held_skus& x) {
+        return self->delegate(self->state.handoff, std::move(x));
+      },
+      [=](change_membership& x) { return change(self, x); },
+      [=](moved_atom, std::uint64_t epoch, bool sweep_done,
+          bool inbound_complete) {
+        auto& st = self->state;
+        if (epoch != st.m.epoch())
+          return;
+        st.sweep_done = sweep_done;
+        bool was = st.gate;
+        st.gate = !inbound_complete;
+        if (was != st.gate)
+          update_peers(self);
+      },
+      [=](reconnect_atom, const std::string& id) { connect(self, id); },
       [=](hello_atom, const std::string& id) {
         auto& st = self->state;
-        auto* m = st.cfg.ring->find(id);
-        if (m == nullptr || m->id == st.cfg.self_id)
+        auto i = st.peers.find(id);
+        if (i == st.peers.end())
           return;
-        auto i = static_cast<std::size_t>(m - st.cfg.ring->members().data());
-        st.peers[i].backoff = reconnect_backoff_min;
-        connect(self, i);
+        i->second.backoff = reconnect_backoff_min;
+        connect(self, id);
       },
   };
 }

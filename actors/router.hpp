@@ -29,6 +29,20 @@
 //    lists that differ under one epoch).
 // Errors of the owner (unknown_sku, id_conflict, ...) come back unchanged.
 //
+// Membership changes (docs/ARCHITECTURE.md, "Membership changes"):
+// change_membership (from the daemon, on SIGHUP) switches the router to a
+// new ring at once — refused when the epoch is not higher or this node has
+// not finished the previous move — and hands it to the handoff actor
+// (actors/handoff.hpp), which the router spawns and which moves the SKUs
+// whose owner changed. Until the handoff actor reports that every SKU this
+// node owns is here, commands for SKUs it owns go through the handoff
+// actor (it pulls a missing SKU from its previous owner first) instead of
+// straight to the region. The router relays the handoff actors' messages
+// (import_skus, pull_sku, handoff_poll) to the node they name and answers
+// get_cluster_status and list_held_skus through its handoff actor. It
+// stays connected to members of the previous ring that left, so that what
+// they hold can still move.
+//
 // Connections: the router connects to every other member through CAF's
 // middleman actor (asynchronously: no worker blocks), monitors the proxy,
 // and after a failed attempt or a lost connection tries again with
@@ -43,16 +57,26 @@
 #include <memory>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "cluster/ring.hpp"
+#include "actors/channel_directory.hpp"
+#include "cluster/membership.hpp"
 
 namespace stockwire {
 
+class store;
+
 struct router_config {
-  std::shared_ptr<const cluster::ring> ring;
-  std::string self_id; // this node: a member of `ring`
+  cluster::membership membership;
+  std::string self_id; // a member of the current or of the previous ring
   std::chrono::milliseconds forward_timeout{2000};
+  // For the handoff actor: the node's store, journal and connectors, and
+  // meta `settled_epoch` (actors/handoff.hpp).
+  const store* db = nullptr;
+  caf::actor journal;
+  channel_directory_ptr channels;
+  std::uint64_t settled_epoch = 0;
 };
 
 /// Loads CAF's networking module (the middleman) and turns on BASP

@@ -1,8 +1,10 @@
 #include "actors/sku_region.hpp"
 
 #include <list>
+#include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,12 @@ struct entry {
   std::list<lru_node>::iterator lru;
 };
 
+// A release waiting for the actors of its SKUs to stop.
+struct release_wait {
+  caf::response_promise rp;
+  std::size_t live = 0; // actors still stopping
+};
+
 struct region_state {
   caf::actor journal;
   const store* db = nullptr;
@@ -41,6 +49,11 @@ struct region_state {
   std::unordered_map<caf::actor_addr, std::string> by_addr; // for down_msg
   std::list<lru_node> lru; // front: most recently used; live entries only
   region_stats stats;
+  // Released SKUs (moving to another node) and the releases that wait for
+  // their actors to stop.
+  std::unordered_set<std::string> released;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<release_wait>>>
+      release_waits;
   static inline const char* name = "stockwire.region";
 };
 
@@ -85,10 +98,21 @@ void enforce_cap(region_actor* self) {
 // it; listings may precede stock).
 enum class creates { no, yes };
 
+caf::error moving(const std::string& sku) {
+  return make_error(errc::owner_unavailable,
+                    "sku " + sku +
+                        " is moving to another node (membership change); "
+                        "retry");
+}
+
 void route(region_actor* self, const std::string& sku, caf::message msg,
            creates may_create = creates::no) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
+  if (st.released.count(sku) != 0) {
+    rp.deliver(moving(sku));
+    return;
+  }
   std::optional<stock_state> loaded;
   if (may_create == creates::no && st.skus.count(sku) == 0) {
     // Not live, so everything about it is on disk: a command for a SKU that
@@ -134,6 +158,20 @@ void on_gone(region_actor* self, const std::string& sku,
     st.lru.erase(e.lru);
     --st.stats.active;
   }
+  if (st.released.count(sku) != 0) {
+    for (auto& [rp, msg] : e.stash)
+      rp.deliver(moving(sku));
+    st.stats.stashed -= e.stash.size();
+    st.skus.erase(i);
+    auto w = st.release_waits.find(sku);
+    if (w != st.release_waits.end()) {
+      for (auto& wait : w->second)
+        if (--wait->live == 0)
+          wait->rp.deliver(caf::unit);
+      st.release_waits.erase(w);
+    }
+    return;
+  }
   if (e.stash.empty()) {
     st.skus.erase(i);
     return;
@@ -159,6 +197,28 @@ std::chrono::milliseconds tick_interval(const region_config& cfg) {
   auto t = cfg.idle_timeout / 4;
   return std::clamp(t, std::chrono::milliseconds{10},
                     std::chrono::milliseconds{1000});
+}
+
+// Marks `skus` released and stops their live actors; answers once none is
+// live.
+caf::result<caf::unit_t> release(region_actor* self,
+                                 const std::vector<std::string>& skus) {
+  auto& st = self->state;
+  auto wait = std::make_shared<release_wait>();
+  for (auto& sku : skus) {
+    st.released.insert(sku);
+    auto i = st.skus.find(sku);
+    if (i == st.skus.end())
+      continue;
+    if (!i->second.stopping)
+      passivate(self, i->second);
+    ++wait->live;
+    st.release_waits[sku].push_back(wait);
+  }
+  if (wait->live == 0)
+    return caf::unit;
+  wait->rp = self->make_response_promise();
+  return wait->rp;
 }
 
 caf::error invalid(std::string what) {
@@ -302,6 +362,13 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
         return lookup_order(self->state.db, q.order_id);
       },
       [=](stats_atom) { return self->state.stats; },
+      [=](release_atom, const std::vector<std::string>& skus) {
+        return release(self, skus);
+      },
+      [=](unrelease_atom, const std::vector<std::string>& skus) {
+        for (auto& sku : skus)
+          self->state.released.erase(sku);
+      },
   };
 }
 

@@ -9,6 +9,11 @@
 // Shutdown on SIGTERM/SIGINT: /readyz turns 503, the server stops
 // accepting and closes idle connections, requests in progress get their
 // replies, then the journal commits what it holds, then the process exits.
+//
+// SIGHUP re-reads the configuration file and applies its `[cluster]` table
+// (a membership change: docs/CONFIG.md); every other change in the file
+// needs a restart. A refused or malformed change is logged and changes
+// nothing.
 #include <pthread.h>
 #include <signal.h>
 
@@ -47,9 +52,25 @@ bool read_file(const std::string& path, std::string* out) {
   return !in.bad();
 }
 
+// Reads and validates the configuration file; the problem otherwise.
+std::string read_config(const config::command_line& args,
+                        config::node_config* cfg) {
+  std::string text;
+  if (!read_file(args.config_path, &text))
+    return "cannot read config file " + args.config_path;
+  auto parsed = config::parse_node_config(text, args.config_path);
+  if (!parsed.ok())
+    return "bad configuration: " + parsed.error;
+  if (auto why = config::apply_overrides(args, parsed.config); !why.empty())
+    return why;
+  *cfg = std::move(parsed.config);
+  return {};
+}
+
 // Loads the configuration; prints the problem and returns false when there
 // is one.
-bool load_config(int argc, char** argv, config::node_config* cfg, bool* help) {
+bool load_config(int argc, char** argv, config::node_config* cfg, bool* help,
+                 config::command_line* args) {
   auto cl = config::parse_command_line(argc, argv);
   *help = cl.args.help;
   if (cl.args.help) {
@@ -61,34 +82,45 @@ bool load_config(int argc, char** argv, config::node_config* cfg, bool* help) {
                  config::usage_text());
     return false;
   }
-  std::string text;
-  if (!read_file(cl.args.config_path, &text)) {
-    std::fprintf(stderr, "stockwired: cannot read config file %s\n",
-                 cl.args.config_path.c_str());
-    return false;
-  }
-  auto parsed = config::parse_node_config(text, cl.args.config_path);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "stockwired: bad configuration: %s\n",
-                 parsed.error.c_str());
-    return false;
-  }
-  if (auto why = config::apply_overrides(cl.args, parsed.config);
-      !why.empty()) {
+  *args = cl.args;
+  if (auto why = read_config(cl.args, cfg); !why.empty()) {
     std::fprintf(stderr, "stockwired: %s\n", why.c_str());
     return false;
   }
-  *cfg = std::move(parsed.config);
   return true;
 }
 
-// Blocks the shutdown signals in this thread and, by inheritance, in every
-// thread started after it; a dedicated thread takes them with sigwait().
+// SIGHUP: the `[cluster]` table of the file, applied without a restart.
+void reload_cluster(const config::command_line& args, node& core) {
+  config::node_config cfg;
+  if (auto why = read_config(args, &cfg); !why.empty()) {
+    spdlog::error("SIGHUP: {}; nothing changed", why);
+    return;
+  }
+  if (!cfg.cluster) {
+    spdlog::error("SIGHUP: {} has no [cluster] table; nothing changed",
+                  args.config_path);
+    return;
+  }
+  std::string why;
+  if (!core.change_cluster(*cfg.cluster, &why)) {
+    spdlog::error("SIGHUP: cluster epoch {} refused: {}", cfg.cluster->epoch,
+                  why);
+    return;
+  }
+  spdlog::info("SIGHUP: cluster epoch {} applied ({} members)",
+               cfg.cluster->epoch, cfg.cluster->members.size());
+}
+
+// Blocks the shutdown and reload signals in this thread and, by
+// inheritance, in every thread started after it; a dedicated thread takes
+// them with sigwait().
 sigset_t block_shutdown_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // Writes to a closed socket must fail with EPIPE, not kill the node.
   signal(SIGPIPE, SIG_IGN);
@@ -99,8 +131,9 @@ sigset_t block_shutdown_signals() {
 
 int main(int argc, char** argv) {
   config::node_config cfg;
+  config::command_line args;
   bool help = false;
-  if (!load_config(argc, argv, &cfg, &help))
+  if (!load_config(argc, argv, &cfg, &help, &args))
     return help ? exit_ok : exit_usage;
   setup_logging(cfg.log, cfg.node_id);
   auto signals = block_shutdown_signals();
@@ -122,9 +155,10 @@ int main(int argc, char** argv) {
                cfg.http.api_tokens.empty() ? "off" : "bearer tokens");
 
   // Detached: it may still wait in sigwait() when main returns.
-  std::thread{[&api, &server, signals] {
+  std::thread{[&api, &server, signals, args, core = core.get()] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
+      reload_cluster(args, *core);
     spdlog::info("{} received: stopping (finishing requests in progress)",
                  sig == SIGTERM ? "SIGTERM" : "SIGINT");
     api.set_shutting_down();

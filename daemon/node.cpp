@@ -30,6 +30,9 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   return cfg;
 }
 
+// How long a membership change may take to be accepted by the router.
+constexpr std::chrono::seconds membership_change_timeout{10};
+
 // How long start-up waits for one demo-catalogue write.
 constexpr std::chrono::seconds demo_write_timeout{10};
 
@@ -161,6 +164,13 @@ bool seed_demo(node::impl& im, const config::node_config& cfg,
   std::size_t created = 0;
   std::size_t listed = 0;
   std::vector<std::pair<std::string, listing>> listings;
+  if (cfg.cluster && cfg.cluster->previous && cfg.demo.skus > 0) {
+    // A demo SKU this node owns may still be on its previous owner:
+    // creating it here would fork it.
+    spdlog::info("demo catalogue: not seeded while [cluster.previous] is "
+                 "set (SKUs may be moving)");
+    return true;
+  }
   for (std::int64_t n = 1; n <= cfg.demo.skus; ++n) {
     auto sku = "DEMO-" + std::to_string(n);
     if (im.ring && im.ring->owner(sku).id != cfg.node_id)
@@ -198,17 +208,68 @@ bool seed_demo(node::impl& im, const config::node_config& cfg,
   return true;
 }
 
-// Builds the ring, spawns the router in front of the region and publishes
-// it on the cluster port; the router connects to the other members.
+// meta keys: the highest epoch this node applied, and the epoch whose move
+// completed here (actors/handoff.hpp).
+const std::string epoch_key = "epoch";
+const std::string settled_epoch_key = "settled_epoch";
+
+std::uint64_t meta_number(const store& db, const std::string& key) {
+  std::string text;
+  if (!db.get_meta(key, &text).is_ok())
+    return 0;
+  try {
+    return std::stoull(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// A node must never route by an older configuration than one it already
+// applied (a stale file after a SIGHUP rollout): it would serve SKUs that
+// moved away. Records the configuration's epoch otherwise. Runs before
+// the journal exists, so it may write directly.
+bool check_epoch(store& db, const config::cluster_settings& cc,
+                 std::string* error) {
+  auto seen = meta_number(db, epoch_key);
+  if (cc.epoch < seen) {
+    *error = "the configuration has cluster epoch " + std::to_string(cc.epoch) +
+             " but this node already applied epoch " + std::to_string(seen) +
+             " (a stale configuration file?); refusing to start";
+    return false;
+  }
+  if (cc.epoch == seen)
+    return true;
+  write_batch b;
+  b.put_meta(epoch_key, std::to_string(cc.epoch));
+  auto st = db.commit(b);
+  if (!st.is_ok()) {
+    *error = "cannot record the cluster epoch: " + st.to_string();
+    return false;
+  }
+  return true;
+}
+
+// Builds the rings, spawns the router (and its handoff actor) in front of
+// the region and publishes it on the cluster port; the router connects to
+// the other members.
 bool start_router(node::impl& im, const config::node_config& cfg,
                   std::string* error) {
   auto& cc = *cfg.cluster;
-  im.ring = std::make_shared<const cluster::ring>(cc.members, cc.shards,
-                                                  cc.epoch);
+  auto membership = config::make_membership(cc);
+  if (auto why = cluster::check_transition(nullptr, membership, cfg.node_id);
+      !why.empty()) {
+    *error = "cluster: " + why;
+    return false;
+  }
+  im.ring = membership.current;
   router_config rc;
-  rc.ring = im.ring;
+  rc.membership = membership;
   rc.self_id = cfg.node_id;
   rc.forward_timeout = std::chrono::milliseconds{cc.forward_timeout_ms};
+  rc.db = im.db.get();
+  rc.journal = im.journal;
+  rc.channels = im.channels;
+  rc.settled_epoch = meta_number(*im.db, settled_epoch_key);
   im.router = spawn_router(im.sys, im.region, rc);
   if (!publish_router(im.sys, im.router, cc.listen_host, cc.listen_port,
                       error))
@@ -218,10 +279,14 @@ bool start_router(node::impl& im, const config::node_config& cfg,
   for (std::size_t i = 0; i < members.size(); ++i)
     if (members[i].id == cfg.node_id)
       owned = im.ring->shards_per_member()[i];
-  spdlog::info("cluster listening on {}:{} ({} of {} members, epoch {}, owns "
-               "{} of {} shards)",
+  spdlog::info("cluster listening on {}:{} ({} of {} members{}, epoch {}, "
+               "owns {} of {} shards{})",
                cc.listen_host, cc.listen_port, cfg.node_id, members.size(),
-               cc.epoch, owned, im.ring->shard_count());
+               membership.is_member(cfg.node_id) ? "" : ", leaving", cc.epoch,
+               owned, im.ring->shard_count(),
+               cc.previous ? ", moving SKUs from epoch " +
+                                 std::to_string(cc.previous->epoch)
+                           : std::string{});
   return true;
 }
 
@@ -272,6 +337,8 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   spdlog::info("store open in {} ({} operation records, map {} MiB{})",
                cfg.data_dir, db->count("dedup"), cfg.store_map_size_mb,
                cfg.store_durable ? "" : ", NOT durable: no fsync");
+  if (cfg.cluster && !check_epoch(*db, *cfg.cluster, error))
+    return nullptr;
   auto im = std::make_unique<impl>(cfg, std::move(db));
   journal_config jc;
   jc.dedup_retention = std::chrono::hours{cfg.dedup_retention_h};
@@ -316,9 +383,26 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   gateway::bridge_options bo;
   bo.request_timeout = std::chrono::milliseconds{cfg.http.request_timeout_ms};
   gateway::bridge_targets targets{im->router ? im->router : im->region,
-                                  im->journal, im->metrics, im->channels};
+                                  im->journal, im->metrics, im->channels,
+                                  im->router};
   im->core_bridge = gateway::make_bridge(im->sys, targets, bo);
   return std::unique_ptr<node>{new node(std::move(im))};
+}
+
+bool node::change_cluster(const config::cluster_settings& next,
+                          std::string* error) {
+  if (!impl_->router) {
+    *error = "this node was started without [cluster]; restart it to join "
+             "a cluster";
+    return false;
+  }
+  bool ok = false;
+  caf::scoped_actor self{impl_->sys};
+  self->request(impl_->router, membership_change_timeout,
+                change_membership{config::make_membership(next)})
+      .receive([&]() { ok = true; },
+               [&](caf::error& err) { *error = error_detail(err); });
+  return ok;
 }
 
 gateway::bridge& node::bridge() {

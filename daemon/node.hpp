@@ -29,6 +29,13 @@ public:
 
   gateway::bridge& bridge();
 
+  /// Routes by the configuration `next` from now on (SIGHUP): SKUs whose
+  /// owner changed move (actors/handoff.hpp). False with the reason when it
+  /// is refused: not clustered, an epoch that is not higher, this node
+  /// still moving SKUs of the previous change, ...
+  bool change_cluster(const config::cluster_settings& next,
+                      std::string* error);
+
   /// Asks the journal to commit everything it received and waits for it.
   /// False (with the reason) on timeout or failure.
   bool drain(std::chrono::milliseconds timeout, std::string* error);

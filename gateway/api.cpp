@@ -189,6 +189,22 @@ void route_webhooks(const context_ptr& ctx, const parsed_target& t,
   respond(not_found(cfg, req));
 }
 
+// Routes /v1/cluster and /v1/cluster/skus.
+void route_cluster(const context_ptr& ctx, const parsed_target& t,
+                   http_request& req, respond_fn& respond) {
+  auto& cfg = ctx->cfg();
+  auto& seg = t.segments;
+  bool status = seg.size() == 2;
+  bool skus = seg.size() == 3 && seg[2] == "skus";
+  if (!status && !skus)
+    return respond(not_found(cfg, req));
+  if (req.method != http_method::get)
+    return respond(not_allowed(cfg, req, "GET"));
+  if (status)
+    return get_cluster_view(ctx, std::move(respond));
+  get_cluster_skus(ctx, t.query, std::move(respond));
+}
+
 } // namespace
 
 api::api(settings cfg, bridge& core)
@@ -271,6 +287,8 @@ void api::handle(http_request req, respond_fn respond) {
     return route_channels(ctx_, seg, req, respond);
   if (seg[1] == "webhooks")
     return route_webhooks(ctx_, t, req, respond);
+  if (seg[1] == "cluster")
+    return route_cluster(ctx_, t, req, respond);
   respond(not_found(cfg, req));
 }
 

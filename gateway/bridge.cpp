@@ -46,6 +46,7 @@ struct destinations {
   caf::actor region;
   caf::actor metrics;
   channel_directory_ptr channels;
+  caf::actor cluster;
 };
 
 // Where one command goes: an actor of `destinations`, or why there is none.
@@ -93,6 +94,13 @@ route to_metrics(const destinations& to, const Cmd&) {
     return route_to(to.metrics);
   return no_route(errc::owner_unavailable,
                   "no metrics actor runs on this node");
+}
+
+template <class Cmd>
+route to_cluster(const destinations& to, const Cmd&) {
+  if (to.cluster)
+    return route_to(to.cluster);
+  return no_route(errc::owner_unavailable, "this node is not clustered");
 }
 
 // One batch of commands and the callback waiting for all of their outcomes.
@@ -316,6 +324,7 @@ caf::behavior bridge_behavior(bridge_actor* self, destinations to,
 constexpr const char* sku_core = "the SKU core";
 constexpr const char* channel_connector = "the channel's connector";
 constexpr const char* metrics_actor = "the metrics actor";
+constexpr const char* cluster_router = "the cluster router";
 
 class actor_bridge final : public bridge {
 public:
@@ -326,8 +335,9 @@ public:
       for (auto& entry : targets.channels->connectors)
         channels_.push_back(entry.first);
     std::sort(channels_.begin(), channels_.end());
+    clustered_ = static_cast<bool>(targets.cluster);
     destinations to{std::move(targets.region), std::move(targets.metrics),
-                    std::move(targets.channels)};
+                    std::move(targets.channels), std::move(targets.cluster)};
     for (std::size_t i = 0; i < bridge_actors; ++i)
       actors_.push_back(sys.spawn(bridge_behavior, to, targets.journal, opts,
                                   i == 0 ? status_ : nullptr));
@@ -396,6 +406,17 @@ public:
     submit(std::move(cmds), std::move(done), to_metrics, metrics_actor);
   }
 
+  void call(std::vector<get_cluster_status> cmds,
+            callback<cluster_status> done) override {
+    submit(std::move(cmds), std::move(done), to_cluster, cluster_router);
+  }
+  void call(std::vector<list_held_skus> cmds,
+            callback<held_sku_page> done) override {
+    submit(std::move(cmds), std::move(done), to_cluster, cluster_router);
+  }
+
+  bool clustered() const override { return clustered_; }
+
   const std::vector<std::string>& channels() const override {
     return channels_;
   }
@@ -425,6 +446,7 @@ private:
   bridge_options opts_;
   std::shared_ptr<health> status_;
   std::vector<std::string> channels_;
+  bool clustered_ = false;
   std::vector<caf::actor> actors_;
   std::atomic<std::size_t> next_{0};
 };

@@ -12,6 +12,8 @@
 //                       with unknown_channel and nothing is sent
 //   the metrics actor   get_lag, get_metrics_text; without one they fail
 //                       with owner_unavailable
+//   the router          get_cluster_status, list_held_skus (a clustered
+//                       node only; see clustered())
 //
 // Threading contract: call() may be invoked from any thread. Callbacks run
 // on a CAF worker thread: they must be short and must not block (render the
@@ -100,6 +102,15 @@ public:
   virtual void call(std::vector<get_metrics_text> cmds,
                     callback<std::string> done) = 0;
 
+  virtual void call(std::vector<get_cluster_status> cmds,
+                    callback<cluster_status> done) = 0;
+  virtual void call(std::vector<list_held_skus> cmds,
+                    callback<held_sku_page> done) = 0;
+
+  /// Whether the node is a cluster member (the cluster calls fail with
+  /// owner_unavailable otherwise).
+  virtual bool clustered() const = 0;
+
   /// The ids of the node's channel accounts (those with a connector),
   /// sorted. Fixed for the bridge's lifetime.
   virtual const std::vector<std::string>& channels() const = 0;
@@ -122,6 +133,7 @@ struct bridge_targets {
   caf::actor journal;             // (stats_atom) health polls
   caf::actor metrics;             // get_lag, get_metrics_text; may be invalid
   channel_directory_ptr channels; // connectors by channel id; may be null
+  caf::actor cluster; // the router of a clustered node; invalid otherwise
 };
 
 /// Spawns the bridge actors in `sys`. The bridge must be destroyed before

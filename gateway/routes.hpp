@@ -140,6 +140,12 @@ void get_lag_report(const context_ptr& ctx, respond_fn respond);
 // GET /metrics (Prometheus text, no bearer token)
 void get_metrics_page(const context_ptr& ctx, respond_fn respond);
 
+// GET /v1/cluster (this node's view of membership and moves)
+void get_cluster_view(const context_ptr& ctx, respond_fn respond);
+// GET /v1/cluster/skus?after=SKU&limit=N (SKUs this node's store holds)
+void get_cluster_skus(const context_ptr& ctx, const query_params& query,
+                      respond_fn respond);
+
 // POST /webhooks/{channel} (the channel's signature, no bearer token)
 void post_webhook(const context_ptr& ctx, const std::string& channel,
                   http_request& req, respond_fn respond);

@@ -19,7 +19,6 @@ with another epoch is refused both ways, naming both epochs.
 """
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from http_util import (Node, TestFailure, check, check_audit_replays,  # noqa: E402
-                       expect_error, run_tests)
+                       expect_error, run_in)
 
 MEMBERS = ["node1", "node2", "node3"]
 SKU_COUNT = 300
@@ -152,16 +151,19 @@ def stock_views(client, skus):
 
 
 class Load:
-    """Orders on the LOAD SKUs from threads, each through one node, until
-    stopped; remembers every order and whether it was acknowledged."""
+    """Orders on `skus` from threads, each through one node of `vias`,
+    until stopped; remembers every order and whether it was acknowledged.
+    `pick(n, k)`: the SKU of thread n's k-th order (default: round robin)."""
 
-    def __init__(self, cluster, vias, skus):
+    def __init__(self, cluster, vias, skus, pick=None):
         self.cluster = cluster
         self.skus = skus
+        self.pick = pick or (lambda n, k: skus[(n * 7 + k) % len(skus)])
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.orders = {}    # order id -> (sku, qty)
         self.unacked = set()  # order ids without a 200
+        self.refused = 0      # of those, answered 503
         self.threads = [threading.Thread(target=self.run, args=(via, n))
                         for n, via in enumerate(vias)]
 
@@ -170,7 +172,7 @@ class Load:
         k = 0
         while not self.stopping.is_set():
             oid = f"LOAD-{n}-{k}"
-            sku = self.skus[(n * 7 + k) % len(self.skus)]
+            sku = self.pick(n, k)
             qty = 1 + k % 3
             with self.lock:
                 self.orders[oid] = (sku, qty)
@@ -179,21 +181,29 @@ class Load:
                     "order_id": oid, "lines": [{"sku": sku, "qty": qty}]})
                 ok = st == 200 and doc["lines"][0]["status"] == "accepted"
             except (OSError, TestFailure):
-                ok = False
+                st, ok = None, False
             if not ok:
                 with self.lock:
                     self.unacked.add(oid)
+                    self.refused += st == 503
             k += 1
 
-    def __enter__(self):
+    def start(self):
         for t in self.threads:
             t.start()
+
+    def stop(self):
+        self.stopping.set()
+        for t in self.threads:
+            if t.is_alive():
+                t.join()
+
+    def __enter__(self):
+        self.start()
         return self
 
     def __exit__(self, *exc):
-        self.stopping.set()
-        for t in self.threads:
-            t.join()
+        self.stop()
 
 
 def main():
@@ -547,20 +557,7 @@ def main():
         ("another epoch is refused both ways, naming both",
          test_epoch_mismatch_refused),
     ]
-    code = 1
-    try:
-        code = run_tests(tests)
-    finally:
-        try:
-            cluster.stop()
-        except TestFailure as e:
-            print(f"FAIL stop: {e}", flush=True)
-            code = 1
-        if code == 0:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"logs kept in {workdir}", flush=True)
-    return code
+    return run_in(workdir, tests, cluster.stop)
 
 
 if __name__ == "__main__":

@@ -444,7 +444,7 @@ CAF_TEST(the bridge sends channel commands to the connector of their channel) {
   dir->connectors.emplace("zeta", connector);
   dir->connectors.emplace("alpha", connector);
   {
-    auto b = make_bridge(sys, bridge_targets{journal, journal, {}, dir},
+    auto b = make_bridge(sys, bridge_targets{journal, journal, {}, dir, {}},
                          bridge_options{});
     CAF_CHECK_EQUAL(b->channels(), (fields{"alpha", "zeta"}));
     auto st = ask<connector_status>(

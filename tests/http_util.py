@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -50,13 +51,15 @@ class Node:
         self.proc = None
         self.port = None
 
-    def start(self, extra_args=()):
+    def start(self, extra_args=(), env=None):
+        """Starts the node; `env`: extra environment variables."""
         offset = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         logf = open(self.log, "a")
         self.proc = subprocess.Popen(
             [self.binary, "--config", self.config, "--data-dir", self.data,
              "--http-listen", "127.0.0.1:0", *extra_args],
-            stdout=logf, stderr=subprocess.STDOUT)
+            stdout=logf, stderr=subprocess.STDOUT,
+            env=dict(os.environ, **env) if env else None)
         logf.close()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -226,6 +229,26 @@ def run_tests(tests):
             print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
     print(f"{len(tests) - failed} of {len(tests)} tests passed", flush=True)
     return 1 if failed else 0
+
+
+def run_in(workdir, tests, stop):
+    """run_tests(tests), then stop() (a TestFailure there fails the run);
+    removes `workdir` when everything passed and keeps it, saying where,
+    for the logs otherwise. Returns the exit code."""
+    code = 1
+    try:
+        code = run_tests(tests)
+    finally:
+        try:
+            stop()
+        except TestFailure as e:
+            print(f"FAIL stop: {e}", flush=True)
+            code = 1
+        if code == 0:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"logs kept in {workdir}", flush=True)
+    return code
 
 
 def raw_exchange(port, payload, read_bytes=65536, timeout=10):

@@ -1,0 +1,728 @@
+// The handoff actor: see handoff.hpp for the protocol and its contract.
+#include "actors/handoff.hpp"
+
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "actors/messages.hpp"
+#include "persistence/codec.hpp"
+#include "persistence/store.hpp"
+
+namespace stockwire {
+
+namespace {
+
+// SKUs one import carries at most: bounds the message (a SKU's audit trail
+// and dedup records travel whole) and the receiver's transaction.
+constexpr std::size_t handoff_batch_skus_max = 64;
+
+// SKUs the sweep reads from the store per page, and pages per step: a
+// node holding a million SKUs it owns finishes a pass in about 12 s.
+constexpr std::size_t sweep_page_skus_max = 1024;
+constexpr std::size_t sweep_pages_per_step_max = 16;
+
+// The sweep and the polls of previous owners run this often while work is
+// left; after a failed push the sweep waits this long before trying again.
+constexpr std::chrono::milliseconds sweep_interval{200};
+constexpr std::chrono::milliseconds sweep_retry_delay{500};
+
+// A release waits this long for the SKUs' actors to finish their commits.
+constexpr std::chrono::seconds release_timeout{10};
+
+// The journal fences the entries of a failed commit by this name until
+// resume; it is no valid SKU (a space), so it never fences a real one.
+const std::string journal_name = "handoff batch";
+
+// meta key of the epoch whose move completed on this node.
+const std::string settled_epoch_key = "settled_epoch";
+
+using commit_done = std::function<void(bool ok, const std::string& why)>;
+
+struct handoff_state {
+  handoff_config cfg;
+  cluster::membership m;
+  caf::actor router;
+  caf::actor region;
+  caf::actor journal;
+  const store* db = nullptr;
+  channel_directory_ptr channels;
+
+  // -- outbound: SKUs this node holds but does not own
+  bool sweep_done = false;
+  bool sweep_busy = false;  // a sweep push is in flight
+  bool pass_clean = true;   // this pass found nothing to push
+  std::string sweep_cursor; // last SKU of the previous page
+  bool sweep_ticking = false;
+  std::unordered_set<std::string> in_push; // released, not yet acked
+  // Pulls waiting for a push in flight of their SKU.
+  std::unordered_map<std::string, std::vector<caf::response_promise>> pulls;
+  std::unordered_set<std::string> released; // released in the region
+
+  // -- inbound: SKUs this node owns but may not hold yet
+  bool inbound_complete = false;
+  std::set<std::string> done_previous; // previous owners whose sweep is done
+  std::set<std::string> polling;       // polls in flight
+  std::unordered_set<std::string> confirmed; // owned SKUs known to be here
+  std::unordered_set<std::string> importing; // import commit pending
+  // Commands waiting for their SKU to be pulled.
+  std::unordered_map<
+      std::string, std::vector<std::pair<caf::response_promise, caf::message>>>
+      waiting;
+
+  // -- journal
+  std::uint64_t next_seq = 1;
+  std::map<std::uint64_t, commit_done> commits;
+
+  cluster_status counters;
+  static inline const char* name = "stockwire.handoff";
+};
+
+using handoff_actor = caf::stateful_actor<handoff_state>;
+
+bool owns(const handoff_state& st, const std::string& sku) {
+  return st.m.current->owner(sku).id == st.cfg.self_id;
+}
+
+caf::error epoch_refused(const handoff_state& st, const std::string& from,
+                         std::uint64_t epoch) {
+  return make_error(errc::owner_unavailable,
+                    "epoch mismatch: " + from + " moves SKUs at epoch " +
+                        std::to_string(epoch) + " but " + st.cfg.self_id +
+                        " is at epoch " + std::to_string(st.m.epoch()) +
+                        "; refused");
+}
+
+void report(handoff_actor* self) {
+  auto& st = self->state;
+  self->send(st.router, moved_atom::value, st.m.epoch(), st.sweep_done,
+             st.inbound_complete);
+}
+
+// -- journal ------------------------------------------------------------------
+
+void commit(handoff_actor* self, write_batch batch, commit_done done) {
+  auto& st = self->state;
+  if (batch.empty()) {
+    done(true, {});
+    return;
+  }
+  journal_entry e;
+  e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
+  e.sku = journal_name;
+  e.seq = st.next_seq++;
+  e.ops = 1;
+  e.writes = std::move(batch);
+  st.commits.emplace(e.seq, std::move(done));
+  self->send(st.journal, std::move(e));
+}
+
+void on_commit_result(handoff_actor* self, std::uint64_t upto, bool ok,
+                      const std::string& why) {
+  auto& st = self->state;
+  while (!st.commits.empty() && st.commits.begin()->first <= upto) {
+    auto done = std::move(st.commits.begin()->second);
+    st.commits.erase(st.commits.begin());
+    done(ok, why);
+  }
+  if (!ok)
+    self->send(st.journal, resume_atom::value, journal_name);
+}
+
+// -- inbound: commands, pulls, imports ----------------------------------------
+
+// Hands the commands waiting for `sku` to the region (it is here now), or
+// fails them with `err`.
+void release_waiting(handoff_actor* self, const std::string& sku,
+                     const caf::error& err = caf::error{}) {
+  auto& st = self->state;
+  auto i = st.waiting.find(sku);
+  if (i == st.waiting.end())
+    return;
+  auto cmds = std::move(i->second);
+  st.waiting.erase(i);
+  for (auto& [rp, msg] : cmds)
+    if (err)
+      rp.deliver(err);
+    else
+      rp.delegate(st.region, std::move(msg));
+}
+
+void pull(handoff_actor* self, const std::string& sku,
+          const std::string& from) {
+  auto& st = self->state;
+  ++st.counters.pulls;
+  auto epoch = st.m.epoch();
+  self->request(st.router, st.cfg.request_timeout,
+                pull_sku{epoch, st.cfg.self_id, from, sku})
+      .then(
+          [self, sku, epoch](pull_result&) {
+            auto& st = self->state;
+            if (st.m.epoch() != epoch)
+              return; // the commands were failed by the change
+            st.confirmed.insert(sku);
+            release_waiting(self, sku);
+          },
+          [self, sku, from, epoch](caf::error& err) {
+            auto& st = self->state;
+            if (st.m.epoch() != epoch)
+              return;
+            release_waiting(self, sku,
+                            make_error(errc::owner_unavailable,
+                                       "sku " + sku + " is moving here from " +
+                                           from +
+                                           " and could not be fetched yet (" +
+                                           error_detail(err) + "); retry"));
+          });
+}
+
+// A SKU command for a SKU this node owns while the move is incomplete: to
+// the region once the SKU is known to be here, after a pull otherwise.
+template <class Cmd>
+caf::result<void> gate(handoff_actor* self, Cmd& x) {
+  auto& st = self->state;
+  auto sku = x.sku;
+  if (!owns(st, sku))
+    return make_error(errc::owner_unavailable,
+                      st.cfg.self_id + " does not own sku " + sku +
+                          " at epoch " + std::to_string(st.m.epoch()) +
+                          " (the configuration is changing); retry");
+  auto prev = st.m.previous_owner(sku);
+  bool here = st.inbound_complete || st.confirmed.count(sku) != 0 ||
+              prev == nullptr || prev->id == st.cfg.self_id;
+  if (!here && st.importing.count(sku) == 0 && st.waiting.count(sku) == 0) {
+    auto found = st.db->holds(sku, &here);
+    if (!found.is_ok())
+      return make_error(errc::store_unavailable, found.to_string());
+  }
+  if (here) {
+    st.confirmed.insert(sku);
+    auto rp = self->make_response_promise();
+    rp.delegate(st.region, std::move(x));
+    return caf::delegated<void>{};
+  }
+  auto& queue = st.waiting[sku];
+  queue.emplace_back(self->make_response_promise(),
+                     caf::make_message(std::move(x)));
+  if (queue.size() == 1 && st.importing.count(sku) == 0)
+    pull(self, sku, prev->id);
+  return caf::delegated<void>{};
+}
+
+// Tells this node's connectors what the moved outbox entries still owe.
+void notify_connectors(handoff_actor* self, const sku_bundle& b) {
+  auto& st = self->state;
+  if (!st.channels)
+    return;
+  for (auto& [key, value] : b.outbox) {
+    auto channel = std::string{codec::split_pair_key(key).first};
+    auto rec = codec::decode_outbox(value);
+    auto c = st.channels->find(channel);
+    if (!rec || !c)
+      continue;
+    for (auto& [lkey, lvalue] : b.listings) {
+      if (codec::split_pair_key(lkey).second != channel)
+        continue;
+      if (auto ids = codec::decode_listing(lvalue))
+        self->send(c, sku_changed{b.sku,
+                                  *ids,
+                                  rec->available,
+                                  rec->version,
+                                  {rec->changed_at_ms * 1'000'000},
+                                  false});
+    }
+  }
+}
+
+caf::result<import_ack> accept_import(handoff_actor* self, import_skus& x) {
+  auto& st = self->state;
+  if (x.epoch != st.m.epoch())
+    return epoch_refused(st, x.from, x.epoch);
+  for (auto& b : x.bundles) {
+    if (!owns(st, b.sku))
+      return make_error(errc::owner_unavailable,
+                        st.cfg.self_id + " does not own sku " + b.sku +
+                            " at epoch " + std::to_string(st.m.epoch()) +
+                            "; import from " + x.from + " refused");
+    if (st.importing.count(b.sku) != 0)
+      return make_error(errc::owner_unavailable,
+                        "an import of sku " + b.sku +
+                            " is still being written; retry");
+    if (auto why = check_bundle(b); !why.empty())
+      return make_error(errc::invalid_argument,
+                        "import from " + x.from + " refused: " + why);
+  }
+  write_batch batch;
+  auto written = std::make_shared<std::vector<sku_bundle>>();
+  import_ack ack{st.m.epoch(), {}};
+  for (auto& b : x.bundles) {
+    bool held = false;
+    auto found = st.db->holds(b.sku, &held);
+    if (!found.is_ok())
+      return make_error(errc::store_unavailable, found.to_string());
+    ack.skus.push_back(b.sku);
+    if (held)
+      continue; // written before; its acknowledgement was lost
+    batch.put_bundle(b);
+    st.importing.insert(b.sku);
+    written->push_back(std::move(b));
+  }
+  auto rp = self->make_response_promise<import_ack>();
+  commit(self, std::move(batch),
+         [self, rp, ack, written,
+          from = x.from](bool ok, const std::string& why) mutable {
+           auto& st = self->state;
+           for (auto& b : *written)
+             st.importing.erase(b.sku);
+           if (!ok) {
+             rp.deliver(
+                 make_error(errc::store_unavailable,
+                            "import from " + from + " not stored: " + why));
+             return;
+           }
+           st.counters.moved_in += written->size();
+           for (auto& b : *written)
+             notify_connectors(self, b);
+           for (auto& sku : ack.skus) {
+             st.confirmed.insert(sku);
+             release_waiting(self, sku);
+           }
+           if (!written->empty())
+             spdlog::info("handoff: {} SKUs received from {} (epoch {})",
+                          written->size(), from, ack.epoch);
+           rp.deliver(std::move(ack));
+         });
+  return rp;
+}
+
+// -- outbound: pushes ---------------------------------------------------------
+
+// Answers the pulls waiting for `sku`.
+void answer_pulls(handoff_actor* self, const std::string& sku, bool found,
+                  const caf::error& err = caf::error{}) {
+  auto& st = self->state;
+  auto i = st.pulls.find(sku);
+  if (i == st.pulls.end())
+    return;
+  for (auto& rp : i->second)
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(pull_result{sku, found});
+  st.pulls.erase(i);
+}
+
+struct push_job {
+  std::string to;
+  std::vector<std::string> skus;
+  std::vector<sku_bundle> bundles; // the non-empty ones
+  std::function<void(bool ok)> done;
+};
+using push_ptr = std::shared_ptr<push_job>;
+
+void unrelease(handoff_actor* self, std::vector<std::string> skus) {
+  auto& st = self->state;
+  for (auto& sku : skus)
+    st.released.erase(sku);
+  if (!skus.empty())
+    self->send(st.region, unrelease_atom::value, std::move(skus));
+}
+
+void end_push(handoff_actor* self, const push_ptr& p, bool ok,
+              const std::string& why) {
+  auto& st = self->state;
+  for (auto& sku : p->skus)
+    st.in_push.erase(sku);
+  if (ok) {
+    // Pulls that came after the acknowledgement: the SKU is there.
+    for (auto& b : p->bundles)
+      answer_pulls(self, b.sku, true);
+  } else {
+    ++st.counters.failed_pushes;
+    st.counters.last_error = why;
+    spdlog::warn("handoff: {} SKUs for {} not moved yet: {}", p->skus.size(),
+                 p->to, why);
+    auto err = make_error(errc::owner_unavailable,
+                          "the move to " + p->to + " failed: " + why);
+    for (auto& sku : p->skus)
+      answer_pulls(self, sku, false, err);
+  }
+  if (p->done)
+    p->done(ok);
+}
+
+// Tells this node's connectors to drop what they hold for a SKU that left.
+void forget_listings(handoff_actor* self, const sku_bundle& b) {
+  auto& st = self->state;
+  if (!st.channels)
+    return;
+  for (auto& [key, value] : b.listings) {
+    auto channel = std::string{codec::split_pair_key(key).second};
+    if (auto c = st.channels->find(channel))
+      self->send(c, listing_removed{b.sku});
+  }
+}
+
+// The receiver holds the SKUs: delete this node's copies, forget them.
+void delete_moved(handoff_actor* self, const push_ptr& p,
+                  const import_ack& ack) {
+  std::unordered_set<std::string> acked(ack.skus.begin(), ack.skus.end());
+  write_batch batch;
+  std::vector<std::string> gone;
+  for (auto& b : p->bundles)
+    if (acked.count(b.sku) != 0) {
+      batch.erase_bundle(b);
+      gone.push_back(b.sku);
+      answer_pulls(self, b.sku, true);
+    }
+  commit(self, std::move(batch),
+         [self, p, gone](bool ok, const std::string& why) {
+           auto& st = self->state;
+           if (!ok)
+             return end_push(self, p, false, "delete after the move: " + why);
+           st.counters.moved_out += gone.size();
+           for (auto& b : p->bundles)
+             forget_listings(self, b);
+           unrelease(self, gone);
+           spdlog::info("handoff: {} SKUs moved to {} (epoch {})", gone.size(),
+                        p->to, st.m.epoch());
+           end_push(self, p, true, {});
+         });
+}
+
+void send_import(handoff_actor* self, const push_ptr& p) {
+  auto& st = self->state;
+  std::vector<sku_bundle> bundles;
+  auto found = st.db->export_skus(p->skus, &bundles);
+  if (!found.is_ok())
+    return end_push(self, p, false, "export: " + found.to_string());
+  std::vector<std::string> absent;
+  for (auto& b : bundles)
+    if (b.empty()) {
+      answer_pulls(self, b.sku, false); // nothing here: nothing to move
+      absent.push_back(b.sku);
+    } else {
+      p->bundles.push_back(std::move(b));
+    }
+  unrelease(self, std::move(absent));
+  if (p->bundles.empty())
+    return end_push(self, p, true, {});
+  import_skus msg{st.m.epoch(), st.cfg.self_id, p->to, p->bundles};
+  self->request(st.router, st.cfg.request_timeout, std::move(msg))
+      .then([self, p](import_ack& ack) { delete_moved(self, p, ack); },
+            [self, p](caf::error& err) {
+              end_push(self, p, false, error_detail(err));
+            });
+}
+
+// Moves `skus` (none of them owned here, none in a push) to `to`.
+void push(handoff_actor* self, std::string to, std::vector<std::string> skus,
+          std::function<void(bool ok)> done) {
+  auto& st = self->state;
+  auto p = std::make_shared<push_job>();
+  p->to = std::move(to);
+  p->skus = std::move(skus);
+  p->done = std::move(done);
+  for (auto& sku : p->skus) {
+    st.in_push.insert(sku);
+    st.released.insert(sku);
+  }
+  self->request(st.region, release_timeout, release_atom::value, p->skus)
+      .then([self, p]() { send_import(self, p); },
+            [self, p](caf::error& err) {
+              end_push(self, p, false, "release: " + error_detail(err));
+            });
+}
+
+caf::result<pull_result> accept_pull(handoff_actor* self, pull_sku& x) {
+  auto& st = self->state;
+  if (x.epoch != st.m.epoch())
+    return epoch_refused(st, x.from, x.epoch);
+  auto owner = st.m.current->owner(x.sku).id;
+  if (owner != x.from)
+    return make_error(errc::owner_unavailable,
+                      x.from + " asked for sku " + x.sku + ", which " + owner +
+                          " owns at epoch " + std::to_string(st.m.epoch()) +
+                          " (member lists differ); refused");
+  auto rp = self->make_response_promise<pull_result>();
+  st.pulls[x.sku].push_back(rp);
+  if (st.in_push.count(x.sku) == 0)
+    push(self, owner, {x.sku}, nullptr);
+  return rp;
+}
+
+// -- the sweep and the polls --------------------------------------------------
+
+void schedule(handoff_actor* self, std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  if (st.sweep_ticking)
+    return;
+  st.sweep_ticking = true;
+  self->delayed_send(self, delay, sweep_atom::value);
+}
+
+void mark_inbound_complete(handoff_actor* self) {
+  auto& st = self->state;
+  st.inbound_complete = true;
+  st.confirmed.clear();
+  write_batch b;
+  b.put_meta(settled_epoch_key, std::to_string(st.m.epoch()));
+  commit(self, std::move(b), [](bool ok, const std::string& why) {
+    if (!ok)
+      spdlog::warn("handoff: cannot record the settled epoch: {}", why);
+  });
+  spdlog::info("handoff: every SKU this node owns at epoch {} is here",
+               st.m.epoch());
+  report(self);
+}
+
+void poll_previous(handoff_actor* self) {
+  auto& st = self->state;
+  if (st.inbound_complete)
+    return;
+  std::size_t open = 0;
+  for (auto& m : st.m.previous->members()) {
+    if (m.id == st.cfg.self_id || st.done_previous.count(m.id) != 0)
+      continue;
+    ++open;
+    if (!st.polling.insert(m.id).second)
+      continue; // asked already, no answer yet
+    auto epoch = st.m.epoch();
+    self->request(st.router, st.cfg.request_timeout,
+                  handoff_poll{epoch, st.cfg.self_id, m.id})
+        .then(
+            [self, epoch, id = m.id](handoff_progress& p) {
+              auto& st = self->state;
+              st.polling.erase(id);
+              if (st.m.epoch() != epoch || p.epoch != epoch || !p.sweep_done ||
+                  st.inbound_complete)
+                return;
+              st.done_previous.insert(p.node);
+              for (auto& m : st.m.previous->members())
+                if (m.id != st.cfg.self_id && st.done_previous.count(m.id) == 0)
+                  return;
+              mark_inbound_complete(self);
+            },
+            [self, id = m.id](caf::error&) {
+              self->state.polling.erase(id); // asked again at the next tick
+            });
+  }
+  if (open == 0)
+    mark_inbound_complete(self);
+}
+
+void finish_pass(handoff_actor* self) {
+  auto& st = self->state;
+  st.sweep_cursor.clear();
+  if (st.pass_clean && st.in_push.empty()) {
+    st.sweep_done = true;
+    spdlog::info("handoff: this node holds only SKUs it owns at epoch {}",
+                 st.m.epoch());
+    report(self);
+  }
+  st.pass_clean = true;
+}
+
+// Starts one push of SKUs on `page` that this node does not own; false
+// when there is none to start.
+bool push_some(handoff_actor* self, const std::vector<std::string>& page) {
+  auto& st = self->state;
+  auto foreign = cluster::foreign_skus(*st.m.current, st.cfg.self_id, page);
+  for (auto& [to, skus] : foreign) {
+    st.pass_clean = false;
+    std::vector<std::string> batch;
+    for (auto& sku : skus)
+      if (st.in_push.count(sku) == 0 && batch.size() < handoff_batch_skus_max)
+        batch.push_back(sku);
+    if (batch.empty())
+      continue; // all in a pull's push: seen again next pass
+    st.sweep_busy = true;
+    auto epoch = st.m.epoch();
+    push(self, to, std::move(batch), [self, epoch](bool ok) {
+      auto& st = self->state;
+      st.sweep_busy = false;
+      if (st.m.epoch() == epoch && !st.sweep_done) {
+        st.sweep_ticking = false; // the next step comes now (or later)
+        schedule(self, ok ? std::chrono::milliseconds{0} : sweep_retry_delay);
+      }
+    });
+    return true;
+  }
+  return false;
+}
+
+// One step of the sweep: pages of held SKUs until one holds SKUs this node
+// does not own, then one push of those (the page is read again once the
+// push ends, without the SKUs it moved).
+void sweep_step(handoff_actor* self) {
+  auto& st = self->state;
+  for (std::size_t n = 0; n < sweep_pages_per_step_max; ++n) {
+    if (st.sweep_done || st.sweep_busy)
+      return;
+    std::vector<std::string> page;
+    auto found = st.db->held_skus(st.sweep_cursor, sweep_page_skus_max, &page);
+    if (!found.is_ok()) {
+      st.counters.last_error = found.to_string();
+      return;
+    }
+    if (page.empty())
+      return finish_pass(self);
+    if (push_some(self, page))
+      return;
+    st.sweep_cursor = page.back();
+    if (page.size() < sweep_page_skus_max)
+      return finish_pass(self);
+  }
+}
+
+void tick(handoff_actor* self) {
+  auto& st = self->state;
+  st.sweep_ticking = false;
+  sweep_step(self);
+  if (!st.inbound_complete)
+    poll_previous(self);
+  if (!st.sweep_done || !st.inbound_complete)
+    schedule(self, sweep_interval);
+}
+
+// -- membership ---------------------------------------------------------------
+
+void start_epoch(handoff_actor* self, std::uint64_t settled_epoch) {
+  auto& st = self->state;
+  st.sweep_done = false;
+  st.pass_clean = true;
+  st.sweep_cursor.clear();
+  st.done_previous.clear();
+  st.polling.clear();
+  st.confirmed.clear();
+  st.inbound_complete = !st.m.previous || settled_epoch == st.m.epoch() ||
+                        !st.m.is_member(st.cfg.self_id);
+  report(self);
+  schedule(self, std::chrono::milliseconds{0});
+}
+
+void change(handoff_actor* self, const cluster::membership& next) {
+  auto& st = self->state;
+  st.m = next;
+  auto moving = make_error(errc::owner_unavailable,
+                           "the cluster configuration changed to epoch " +
+                               std::to_string(next.epoch()) + "; retry");
+  std::vector<std::string> skus;
+  for (auto& [sku, cmds] : st.waiting)
+    skus.push_back(sku);
+  for (auto& sku : skus)
+    release_waiting(self, sku, moving);
+  // SKUs released for a move that this ring gives back to this node.
+  std::vector<std::string> back;
+  for (auto& sku : st.released)
+    if (owns(st, sku) && st.in_push.count(sku) == 0)
+      back.push_back(sku);
+  for (auto& sku : back)
+    st.released.erase(sku);
+  if (!back.empty())
+    self->send(st.region, unrelease_atom::value, back);
+  write_batch b;
+  b.put_meta("epoch", std::to_string(next.epoch()));
+  commit(self, std::move(b), [](bool, const std::string&) {});
+  spdlog::info("handoff: epoch {}: {} members{}{}", next.epoch(),
+               next.current->members().size(),
+               next.previous ? ", moving SKUs from epoch " +
+                                   std::to_string(next.previous->epoch())
+                             : std::string{},
+               next.is_member(st.cfg.self_id) ? "" : "; this node is leaving");
+  start_epoch(self, 0);
+}
+
+cluster_status status_of(const handoff_state& st) {
+  auto s = st.counters;
+  s.node = st.cfg.self_id;
+  s.clustered = true;
+  s.epoch = st.m.epoch();
+  s.previous_epoch = st.m.previous ? st.m.previous->epoch() : 0;
+  s.member = st.m.is_member(st.cfg.self_id);
+  s.members.clear();
+  for (auto& m : st.m.current->members())
+    s.members.push_back(m.id);
+  s.sweep_done = st.sweep_done;
+  s.inbound_complete = st.inbound_complete;
+  s.waiting_for.clear();
+  if (!st.inbound_complete && st.m.previous)
+    for (auto& m : st.m.previous->members())
+      if (m.id != st.cfg.self_id && st.done_previous.count(m.id) == 0)
+        s.waiting_for.push_back(m.id);
+  return s;
+}
+
+caf::behavior handoff(handoff_actor* self, caf::actor router, caf::actor region,
+                      caf::actor journal, const store* db,
+                      channel_directory_ptr channels, handoff_config cfg) {
+  auto& st = self->state;
+  st.router = std::move(router);
+  st.region = std::move(region);
+  st.journal = std::move(journal);
+  st.db = db;
+  st.channels = std::move(channels);
+  st.m = cfg.membership;
+  auto settled = cfg.settled_epoch;
+  st.cfg = std::move(cfg);
+  start_epoch(self, settled);
+  return {
+      [=](place_order& x) { return gate(self, x); },
+      [=](cancel_order& x) { return gate(self, x); },
+      [=](set_stock& x) { return gate(self, x); },
+      [=](adjust_stock& x) { return gate(self, x); },
+      [=](get_stock& x) { return gate(self, x); },
+      [=](get_audit& x) { return gate(self, x); },
+      [=](put_listing& x) { return gate(self, x); },
+      [=](delete_listing& x) { return gate(self, x); },
+      [=](get_listings& x) { return gate(self, x); },
+      [=](import_skus& x) { return accept_import(self, x); },
+      [=](pull_sku& x) { return accept_pull(self, x); },
+      [=](handoff_poll& x) -> caf::result<handoff_progress> {
+        auto& st = self->state;
+        if (x.epoch != st.m.epoch())
+          return epoch_refused(st, x.from, x.epoch);
+        return handoff_progress{st.m.epoch(), st.cfg.self_id, st.sweep_done};
+      },
+      [=](change_membership& x) { change(self, x.next); },
+      [=](get_cluster_status&) { return status_of(self->state); },
+      [=](list_held_skus& q) -> caf::result<held_sku_page> {
+        held_sku_page page;
+        auto limit = std::max<std::uint32_t>(1, q.limit);
+        auto found = self->state.db->held_skus(q.after, limit + 1, &page.skus);
+        if (!found.is_ok())
+          return make_error(errc::store_unavailable, found.to_string());
+        page.more = page.skus.size() > limit;
+        page.skus.resize(std::min<std::size_t>(page.skus.size(), limit));
+        return page;
+      },
+      [=](sweep_atom) { tick(self); },
+      [=](committed_atom, std::uint64_t upto) {
+        on_commit_result(self, upto, true, {});
+      },
+      [=](failed_atom, std::uint64_t seq, const std::string& why) {
+        on_commit_result(self, seq, false, why);
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_handoff(caf::local_actor* router, caf::actor region,
+                         caf::actor journal, const store* db,
+                         channel_directory_ptr channels, handoff_config cfg) {
+  auto self = caf::actor_cast<caf::actor>(router);
+  return router->spawn<caf::linked>(handoff, self, std::move(region),
+                                    std::move(journal), db, std::move(channels),
+                                    std::move(cfg));
+}
+
+} // namespace stockwire

@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""Membership changes (issue 6): SKUs move with their stock, dedup records,
+listings and pending outbox while orders keep coming.
+
+Three stockwired on loopback (each its own data directory) with the same
+channel accounts on one fakechannel; SKUs with stock, some listed on two
+channels, one order each whose result is remembered. Then, under a
+continuous order load through node1 and node3:
+
+1. node4 joins: it starts with the epoch-2 configuration (four members,
+   [cluster.previous] = epoch 1), node1 and node2 get it by SIGHUP; while
+   node3 is still at epoch 1 its forwards are refused (naming both epochs),
+   then it gets it too. Every node reports the move settled.
+2. node2 leaves: epoch 3 (node1, node3, node4) by SIGHUP on all four; node2
+   hands off everything it holds, reports an empty store, and is stopped.
+
+Afterwards: every SKU is held by exactly one node, its owner by the ring
+(asked of each node: GET /v1/cluster/skus); every order that got no 200
+under load is retried until it does, and then every SKU's stock is exactly
+its initial stock minus the orders the load generator sent; the audit
+replays to the stock; a retry of each remembered order replays its
+original result; the listings moved; every channel converges to the exact
+quantities. The fraction of SKUs each change moved is printed (about 1/N).
+No wall-clock assertion: everything is polled with a deadline.
+
+  membership_test.py --stockwired build/bin/stockwired \\
+      --fakechannel build/bin/fakechannel --ring-owner build/bin/ring_owner
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_util import Fake  # noqa: E402
+from http_util import (Node, TestFailure, check, check_audit_replays,  # noqa: E402
+                       expect_error, run_in)
+from sync_util import (channels_toml, list_everywhere, poll,  # noqa: E402
+                       wait_converged)
+from cluster_test import Load, free_ports, stock_views  # noqa: E402
+
+NAMES = ["node1", "node2", "node3", "node4"]
+EPOCH1 = ["node1", "node2", "node3"]
+EPOCH2 = ["node1", "node2", "node3", "node4"]
+EPOCH3 = ["node1", "node3", "node4"]
+SKU_COUNT = 400
+LISTED = 24            # SKUs MV-0 .. MV-23 are listed on both channels
+CHANNELS = ["shopify", "woocommerce"]
+INITIAL = 100_000
+FORWARD_TIMEOUT_MS = 1000
+LOAD_THREADS = 4       # through node1 and node3, which never leave
+SETTLE_DEADLINE_S = 60
+MESH_TIMEOUT_S = 20
+RETRY_DEADLINE_S = 30
+
+# Only the two channels the test lists on; eBay's revision budget and
+# Amazon's feed pacing would stretch convergence over minutes.
+FAKE_TOML = """
+[amazon]
+enabled = false
+[ebay]
+enabled = false
+[flipkart]
+enabled = false
+"""
+
+
+class Cluster:
+    def __init__(self, args, workdir):
+        self.args = args
+        self.ports = dict(zip(NAMES, free_ports(len(NAMES))))
+        self.fake = Fake(args.fakechannel, workdir, "fake", FAKE_TOML)
+        self.nodes = {n: Node(args.stockwired, workdir, n, "") for n in NAMES}
+
+    def configure(self, name, epoch, members, previous=None):
+        """Writes `name`'s configuration: `members` at `epoch`, and the
+        [cluster.previous] table (epoch, members) when given."""
+        def listing(ms):
+            return ", ".join(f'{{id = "{m}", host = "127.0.0.1", '
+                             f'port = {self.ports[m]}}}' for m in ms)
+        toml = (f'[node]\nid = "{name}"\n'
+                f"[cluster]\nmembers = [{listing(members)}]\n"
+                f"epoch = {epoch}\nforward_timeout_ms = {FORWARD_TIMEOUT_MS}\n")
+        if previous:
+            toml += (f"[cluster.previous]\nepoch = {previous[0]}\n"
+                     f"members = [{listing(previous[1])}]\n")
+        toml += channels_toml(self.fake) + "\n"
+        with open(self.nodes[name].config, "w") as f:
+            f.write(toml)
+
+    def owners(self, skus, members):
+        out = subprocess.run(
+            [self.args.ring_owner, "--members", ",".join(members)],
+            input="\n".join(skus) + "\n", capture_output=True, text=True,
+            check=True).stdout
+        return dict(line.split() for line in out.splitlines())
+
+    def client(self, name, timeout=30):
+        return self.nodes[name].client(timeout=timeout)
+
+    def status(self, name):
+        st, _, doc = self.client(name).call("GET", "/v1/cluster")
+        check(st == 200, f"GET /v1/cluster on {name}: {st} {doc}")
+        return doc
+
+    def held(self, name):
+        """Every SKU `name`'s store holds."""
+        skus, after = [], None
+        c = self.client(name)
+        while True:
+            path = "/v1/cluster/skus?limit=1000" + (
+                f"&after={after}" if after else "")
+            st, _, doc = c.call("GET", path)
+            check(st == 200, f"{path} on {name}: {st} {doc}")
+            skus.extend(doc["skus"])
+            after = doc["next_after"]
+            if after is None:
+                return skus
+
+    def hup(self, name):
+        self.nodes[name].proc.send_signal(signal.SIGHUP)
+
+    def stop_all(self):
+        for n in self.nodes.values():
+            if n.proc is not None:
+                n.stop()
+        self.fake.stop()
+
+
+def wait_epoch(cluster, name, epoch):
+    return poll(f"{name} at epoch {epoch}",
+                lambda: cluster.status(name)["epoch"] == epoch, 20)
+
+
+def wait_settled(cluster, names, epoch):
+    def settled():
+        docs = {n: cluster.status(n) for n in names}
+        return all(d["epoch"] == epoch and d["settled"]
+                   for d in docs.values()) and docs
+    return poll(f"{names} settled at epoch {epoch}", settled,
+                SETTLE_DEADLINE_S)
+
+
+def wait_routed(cluster, via, skus, owners):
+    """Until `via` reaches every owner: a GET of a SKU each owns is
+    answered by it (200, or 404 before it exists), not 503."""
+    c = cluster.client(via)
+    for owner in sorted(set(owners.values())):
+        sku = next(s for s in skus if owners[s] == owner)
+        poll(f"{via} reaches {owner}",
+             lambda: c.call("GET", f"/v1/stock/{sku}")[0] in (200, 404),
+             MESH_TIMEOUT_S)
+
+
+def refused_for_epoch(cluster, via, sku):
+    """Polls GET sku through `via` until it is refused for its epoch (once
+    the owner is connected and has the other epoch); returns the reply."""
+    c = cluster.client(via)
+
+    def attempt():
+        result = c.call("GET", f"/v1/stock/{sku}")
+        doc = result[2]
+        refused = (result[0] == 503 and isinstance(doc, dict) and
+                   "epoch" in doc.get("error", {}).get("message", ""))
+        return result if refused else None
+    return poll(f"{via} refused for its epoch", attempt, MESH_TIMEOUT_S)
+
+def create_skus(cluster, via, skus, first_orders, listed=0):
+    """Stock INITIAL for every SKU through `via`, the first `listed` listed
+    on CHANNELS, and one order OLD-<sku> each, whose line is remembered."""
+    c = cluster.client(via)
+    for i, sku in enumerate(skus):
+        st, _, doc = c.call("PUT", f"/v1/stock/{sku}", {
+            "on_hand": INITIAL, "idempotency_key": f"init-{sku}"})
+        check(st == 200, f"PUT {sku}: {st} {doc}")
+        if i < listed:
+            list_everywhere(c, sku, i, CHANNELS)
+    for sku in skus:
+        st, _, doc = c.call("POST", "/v1/orders", {
+            "order_id": f"OLD-{sku}", "channel": "web",
+            "lines": [{"sku": sku, "qty": 1}]})
+        check(st == 200 and doc["lines"][0]["status"] == "accepted",
+              f"OLD-{sku}: {st} {doc}")
+        first_orders[sku] = doc["lines"][0]
+
+
+def check_one_owner(cluster, names, skus, owners):
+    """Every SKU is held by exactly one of `names`: its owner."""
+    holders = {}
+    for n in names:
+        for sku in cluster.held(n):
+            holders.setdefault(sku, []).append(n)
+    check(sorted(holders) == sorted(skus),
+          f"held SKUs differ: {len(holders)} held, {len(skus)} exist")
+    wrong = {s: h for s, h in holders.items() if h != [owners[s]]}
+    check(not wrong, f"SKUs not held by exactly their owner: "
+          f"{list(wrong.items())[:5]}")
+
+
+def retry_unacked(cluster, via, load):
+    """As a channel would: retries every order of `load` that got no 200,
+    until it does."""
+    deadline = time.monotonic() + RETRY_DEADLINE_S
+    pending = sorted(load.unacked)
+    c = cluster.client(via)
+    while pending:
+        check(time.monotonic() < deadline,
+              f"{len(pending)} orders still not accepted")
+        later = []
+        for oid in pending:
+            sku, qty = load.orders[oid]
+            st, _, doc = c.call("POST", "/v1/orders", {
+                "order_id": oid, "lines": [{"sku": sku, "qty": qty}]})
+            if st == 503:
+                later.append(oid)
+                continue
+            check(st == 200 and doc["lines"][0]["status"] == "accepted",
+                  f"retry of {oid}: {st} {doc}")
+        pending = later
+        time.sleep(0.1 if pending else 0)
+
+
+def check_stock_exact(cluster, names, skus, load):
+    """Every SKU shows INITIAL minus its first order and every load order,
+    through every node of `names`, and its audit replays with each order
+    once."""
+    taken = {s: 1 for s in skus}  # OLD-<sku>
+    count = {s: 1 for s in skus}
+    for sku, qty in load.orders.values():
+        taken[sku] += qty
+        count[sku] += 1
+    for via in names:
+        views = stock_views(cluster.client(via), skus)
+        for sku in skus:
+            check(views[sku]["on_hand"] == INITIAL - taken[sku],
+                  f"{sku} via {via}: on_hand {views[sku]['on_hand']}, "
+                  f"expected {INITIAL - taken[sku]}")
+    for i, sku in enumerate(skus):
+        view, records = check_audit_replays(
+            cluster.client(names[i % len(names)]), sku)
+        ids = [r["op_id"] for r in records if r["kind"] == "order"]
+        check(len(ids) == len(set(ids)) == count[sku],
+              f"{sku}: {len(ids)} order records, {len(set(ids))} "
+              f"distinct, {count[sku]} orders")
+
+
+def check_first_orders_replay(cluster, names, skus, first_orders):
+    """A retry of each OLD-<sku> replays its original result; the same id
+    with another qty is a conflict."""
+    for i, sku in enumerate(skus):
+        via = names[i % len(names)]
+        st, _, doc = cluster.client(via).call("POST", "/v1/orders", {
+            "order_id": f"OLD-{sku}", "channel": "web",
+            "lines": [{"sku": sku, "qty": 1}]})
+        line = doc["lines"][0] if st == 200 else doc
+        first = first_orders[sku]
+        check(st == 200 and line["replayed"] and
+              line["version"] == first["version"] and
+              line["available"] == first["available"],
+              f"retry of OLD-{sku} via {via}: {st} {doc}, first {first}")
+        expect_error(cluster.client(via).call("POST", "/v1/orders", {
+            "order_id": f"OLD-{sku}", "channel": "web",
+            "lines": [{"sku": sku, "qty": 2}]}), 409, "id_conflict",
+            f"OLD-{sku} with another qty")
+
+
+def setup(prefix):
+    """The command line's binaries; a Cluster in a fresh work directory."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stockwired", required=True)
+    ap.add_argument("--fakechannel", required=True)
+    ap.add_argument("--ring-owner", required=True)
+    args = ap.parse_args()
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    return workdir, Cluster(args, workdir)
+
+
+def spread_load(cluster, vias, skus):
+    """Orders through `vias` spread over every SKU, so that they hit SKUs
+    while they move."""
+    return Load(cluster, vias, skus,
+                lambda n, k: skus[(k * 7919 + n * 104729) % len(skus)])
+
+
+def start_epoch1(cluster, skus):
+    """Starts node1-node3 at epoch 1 and waits until each reaches all."""
+    owners = cluster.owners(skus, EPOCH1)
+    for n in EPOCH1:
+        cluster.configure(n, 1, EPOCH1)
+        cluster.nodes[n].start()
+    for n in EPOCH1:
+        wait_routed(cluster, n, skus, owners)
+
+
+def main():
+    workdir, cluster = setup("stockwire-membership-")
+    skus = [f"MV-{i}" for i in range(SKU_COUNT)]
+    owners1 = cluster.owners(skus, EPOCH1)
+    owners2 = cluster.owners(skus, EPOCH2)
+    owners3 = cluster.owners(skus, EPOCH3)
+    first_orders = {}  # sku -> the line of its order OLD-<sku>
+    load = spread_load(cluster, ["node1", "node3"] * (LOAD_THREADS // 2),
+                       skus)
+
+    def test_start_three():
+        start_epoch1(cluster, skus)
+
+    def test_stock_listings_first_orders():
+        create_skus(cluster, "node1", skus, first_orders, LISTED)
+        for n in EPOCH1:
+            held = cluster.held(n)
+            check(sorted(held) == sorted(s for s in skus if owners1[s] == n),
+                  f"{n} holds {len(held)} SKUs, not exactly those it owns")
+
+    def test_node4_joins_under_load():
+        load.start()
+        time.sleep(1)
+        previous = (1, EPOCH1)
+        cluster.configure("node4", 2, EPOCH2, previous)
+        cluster.nodes["node4"].start()
+        for n in ("node1", "node2"):
+            cluster.configure(n, 2, EPOCH2, previous)
+            cluster.hup(n)
+            wait_epoch(cluster, n, 2)
+        # node3 missed the change so far: its forwards are refused.
+        mine = next(s for s in skus if owners2[s] == "node1")
+        result = refused_for_epoch(cluster, "node3", mine)
+        doc = expect_error(result, 503, "owner_unavailable",
+                           "a forward from a node at the old epoch")
+        msg = doc["error"]["message"]
+        print(f"  {msg}", flush=True)
+        check("epoch 1" in msg and "epoch 2" in msg, f"unclear: {msg}")
+        cluster.configure("node3", 2, EPOCH2, previous)
+        cluster.hup("node3")
+        docs = wait_settled(cluster, EPOCH2, 2)
+        moved = sum(owners1[s] != owners2[s] for s in skus)
+        print(f"  3 -> 4 members: {moved} of {SKU_COUNT} SKUs moved "
+              f"({moved / SKU_COUNT:.1%}; 1/N = 25%); node4 received "
+              f"{docs['node4']['moved_in']}, pulled {docs['node4']['pulls']} "
+              f"on demand; {len(load.orders)} orders so far, "
+              f"{load.refused} answered 503", flush=True)
+        check(all(owners2[s] in (owners1[s], "node4") for s in skus),
+              "a SKU moved between two old members")
+        check(docs["node4"]["moved_in"] == moved,
+              f"node4 received {docs['node4']['moved_in']} SKUs, {moved} "
+              f"moved to it")
+
+    def test_node2_leaves_under_load():
+        try:
+            node2_leaves()
+            time.sleep(1)  # more orders at epoch 3
+        finally:
+            load.stop()
+        print(f"  load: {len(load.orders)} orders, {len(load.unacked)} "
+              f"without a 200 ({load.refused} were 503)", flush=True)
+        code = cluster.nodes["node2"].stop()
+        check(code == 0, f"node2 exited with {code}")
+
+    def node2_leaves():
+        previous = (2, EPOCH2)
+        out_before = cluster.status("node2")["moved_out"]
+        in_before = {n: cluster.status(n)["moved_in"] for n in EPOCH3}
+        for n in EPOCH2:
+            cluster.configure(n, 3, EPOCH3, previous)
+            cluster.hup(n)
+        for n in EPOCH2:
+            wait_epoch(cluster, n, 3)
+        poll("node2 handed off everything",
+             lambda: cluster.status("node2")["sweep_done"], SETTLE_DEADLINE_S)
+        check(cluster.held("node2") == [], "node2 still holds SKUs")
+        docs = wait_settled(cluster, EPOCH3, 3)
+        st = cluster.status("node2")
+        check(not st["member"], f"node2 thinks it is a member: {st}")
+        moved = sum(owners2[s] != owners3[s] for s in skus)
+        out = st["moved_out"] - out_before
+        received = sum(docs[n]["moved_in"] - in_before[n] for n in EPOCH3)
+        print(f"  4 -> 3 members: {moved} of {SKU_COUNT} SKUs moved "
+              f"({moved / SKU_COUNT:.1%}; 1/N = 25%), all of them node2's; "
+              f"node2 handed off {out}, the others received {received}",
+              flush=True)
+        check(all(owners3[s] == owners2[s] for s in skus
+                  if owners2[s] != "node2"),
+              "a SKU moved that node2 did not own")
+        check(out == moved == received,
+              f"node2 moved {out}, the others received {received}, "
+              f"{moved} expected")
+
+    def test_every_sku_has_one_owner():
+        check_one_owner(cluster, EPOCH3, skus, owners3)
+
+    def test_unacked_orders_retried_applied_once():
+        retry_unacked(cluster, "node4", load)
+        check_stock_exact(cluster, EPOCH3, skus, load)
+
+    def test_old_orders_replay_after_the_moves():
+        moved = [s for s in skus if owners1[s] != owners3[s]]
+        check(moved, "no SKU moved")
+        check_first_orders_replay(cluster, EPOCH3, skus, first_orders)
+        st, _, doc = cluster.client("node1").call(
+            "GET", f"/v1/orders/OLD-{moved[0]}")
+        check(st == 200 and [x["sku"] for x in doc["lines"]] == [moved[0]],
+              f"find_order of a moved SKU's order: {st} {doc}")
+        print(f"  {len(moved)} SKUs live elsewhere than at the start; every "
+              f"first order replays", flush=True)
+
+    def test_listings_moved_and_channels_converge():
+        c = cluster.client("node4")
+        expected = {}
+        for i, sku in enumerate(skus[:LISTED]):
+            st, _, doc = c.call("GET", f"/v1/listings/{sku}")
+            check(st == 200 and sorted(x["channel"] for x in doc["listings"])
+                  == sorted(CHANNELS), f"listings of {sku}: {st} {doc}")
+            st, _, view = c.call("GET", f"/v1/stock/{sku}")
+            expected[(sku, i)] = view["available"]
+        wait_converged(cluster.fake, expected, channels=CHANNELS)
+
+    tests = [
+        ("three nodes at epoch 1, full mesh", test_start_three),
+        ("stock, listings and a first order on every SKU",
+         test_stock_listings_first_orders),
+        ("node4 joins under load (epoch 2); node3 on epoch 1 is refused",
+         test_node4_joins_under_load),
+        ("node2 leaves under load (epoch 3), hands off everything",
+         test_node2_leaves_under_load),
+        ("every SKU is held by exactly its owner",
+         test_every_sku_has_one_owner),
+        ("orders without a 200, retried: stock exact, audit replays",
+         test_unacked_orders_retried_applied_once),
+        ("first orders replay after the moves; other payloads conflict",
+         test_old_orders_replay_after_the_moves),
+        ("listings moved; every channel converges to the exact quantities",
+         test_listings_moved_and_channels_converge),
+    ]
+    def stop():
+        load.stop()
+        cluster.stop_all()
+    return run_in(workdir, tests, stop)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())
