@@ -9,6 +9,12 @@
 // activating anything), get_listings (read from the store, committed
 // state), find_order, (stats_atom) -> region_stats.
 //
+// Membership changes (actors/handoff.hpp): (release_atom, skus) marks the
+// SKUs released -- every command for them is refused from then on with
+// owner_unavailable ("moving") -- passivates their live actors and answers
+// once none is live, so every change of theirs is durable and none can
+// follow. (unrelease_atom, skus) lifts the mark.
+//
 // Passivation handshake (one live actor per SKU, never two): the region
 // marks the entry stopping and sends (passivate_atom); commands for the SKU
 // that arrive meanwhile are stashed; the actor finishes its pending
