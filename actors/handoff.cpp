@@ -1,6 +1,9 @@
 // The handoff actor: see handoff.hpp for the protocol and its contract.
 #include "actors/handoff.hpp"
 
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <set>
@@ -46,6 +49,22 @@ const std::string journal_name = "handoff batch";
 const std::string settled_epoch_key = "settled_epoch";
 
 using commit_done = std::function<void(bool ok, const std::string& why)>;
+
+// Fault injection for the process-level crash test
+// (tests/membership_crash_test.py): a node started with
+// STOCKWIRE_CRASH_POINT=<name> kills itself with SIGKILL when a move reaches
+// that point, exactly as a crash there would. Points: handoff.released (old
+// owner, SKUs released, nothing sent), handoff.imported (new owner, import
+// committed, not acknowledged), handoff.acked (old owner, acknowledgement
+// received, its copy not deleted).
+void crash_point(const char* name) {
+  static const char* armed = std::getenv("STOCKWIRE_CRASH_POINT");
+  if (armed == nullptr || std::strcmp(armed, name) != 0)
+    return;
+  spdlog::critical("crash point {} reached: SIGKILL", name);
+  spdlog::default_logger()->flush();
+  std::raise(SIGKILL);
+}
 
 struct handoff_state {
   handoff_config cfg;
@@ -288,6 +307,7 @@ caf::result<import_ack> accept_import(handoff_actor* self, import_skus& x) {
                             "import from " + from + " not stored: " + why));
              return;
            }
+           crash_point("handoff.imported");
            st.counters.moved_in += written->size();
            for (auto& b : *written)
              notify_connectors(self, b);
@@ -374,6 +394,7 @@ void forget_listings(handoff_actor* self, const sku_bundle& b) {
 // The receiver holds the SKUs: delete this node's copies, forget them.
 void delete_moved(handoff_actor* self, const push_ptr& p,
                   const import_ack& ack) {
+  crash_point("handoff.acked");
   std::unordered_set<std::string> acked(ack.skus.begin(), ack.skus.end());
   write_batch batch;
   std::vector<std::string> gone;
@@ -399,6 +420,7 @@ void delete_moved(handoff_actor* self, const push_ptr& p,
 }
 
 void send_import(handoff_actor* self, const push_ptr& p) {
+  crash_point("handoff.released");
   auto& st = self->state;
   std::vector<sku_bundle> bundles;
   auto found = st.db->export_skus(p->skus, &bundles);
