@@ -140,7 +140,7 @@ caf::error unreachable(const peer& p) {
                     describe(p.member) + " is unreachable");
 }
 
-// What the caller hears when a request to member `i` failed: the owner's
+// What the caller hears when a request to member `m` failed: the owner's
 // own answers unchanged, CAF's errors (timeout, lost link) as
 // owner_unavailable naming the node.
 caf::error forward_failure(const router_state& st, const cluster::member& m,
@@ -181,7 +181,7 @@ caf::result<void> to_owned(router_actor* self, Cmd& x) {
   return caf::delegated<void>{};
 }
 
-// Sends `x` to the router of `to` and hands its reply (or the failure,
+// Sends `xs` to the router of `to` and hands its reply (or the failure,
 // naming `to`) to the caller.
 template <class Reply, class... Ts>
 caf::result<void> ask_peer(router_actor* self, const peer& to, Ts&&... xs) {
