@@ -2,7 +2,9 @@
 #include "actors/router.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <type_traits>
 #include <utility>
@@ -14,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "actors/inspector.hpp"
 #include "actors/messages.hpp"
 
 namespace stockwire {
@@ -104,6 +107,26 @@ template <>
 struct reply_of<find_order> {
   using type = order_lines;
 };
+template <>
+struct reply_of<get_sku_activity> {
+  using type = sku_activity;
+};
+template <>
+struct reply_of<get_listing_status> {
+  using type = listing_status;
+};
+
+// Commands answered by a node's inspector rather than its region, and
+// whether the command names a SKU the receiving node must own.
+template <class Cmd>
+constexpr bool for_inspector_v =
+    std::is_same_v<Cmd, get_listing_status> ||
+    std::is_same_v<Cmd, get_node_report> ||
+    std::is_same_v<Cmd, resync_channel>;
+template <class Cmd>
+constexpr bool names_sku_v = !std::is_same_v<Cmd, find_order> &&
+                             !std::is_same_v<Cmd, get_node_report> &&
+                             !std::is_same_v<Cmd, resync_channel>;
 
 // "node2 at 127.0.0.1:4102"
 std::string describe(const cluster::member& m) {
@@ -115,28 +138,37 @@ caf::error unreachable(const peer& p) {
                     describe(p.member) + " is unreachable");
 }
 
-// What the caller hears when a request to member `i` failed: the owner's
-// own answers unchanged, CAF's errors (timeout, lost link) as
-// owner_unavailable naming the node.
+// What the caller hears when a request to member `i` (with `timeout`)
+// failed: the owner's own answers unchanged, CAF's errors (timeout, lost
+// link) as owner_unavailable naming the node.
 caf::error forward_failure(const router_state& st, std::size_t i,
-                           const caf::error& err) {
+                           const caf::error& err,
+                           std::chrono::milliseconds timeout) {
   if (err.category() == error_category())
     return err;
   auto& m = st.cfg.ring->members()[i];
   if (err == caf::sec::request_timeout)
     return make_error(errc::owner_unavailable,
                       describe(m) + " did not answer within " +
-                          std::to_string(st.cfg.forward_timeout.count()) +
-                          " ms");
+                          std::to_string(timeout.count()) + " ms");
   return make_error(errc::owner_unavailable, describe(m) +
                                                  " is unreachable (" +
                                                  caf::to_string(err) + ")");
 }
 
+// The same for a forward, whose timeout is the configuration's.
+caf::error forward_failure(const router_state& st, std::size_t i,
+                           const caf::error& err) {
+  return forward_failure(st, i, err, st.cfg.forward_timeout);
+}
+
+// This node's part: the region, or the inspector for what it answers.
 template <class Cmd>
-caf::result<void> to_region(router_actor* self, Cmd& x) {
+caf::result<void> to_local(router_actor* self, Cmd& x) {
+  auto& st = self->state;
   auto rp = self->make_response_promise();
-  rp.delegate(self->state.region, std::move(x));
+  rp.delegate(for_inspector_v<Cmd> ? st.cfg.inspector : st.region,
+              std::move(x));
   return caf::delegated<void>{};
 }
 
@@ -151,7 +183,7 @@ caf::result<void> dispatch(router_actor* self, Cmd& x) {
   auto& st = self->state;
   auto owner = owner_of(st, x.sku);
   if (owner == st.self_index)
-    return to_region(self, x);
+    return to_local(self, x);
   auto& p = st.peers[owner];
   if (!p.handle)
     return unreachable(p);
@@ -180,7 +212,7 @@ caf::result<void> accept_forward(router_actor* self, std::uint64_t epoch,
             std::to_string(epoch) + " but " + st.cfg.self_id +
             " is at epoch " + std::to_string(ring.epoch()) +
             "; refused (the nodes run different cluster configurations)");
-  if constexpr (!std::is_same_v<Cmd, find_order>) {
+  if constexpr (names_sku_v<Cmd>) {
     auto owner = owner_of(st, x.sku);
     if (owner != st.self_index)
       return make_error(
@@ -190,7 +222,7 @@ caf::result<void> accept_forward(router_actor* self, std::uint64_t epoch,
               ring.members()[owner].id + " does); refused a forward from " +
               origin + ", whose member list differs");
   }
-  return to_region(self, x);
+  return to_local(self, x);
 }
 
 // An order's lines from every node, merged; any node unreachable or failing
@@ -242,6 +274,114 @@ caf::result<void> find_everywhere(router_actor* self, find_order& q) {
                     st.cfg.self_id, q)
           .then(std::move(on_lines), std::move(on_error));
   }
+  return caf::delegated<void>{};
+}
+
+// -- cluster-wide queries (stockctl) ------------------------------------------
+
+// One query asked of every member's inspector: a member that is not
+// connected, fails or does not answer in time is marked unreachable with
+// the reason; the others' replies are kept, in member order.
+template <class Reply>
+struct gathering {
+  std::vector<member_status> members;
+  std::vector<std::optional<Reply>> replies; // one per member
+  std::size_t waiting = 0;
+  std::function<void(gathering&)> done;
+};
+
+template <class Reply>
+void answered(const std::shared_ptr<gathering<Reply>>& g) {
+  if (--g->waiting == 0)
+    g->done(*g);
+}
+
+std::vector<member_status> member_list(const router_state& st) {
+  auto& ring = *st.cfg.ring;
+  std::vector<member_status> out;
+  for (std::size_t i = 0; i < st.peers.size(); ++i) {
+    auto& m = ring.members()[i];
+    out.push_back(member_status{m.id, m.host, m.port,
+                                ring.shards_per_member()[i],
+                                i == st.self_index, false, {}});
+  }
+  return out;
+}
+
+template <class Reply, class Cmd>
+void gather(router_actor* self, const Cmd& cmd,
+            std::chrono::milliseconds timeout,
+            std::function<void(gathering<Reply>&)> done) {
+  auto& st = self->state;
+  auto g = std::make_shared<gathering<Reply>>();
+  g->members = member_list(st);
+  g->replies.resize(st.peers.size());
+  g->done = std::move(done);
+  g->waiting = 1; // released below, after every request is out
+  for (std::size_t i = 0; i < st.peers.size(); ++i) {
+    auto on_reply = [g, i](Reply& r) {
+      g->members[i].reachable = true;
+      g->replies[i] = std::move(r);
+      answered(g);
+    };
+    auto on_error = [self, g, i, timeout](caf::error& err) {
+      g->members[i].error =
+          error_detail(forward_failure(self->state, i, err, timeout));
+      answered(g);
+    };
+    if (i == st.self_index) {
+      ++g->waiting;
+      self->request(st.cfg.inspector, timeout, cmd)
+          .then(std::move(on_reply), std::move(on_error));
+    } else if (st.peers[i].handle) {
+      ++g->waiting;
+      self->request(st.peers[i].handle, timeout, forward_atom::value,
+                    st.cfg.ring->epoch(), st.cfg.self_id, cmd)
+          .then(std::move(on_reply), std::move(on_error));
+    } else {
+      g->members[i].error = error_detail(unreachable(st.peers[i]));
+    }
+  }
+  answered(g);
+}
+
+caf::result<void> report_everywhere(router_actor* self,
+                                    const get_cluster_report& q) {
+  auto rp = self->make_response_promise();
+  auto& st = self->state;
+  cluster_report rep;
+  rep.self = st.cfg.self_id;
+  rep.epoch = st.cfg.ring->epoch();
+  rep.shard_count = st.cfg.ring->shard_count();
+  rep.clustered = true;
+  gather<node_report>(
+      self, get_node_report{q.count_skus}, inspector_reply_timeout,
+      [rp, rep](gathering<node_report>& g) mutable {
+        rep.members = std::move(g.members);
+        for (auto& r : g.replies)
+          if (r)
+            rep.reports.push_back(std::move(*r));
+        rp.deliver(std::move(rep));
+      });
+  return caf::delegated<void>{};
+}
+
+caf::result<void> resync_everywhere(router_actor* self,
+                                    const resync_cluster& q) {
+  auto rp = self->make_response_promise();
+  resync_report rep;
+  rep.channel = q.channel;
+  gather<resync_result>(
+      self, resync_channel{q.channel, q.skus},
+      self->state.cfg.forward_timeout,
+      [rp, rep](gathering<resync_result>& g) mutable {
+        for (std::size_t i = 0; i < g.replies.size(); ++i)
+          if (g.replies[i])
+            rep.results.push_back(
+                node_resync{g.members[i].id, std::move(*g.replies[i])});
+        rep.members = std::move(g.members);
+        rp.deliver(std::move(rep));
+      });
   return caf::delegated<void>{};
 }
 
@@ -344,7 +484,11 @@ caf::behavior router(router_actor* self, caf::actor region,
       [=](put_listing& x) { return dispatch(self, x); },
       [=](delete_listing& x) { return dispatch(self, x); },
       [=](get_listings& x) { return dispatch(self, x); },
+      [=](get_sku_activity& x) { return dispatch(self, x); },
+      [=](get_listing_status& x) { return dispatch(self, x); },
       [=](find_order& q) { return find_everywhere(self, q); },
+      [=](get_cluster_report& q) { return report_everywhere(self, q); },
+      [=](resync_cluster& q) { return resync_everywhere(self, q); },
       [=](forward_atom, std::uint64_t e, const std::string& o,
           place_order& x) { return accept_forward(self, e, o, x); },
       [=](forward_atom, std::uint64_t e, const std::string& o,
@@ -368,6 +512,14 @@ caf::behavior router(router_actor* self, caf::actor region,
           get_listings& x) { return accept_forward(self, e, o, x); },
       [=](forward_atom, std::uint64_t e, const std::string& o,
           find_order& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          get_sku_activity& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          get_listing_status& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          get_node_report& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          resync_channel& x) { return accept_forward(self, e, o, x); },
       [=](reconnect_atom, std::uint64_t i) {
         connect(self, static_cast<std::size_t>(i));
       },

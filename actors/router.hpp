@@ -10,11 +10,21 @@
 //                          ─▶ reply to this router ─▶ the bridge
 //
 // Accepts: place_order, cancel_order, set_stock, adjust_stock, get_stock,
-// get_audit, put_listing, delete_listing, get_listings — answered as the
-// owner's region answers them — and find_order, asked of every node (an
-// order's lines live on their SKUs' owners), lines merged and sorted by
-// SKU. From other routers: (forward_atom, epoch, origin node id, cmd) for
-// each of those commands.
+// get_audit, put_listing, delete_listing, get_listings, get_sku_activity —
+// answered as the owner's region answers them — get_listing_status,
+// answered by the owner's inspector (its connectors know the SKUs it owns),
+// and find_order, asked of every node (an order's lines live on their
+// SKUs' owners), lines merged and sorted by SKU. From other routers:
+// (forward_atom, epoch, origin node id, cmd) for each of those commands,
+// and for get_node_report and resync_channel (this node's inspector).
+//
+// Cluster-wide queries (stockctl, through the admin actor): each member's
+// inspector is asked, the members that are not connected, fail or stay
+// silent are named in the reply as unreachable, with the reason, and the
+// others' answers are kept:
+//  - get_cluster_report -> cluster_report: every member (address, shards,
+//    reachable) and the node_report of each reachable one;
+//  - resync_cluster -> resync_report: resync_channel on every member.
 //
 // Failures are owner_unavailable (503 + Retry-After at the gateway) with a
 // detail naming the node ("node2 at 127.0.0.1:4102 is unreachable"):
@@ -43,6 +53,7 @@
 #include <memory>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "cluster/ring.hpp"
@@ -53,6 +64,7 @@ struct router_config {
   std::shared_ptr<const cluster::ring> ring;
   std::string self_id; // this node: a member of `ring`
   std::chrono::milliseconds forward_timeout{2000};
+  caf::actor inspector; // this node's (actors/inspector.hpp)
 };
 
 /// Loads CAF's networking module (the middleman) and turns on BASP

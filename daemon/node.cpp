@@ -9,6 +9,7 @@
 #include "actors/channel_directory.hpp"
 #include "actors/connector.hpp"
 #include "actors/errors.hpp"
+#include "actors/inspector.hpp"
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_actor.hpp"
@@ -87,6 +88,8 @@ struct node::impl {
       caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
     if (router)
       caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+    if (inspector)
+      caf::anon_send_exit(inspector, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
     for (auto& [id, c] : channels->connectors)
       caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
@@ -106,6 +109,7 @@ struct node::impl {
   std::shared_ptr<const cluster::ring> ring;
   caf::actor router;
   caf::actor admin; // stockctl's peer, when [admin] listen is set
+  caf::actor inspector; // with a cluster or an admin port
   caf::actor metrics;
   std::shared_ptr<http_client> client;
   channel_directory_ptr channels = std::make_shared<channel_directory>();
@@ -198,17 +202,16 @@ bool seed_demo(node::impl& im, const config::node_config& cfg,
   return true;
 }
 
-// Builds the ring, spawns the router in front of the region and publishes
-// it on the cluster port; the router connects to the other members.
+// Spawns the router in front of the region and publishes it on the
+// cluster port; the router connects to the other members.
 bool start_router(node::impl& im, const config::node_config& cfg,
                   std::string* error) {
   auto& cc = *cfg.cluster;
-  im.ring = std::make_shared<const cluster::ring>(cc.members, cc.shards,
-                                                  cc.epoch);
   router_config rc;
   rc.ring = im.ring;
   rc.self_id = cfg.node_id;
   rc.forward_timeout = std::chrono::milliseconds{cc.forward_timeout_ms};
+  rc.inspector = im.inspector;
   im.router = spawn_router(im.sys, im.region, rc);
   if (!publish_router(im.sys, im.router, cc.listen_host, cc.listen_port,
                       error))
@@ -225,15 +228,28 @@ bool start_router(node::impl& im, const config::node_config& cfg,
   return true;
 }
 
-// Spawns the admin actor in front of the router (or region), the
-// connectors and the metrics actor, and publishes it on [admin] listen.
+// Spawns the inspector, which answers stockctl's questions about this
+// node (asked by this node's admin actor or another node's router).
+void start_inspector(node::impl& im, const config::node_config& cfg) {
+  inspector_targets t;
+  t.node_id = cfg.node_id;
+  t.region = im.region;
+  t.metrics = im.metrics;
+  t.channels = im.channels;
+  t.db = im.db.get();
+  t.ring = im.ring;
+  im.inspector = spawn_inspector(im.sys, std::move(t));
+}
+
+// Spawns the admin actor in front of the router (or region and
+// inspector), and publishes it on [admin] listen.
 bool start_admin(node::impl& im, const config::node_config& cfg,
                  std::string* error) {
   admin_targets t;
-  t.sku_target = im.router ? im.router : im.region;
-  t.metrics = im.metrics;
+  t.router = im.router;
+  t.region = im.region;
+  t.inspector = im.inspector;
   t.channels = im.channels;
-  t.clustered = im.ring != nullptr;
   t.ring = im.ring ? im.ring
                    : std::make_shared<const cluster::ring>(
                          std::vector<cluster::member>{{cfg.node_id,
@@ -307,6 +323,11 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   rc.active_skus_max = cfg.active_skus_max;
   rc.channels = im->channels;
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
+  if (cfg.cluster)
+    im->ring = std::make_shared<const cluster::ring>(
+        cfg.cluster->members, cfg.cluster->shards, cfg.cluster->epoch);
+  if (cfg.cluster || cfg.admin_port != 0)
+    start_inspector(*im, cfg);
   if (cfg.cluster && !start_router(*im, cfg, error))
     return nullptr;
   if (cfg.admin_port != 0 && !start_admin(*im, cfg, error))
