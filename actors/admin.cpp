@@ -1,28 +1,88 @@
+// The admin actor: see admin.hpp for the contract.
 #include "actors/admin.hpp"
 
 #include <caf/all.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/inspector.hpp"
 #include "actors/messages.hpp"
 
 namespace stockwire {
 
 namespace {
 
+placement_info placement_of(const admin_targets& t, const std::string& sku) {
+  auto p = t.ring->explain(sku);
+  placement_info r;
+  r.sku = sku;
+  r.hash = p.hash;
+  r.shard = p.shard;
+  r.shard_count = t.ring->shard_count();
+  r.owner_id = p.owner.id;
+  r.owner_host = p.owner.host;
+  r.owner_port = p.owner.port;
+  r.owner_weight = p.owner_weight;
+  if (p.runner_up) {
+    r.runner_up_id = p.runner_up->id;
+    r.runner_up_weight = p.runner_up_weight;
+  }
+  r.epoch = p.epoch;
+  r.clustered = static_cast<bool>(t.router);
+  return r;
+}
+
+// The one member of a single node's ring, reachable (it is answering).
+member_status single_member(const admin_targets& t) {
+  auto& m = t.ring->members().front();
+  return member_status{m.id, m.host, m.port, t.ring->shard_count(),
+                       true, true,   {}};
+}
+
+// A single node's cluster report: its own node report, as one member.
+caf::result<void> report_alone(caf::event_based_actor* self,
+                               const admin_targets& t,
+                               const get_cluster_report& q) {
+  auto rp = self->make_response_promise();
+  cluster_report rep;
+  rep.self = t.ring->members().front().id;
+  rep.epoch = t.ring->epoch();
+  rep.shard_count = t.ring->shard_count();
+  rep.members.push_back(single_member(t));
+  self->request(t.inspector, inspector_reply_timeout,
+                get_node_report{q.count_skus})
+      .then(
+          [rp, rep](node_report& r) mutable {
+            rep.reports.push_back(std::move(r));
+            rp.deliver(std::move(rep));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return caf::delegated<void>{};
+}
+
+caf::result<void> resync_alone(caf::event_based_actor* self,
+                               const admin_targets& t,
+                               const resync_cluster& q) {
+  auto rp = self->make_response_promise();
+  self->request(t.inspector, inspector_reply_timeout,
+                resync_channel{q.channel, q.skus})
+      .then(
+          [rp, t, channel = q.channel](resync_result& r) mutable {
+            resync_report rep;
+            rep.channel = channel;
+            rep.members.push_back(single_member(t));
+            rep.results.push_back(node_resync{rep.members[0].id, std::move(r)});
+            rp.deliver(std::move(rep));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return caf::delegated<void>{};
+}
+
 caf::behavior admin(caf::event_based_actor* self, admin_targets t) {
-  auto to_skus = [self, t](auto& cmd) {
-    return self->delegate(t.sku_target, std::move(cmd));
+  auto sku_target = t.router ? t.router : t.region;
+  auto to_skus = [self, sku_target](auto& cmd) {
+    return self->delegate(sku_target, std::move(cmd));
   };
-  // A connector query: delegated to the channel's connector on this node.
-  auto to_connector = [self, t](const std::string& channel,
-                                auto& cmd) -> caf::result<void> {
-    auto c = t.channels ? t.channels->find(channel) : caf::actor{};
-    if (!c)
-      return make_error(errc::unknown_channel,
-                        "unknown channel " + channel);
-    self->delegate(c, std::move(cmd));
-    return caf::delegated<void>{};
-  };
+  auto connector_target = t.router ? t.router : t.inspector;
   return {
       [=](get_stock& x) { return to_skus(x); },
       [=](get_audit& x) { return to_skus(x); },
@@ -30,29 +90,26 @@ caf::behavior admin(caf::event_based_actor* self, admin_targets t) {
       [=](adjust_stock& x) { return to_skus(x); },
       [=](get_listings& x) { return to_skus(x); },
       [=](find_order& x) { return to_skus(x); },
-      [=](get_listing_status& x) { return to_connector(x.channel, x); },
-      [=](get_channel_status& x) { return to_connector(x.channel, x); },
-      [=](resync_channel& x) { return to_connector(x.channel, x); },
-      [=](get_lag& x) { return self->delegate(t.metrics, std::move(x)); },
-      [=](get_placement& x) {
-        auto p = t.ring->explain(x.sku);
-        placement_info r;
-        r.sku = x.sku;
-        r.hash = p.hash;
-        r.shard = p.shard;
-        r.shard_count = t.ring->shard_count();
-        r.owner_id = p.owner.id;
-        r.owner_host = p.owner.host;
-        r.owner_port = p.owner.port;
-        r.owner_weight = p.owner_weight;
-        if (p.runner_up) {
-          r.runner_up_id = p.runner_up->id;
-          r.runner_up_weight = p.runner_up_weight;
-        }
-        r.epoch = p.epoch;
-        r.clustered = t.clustered;
-        return r;
+      [=](get_sku_activity& x) { return to_skus(x); },
+      [=](get_listing_status& x) {
+        return self->delegate(connector_target, std::move(x));
       },
+      [=](get_cluster_report& q) -> caf::result<void> {
+        if (!t.router)
+          return report_alone(self, t, q);
+        self->delegate(t.router, std::move(q));
+        return caf::delegated<void>{};
+      },
+      [=](resync_cluster& q) -> caf::result<void> {
+        if (!t.channels || !t.channels->has(q.channel))
+          return make_error(errc::unknown_channel,
+                            "unknown channel " + q.channel);
+        if (!t.router)
+          return resync_alone(self, t, q);
+        self->delegate(t.router, std::move(q));
+        return caf::delegated<void>{};
+      },
+      [=](get_placement& x) { return placement_of(t, x.sku); },
   };
 }
 

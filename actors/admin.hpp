@@ -1,27 +1,34 @@
 // The admin actor of a node: what `stockctl` talks to (docs/STOCKCTL.md).
 // Published with CAF's middleman on the node's `[admin] listen` address.
 //
-//   stockctl ─BASP─▶ admin ─┬─ SKU commands ─▶ router (cluster) or region
-//                           ├─ connector queries ─▶ this node's connector
-//                           ├─ get_lag ─▶ this node's metrics actor
+//   stockctl ─BASP─▶ admin ─┬─ SKU commands, get_sku_activity,
+//                           │  get_listing_status ─▶ router (cluster: to the
+//                           │  SKU's owner) or this node's region/inspector
+//                           ├─ get_cluster_report, resync_cluster ─▶ router
+//                           │  (every member) or this node's inspector
 //                           └─ get_placement: answered from the ring
 //
-// Accepts (each answered as its target answers it; replies go straight to
-// the caller through delegation):
+// Accepts (answered as their target answers them; replies go straight to
+// the caller through delegation unless said otherwise):
 //  - get_stock, get_audit, set_stock, adjust_stock, get_listings,
-//    find_order: to `sku_target`, so in a cluster they reach the SKU's
-//    owner (or fail with owner_unavailable naming it, as HTTP does);
-//  - get_listing_status, get_channel_status, resync_channel: to the
-//    connector of this node for that channel, unknown_channel otherwise.
-//    v1: in a cluster the connector asked is the one of the node stockctl
-//    connected to, which knows only the SKUs that node owns;
-//  - get_lag: this node's metrics actor (not merged across nodes in v1);
-//  - get_placement: placement_info from `ring`.
+//    find_order, get_sku_activity: to the router in a cluster, so they
+//    reach the SKU's owner from any node (or fail with owner_unavailable
+//    naming it, as HTTP does); to the region on a single node;
+//  - get_listing_status: to the owner's inspector (its connector of that
+//    channel), through the router in a cluster;
+//  - get_cluster_report -> cluster_report, resync_cluster -> resync_report:
+//    through the router in a cluster; a single node answers them as a
+//    cluster of one. resync_cluster of a channel this node does not have
+//    is unknown_channel before anything is asked (every node of a cluster
+//    has the same channel accounts);
+//  - get_placement -> placement_info from `ring`.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/channel_directory.hpp"
@@ -30,12 +37,13 @@
 namespace stockwire {
 
 struct admin_targets {
-  caf::actor sku_target; // the router of a clustered node, else the region
-  caf::actor metrics;
+  caf::actor router;    // clustered nodes only
+  caf::actor region;    // single node: the SKU commands' target
+  caf::actor inspector; // this node's (actors/inspector.hpp)
   channel_directory_ptr channels;
-  // The cluster's ring; a single node passes a one-member ring of itself.
+  // The cluster's ring; a single node passes a one-member ring of itself
+  // (at its admin address).
   std::shared_ptr<const cluster::ring> ring;
-  bool clustered = false;
 };
 
 /// Spawns the admin actor. Publish it with publish_router() (any actor).

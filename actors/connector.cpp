@@ -639,7 +639,12 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
         s.backlog = backlog(st);
         s.inflight = st.jobs.size();
         s.parked_listings = st.parked_listings;
-        s.rate_available = st.pacer ? st.pacer->available(mono_ms()) : -1;
+        auto now = mono_ms();
+        s.rate_available = st.pacer ? st.pacer->available(now) : -1;
+        s.rate_max = st.pacer ? st.pacer->maximum() : -1;
+        for (auto& [sku, e] : st.skus)
+          if (!e.parked && !e.inflight && e.not_before_ms > now)
+            ++s.backing_off;
         return s;
       },
       [=](get_listing_status& q) -> caf::result<listing_status> {

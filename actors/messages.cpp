@@ -49,6 +49,20 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<cluster_status>("stockwire.cluster_status");
   cfg.add_message_type<list_held_skus>("stockwire.list_held_skus");
   cfg.add_message_type<held_sku_page>("stockwire.held_sku_page");
+  cfg.add_message_type<get_sku_activity>("stockwire.get_sku_activity");
+  cfg.add_message_type<sku_activity>("stockwire.sku_activity");
+  cfg.add_message_type<histogram_data>("stockwire.histogram_data");
+  cfg.add_message_type<channel_lag>("stockwire.channel_lag");
+  cfg.add_message_type<get_lag_histograms>("stockwire.get_lag_histograms");
+  cfg.add_message_type<lag_histograms>("stockwire.lag_histograms");
+  cfg.add_message_type<get_node_report>("stockwire.get_node_report");
+  cfg.add_message_type<node_report>("stockwire.node_report");
+  cfg.add_message_type<member_status>("stockwire.member_status");
+  cfg.add_message_type<get_cluster_report>("stockwire.get_cluster_report");
+  cfg.add_message_type<cluster_report>("stockwire.cluster_report");
+  cfg.add_message_type<resync_cluster>("stockwire.resync_cluster");
+  cfg.add_message_type<node_resync>("stockwire.node_resync");
+  cfg.add_message_type<resync_report>("stockwire.resync_report");
 }
 
 } // namespace stockwire

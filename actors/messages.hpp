@@ -318,6 +318,10 @@ struct connector_status {
   std::uint64_t requests = 0;
   double rate_available = -1; // request budget left (-1: unlimited)
   std::string last_error;
+  // SKUs waiting out a retry backoff or the channel's rate limit (429)
+  // before their next push.
+  std::uint64_t backing_off = 0;
+  double rate_max = -1; // size of the request budget (-1: unlimited)
 };
 
 /// What one channel has been told about one SKU.
@@ -450,6 +454,122 @@ struct held_sku_page {
 /// now on. Replies unit, or invalid_argument saying why it was refused.
 struct change_membership {
   cluster::membership next;
+};
+
+// -- stockctl: SKU actors, node and cluster reports (actors/admin.hpp,
+// actors/inspector.hpp, actors/router.hpp) ------------------------------------
+
+/// Whether `sku` has a live actor and how busy it is. Asked of the region
+/// of the SKU's owner (routed like any SKU command); never activates the
+/// SKU. Replies sku_activity.
+struct get_sku_activity {
+  std::string sku;
+};
+
+/// A SKU actor's activity. The actor answers for itself, so `mailbox`
+/// counts the messages that arrived behind the query (everything before it
+/// has been handled): how far behind it is at that moment.
+struct sku_activity {
+  std::string sku;
+  bool active = false;       // a live actor (else passivated: on disk only)
+  bool passivating = false;  // being passivated right now
+  std::uint64_t mailbox = 0; // messages waiting in its mailbox
+  std::uint64_t pending = 0; // operations applied, waiting for their commit
+};
+
+/// One histogram (metrics::histogram) on the wire: the non-empty buckets,
+/// ascending by index, and the exact extremes and sum.
+struct histogram_data {
+  std::uint32_t precision_bits = 0;
+  std::vector<std::uint64_t> indexes;
+  std::vector<std::uint64_t> counts; // one per index
+  std::uint64_t min = 0;
+  std::uint64_t max = 0;
+  std::uint64_t sum = 0;
+};
+
+/// The sync lag histograms of one channel on one node, in microseconds.
+struct channel_lag {
+  std::string channel;
+  histogram_data last_minute;
+  histogram_data since_start;
+};
+
+/// The raw lag histograms of every channel (metrics actor), so that a
+/// cluster's figures can be merged exactly. Replies lag_histograms.
+struct get_lag_histograms {};
+
+struct lag_histograms {
+  std::vector<channel_lag> channels;
+};
+
+/// One node's own state (the node's inspector): counters, connectors, lag
+/// histograms, SKU actors; with `count_skus` also its stored SKUs (one seek
+/// per SKU, so only when asked). Replies node_report.
+struct get_node_report {
+  bool count_skus = false;
+};
+
+struct node_report {
+  std::string node;
+  // Stored SKUs (a stock record in this node's store) that the ring gives
+  // to this node, and to another one (0 unless membership changed under
+  // the data); -1: not counted.
+  std::int64_t skus_owned = -1;
+  std::int64_t skus_foreign = -1;
+  std::uint64_t skus_active = 0; // live SKU actors
+  // Since the node started (node_counters.hpp).
+  std::uint64_t orders_accepted = 0;
+  std::uint64_t orders_rejected = 0;
+  std::uint64_t orders_replayed = 0;
+  std::uint64_t cancels = 0;
+  std::uint64_t stock_changes = 0;
+  std::vector<connector_status> channels; // sorted by channel
+  std::vector<channel_lag> lag;
+};
+
+/// A member of the cluster as the node asked sees it.
+struct member_status {
+  std::string id;
+  std::string host;
+  std::uint16_t port = 0;
+  std::uint32_t shards = 0; // of the ring's shard_count
+  bool self = false;        // the node that answered
+  bool reachable = false;   // connected, and answered this query
+  std::string error;        // why not, when not reachable
+};
+
+/// Every member's node_report, asked through the router (a single node
+/// answers for itself). Replies cluster_report.
+struct get_cluster_report {
+  bool count_skus = false;
+};
+
+struct cluster_report {
+  std::string self;
+  std::uint64_t epoch = 0;
+  std::uint32_t shard_count = 0;
+  bool clustered = false;
+  std::vector<member_status> members; // sorted by id
+  std::vector<node_report> reports;   // of the reachable members
+};
+
+/// resync_channel on every member's connector of `channel` (each knows
+/// the SKUs its node owns). Replies resync_report.
+struct resync_cluster {
+  std::string channel;
+  std::vector<std::string> skus; // empty: every SKU
+};
+
+struct node_resync {
+  std::string node;
+  resync_result result;
+};
+
+struct resync_report {
+  std::string channel;
+  std::vector<member_status> members;
+  std::vector<node_resync> results; // of the reachable members
 };
 
 // -- atoms
@@ -654,7 +774,7 @@ typename Inspector::result_type inspect(Inspector& f, connector_status& x) {
   return f(caf::meta::type_name("connector_status"), x.channel, x.kind,
            x.breaker, x.listings, x.backlog, x.inflight, x.parked_listings,
            x.acked, x.retried, x.parked, x.throttled, x.requests,
-           x.rate_available, x.last_error);
+           x.rate_available, x.last_error, x.backing_off, x.rate_max);
 }
 
 template <class Inspector>
@@ -758,6 +878,85 @@ typename Inspector::result_type inspect(Inspector& f, list_held_skus& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, held_sku_page& x) {
   return f(caf::meta::type_name("held_sku_page"), x.skus, x.more);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_sku_activity& x) {
+  return f(caf::meta::type_name("get_sku_activity"), x.sku);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sku_activity& x) {
+  return f(caf::meta::type_name("sku_activity"), x.sku, x.active,
+           x.passivating, x.mailbox, x.pending);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, histogram_data& x) {
+  return f(caf::meta::type_name("histogram_data"), x.precision_bits,
+           x.indexes, x.counts, x.min, x.max, x.sum);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, channel_lag& x) {
+  return f(caf::meta::type_name("channel_lag"), x.channel, x.last_minute,
+           x.since_start);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_lag_histograms&) {
+  return f(caf::meta::type_name("get_lag_histograms"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lag_histograms& x) {
+  return f(caf::meta::type_name("lag_histograms"), x.channels);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_node_report& x) {
+  return f(caf::meta::type_name("get_node_report"), x.count_skus);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_report& x) {
+  return f(caf::meta::type_name("node_report"), x.node, x.skus_owned,
+           x.skus_foreign, x.skus_active, x.orders_accepted,
+           x.orders_rejected, x.orders_replayed, x.cancels, x.stock_changes,
+           x.channels, x.lag);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_status& x) {
+  return f(caf::meta::type_name("member_status"), x.id, x.host, x.port,
+           x.shards, x.self, x.reachable, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_cluster_report& x) {
+  return f(caf::meta::type_name("get_cluster_report"), x.count_skus);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_report& x) {
+  return f(caf::meta::type_name("cluster_report"), x.self, x.epoch,
+           x.shard_count, x.clustered, x.members, x.reports);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resync_cluster& x) {
+  return f(caf::meta::type_name("resync_cluster"), x.channel, x.skus);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_resync& x) {
+  return f(caf::meta::type_name("node_resync"), x.node, x.result);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resync_report& x) {
+  return f(caf::meta::type_name("resync_report"), x.channel, x.members,
+           x.results);
 }
 
 /// Registers every networked message type with `cfg` (same names on every

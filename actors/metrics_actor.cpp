@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/histogram_wire.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_counters.hpp"
 #include "metrics/prometheus.hpp"
@@ -236,6 +237,19 @@ caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg) {
           if (i != st.lag_window.end())
             rep.channels.push_back(
                 summarize(channel, i->second, now, st.alerting[channel]));
+        }
+        return rep;
+      },
+      [=](get_lag_histograms&) {
+        auto& st = self->state;
+        lag_histograms rep;
+        auto now = mono_ms();
+        for (auto& channel : st.cfg.channels) {
+          auto i = st.lag_window.find(channel);
+          if (i != st.lag_window.end())
+            rep.channels.push_back(channel_lag{
+                channel, to_wire(i->second.snapshot(now)),
+                to_wire(i->second.total())});
         }
         return rep;
       },

@@ -9,6 +9,8 @@
 //   get_metrics_text     -> std::string, Prometheus text exposition
 //   get_lag              -> lag_report (p50/p90/p99/p999/max per channel,
 //                           last minute and since start)
+//   get_lag_histograms   -> lag_histograms (the same histograms, raw, for
+//                           merging with other nodes')
 // Alert: every second, a channel whose last-minute p99 sync lag is above
 // `lag_alert` gets stockwire_sync_lag_alert{channel} = 1 and one warning in
 // the log when it crosses (and an info line when it recovers).

@@ -2,8 +2,10 @@
 #include "actors/router.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <type_traits>
 #include <utility>
@@ -16,6 +18,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/handoff.hpp"
+#include "actors/inspector.hpp"
 #include "actors/messages.hpp"
 
 namespace stockwire {
@@ -129,6 +132,32 @@ template <>
 struct reply_of<handoff_poll> {
   using type = handoff_progress;
 };
+template <>
+struct reply_of<get_sku_activity> {
+  using type = sku_activity;
+};
+template <>
+struct reply_of<get_listing_status> {
+  using type = listing_status;
+};
+
+// Commands answered by a node's inspector rather than its region, and
+// whether the command names a SKU the receiving node must own.
+template <class Cmd>
+constexpr bool for_inspector_v =
+    std::is_same_v<Cmd, get_listing_status> ||
+    std::is_same_v<Cmd, get_node_report> || std::is_same_v<Cmd, resync_channel>;
+template <class Cmd>
+constexpr bool names_sku_v =
+    !std::is_same_v<Cmd, find_order> && !std::is_same_v<Cmd, get_node_report> &&
+    !std::is_same_v<Cmd, resync_channel>;
+// Commands for a SKU this node owns that wait behind a move (the handoff
+// actor's gate pulls the SKU first): the region's SKU commands. stockctl's
+// questions about a SKU (its actor, a connector's view of its listing)
+// report what this node has now and never pull.
+template <class Cmd>
+constexpr bool gated_v = names_sku_v<Cmd> && !for_inspector_v<Cmd> &&
+                         !std::is_same_v<Cmd, get_sku_activity>;
 
 // "node2 at 127.0.0.1:4102"
 std::string describe(const cluster::member& m) {
@@ -140,27 +169,35 @@ caf::error unreachable(const peer& p) {
                     describe(p.member) + " is unreachable");
 }
 
-// What the caller hears when a request to member `m` failed: the owner's
-// own answers unchanged, CAF's errors (timeout, lost link) as
-// owner_unavailable naming the node.
-caf::error forward_failure(const router_state& st, const cluster::member& m,
-                           const caf::error& err) {
+// What the caller hears when a request to member `m` (with `timeout`)
+// failed: the owner's own answers unchanged, CAF's errors (timeout, lost
+// link) as owner_unavailable naming the node.
+caf::error forward_failure(const cluster::member& m, const caf::error& err,
+                           std::chrono::milliseconds timeout) {
   if (err.category() == error_category())
     return err;
   if (err == caf::sec::request_timeout)
     return make_error(errc::owner_unavailable,
                       describe(m) + " did not answer within " +
-                          std::to_string(st.cfg.forward_timeout.count()) +
-                          " ms");
+                          std::to_string(timeout.count()) + " ms");
   return make_error(errc::owner_unavailable, describe(m) +
                                                  " is unreachable (" +
                                                  caf::to_string(err) + ")");
 }
 
+// The same for a forward, whose timeout is the configuration's.
+caf::error forward_failure(const router_state& st, const cluster::member& m,
+                           const caf::error& err) {
+  return forward_failure(m, err, st.cfg.forward_timeout);
+}
+
+// This node's part: the region, or the inspector for what it answers.
 template <class Cmd>
-caf::result<void> to_region(router_actor* self, Cmd& x) {
+caf::result<void> to_local(router_actor* self, Cmd& x) {
+  auto& st = self->state;
   auto rp = self->make_response_promise();
-  rp.delegate(self->state.region, std::move(x));
+  rp.delegate(for_inspector_v<Cmd> ? st.cfg.inspector : st.region,
+              std::move(x));
   return caf::delegated<void>{};
 }
 
@@ -169,13 +206,13 @@ const cluster::member& owner_of(const router_state& st,
   return st.m.current->owner(sku);
 }
 
-// A command for a SKU this node owns: to the region, or through the
-// handoff actor while SKUs may still be moving here.
+// A command for a SKU this node owns: to the region (or inspector), or
+// through the handoff actor while SKUs may still be moving here.
 template <class Cmd>
 caf::result<void> to_owned(router_actor* self, Cmd& x) {
   auto& st = self->state;
-  if (!st.gate)
-    return to_region(self, x);
+  if (!gated_v<Cmd> || !st.gate)
+    return to_local(self, x);
   auto rp = self->make_response_promise();
   rp.delegate(st.handoff, std::move(x));
   return caf::delegated<void>{};
@@ -230,7 +267,7 @@ caf::result<void> relay(router_actor* self, Msg& x) {
 }
 
 // A command another router forwarded here: fenced by epoch and ownership,
-// then handed to the region like a local one.
+// then handed to the region (or inspector) like a local one.
 template <class Cmd>
 caf::result<void> accept_forward(router_actor* self, std::uint64_t epoch,
                                  const std::string& origin, Cmd& x) {
@@ -243,7 +280,7 @@ caf::result<void> accept_forward(router_actor* self, std::uint64_t epoch,
             std::to_string(epoch) + " but " + st.cfg.self_id +
             " is at epoch " + std::to_string(ring.epoch()) +
             "; refused (the nodes run different cluster configurations)");
-  if constexpr (!std::is_same_v<Cmd, find_order>) {
+  if constexpr (names_sku_v<Cmd>) {
     auto& owner = owner_of(st, x.sku);
     if (owner.id != st.cfg.self_id)
       return make_error(
@@ -254,7 +291,7 @@ caf::result<void> accept_forward(router_actor* self, std::uint64_t epoch,
               ", whose member list differs");
     return to_owned(self, x);
   } else {
-    return to_region(self, x);
+    return to_local(self, x);
   }
 }
 
@@ -319,6 +356,130 @@ caf::result<void> find_everywhere(router_actor* self, find_order& q) {
   for (auto& [id, p] : st.peers)
     ask(id, p.handle, &p.member, forward_atom::value, st.m.epoch(),
         st.cfg.self_id, q);
+  return caf::delegated<void>{};
+}
+
+// -- cluster-wide queries (stockctl) ------------------------------------------
+
+// One query asked of every member's inspector: a member that is not
+// connected, fails or does not answer in time is marked unreachable with
+// the reason; the others' replies are kept, in member order.
+template <class Reply>
+struct gathering {
+  std::vector<member_status> members;
+  std::vector<std::optional<Reply>> replies; // one per member
+  std::size_t waiting = 0;
+  std::function<void(gathering&)> done;
+};
+
+template <class Reply>
+void answered(const std::shared_ptr<gathering<Reply>>& g) {
+  if (--g->waiting == 0)
+    g->done(*g);
+}
+
+// Whom a cluster-wide query asks: every member of the current ring
+// (sorted by id).
+std::vector<member_status> member_list(const router_state& st) {
+  auto& ring = *st.m.current;
+  std::vector<member_status> out;
+  auto add = [&](const cluster::member& m,
+                 std::uint32_t shards) -> member_status& {
+    auto& s = out.emplace_back();
+    s.id = m.id;
+    s.host = m.host;
+    s.port = m.port;
+    s.shards = shards;
+    s.self = m.id == st.cfg.self_id;
+    return s;
+  };
+  for (std::size_t i = 0; i < ring.members().size(); ++i)
+    add(ring.members()[i], ring.shards_per_member()[i]);
+  return out;
+}
+
+// Asks `cmd` of every member on the list (this node included: the router
+// forwards it to itself, so that every member answers through the same
+// fence and the same handlers) and calls `done` once all have answered,
+// failed or timed out.
+template <class Reply, class Cmd>
+void gather(router_actor* self, const Cmd& cmd,
+            std::chrono::milliseconds timeout,
+            std::function<void(gathering<Reply>&)> done) {
+  auto& st = self->state;
+  auto g = std::make_shared<gathering<Reply>>();
+  g->members = member_list(st);
+  g->replies.resize(g->members.size());
+  g->done = std::move(done);
+  g->waiting = 1; // released below, after every request is out
+  for (std::size_t i = 0; i < g->members.size(); ++i) {
+    auto& ms = g->members[i];
+    caf::actor dest;
+    if (ms.self) {
+      dest = caf::actor_cast<caf::actor>(self);
+    } else {
+      auto& p = st.peers.at(ms.id);
+      if (!p.handle) {
+        ms.error = error_detail(unreachable(p));
+        continue;
+      }
+      dest = p.handle;
+    }
+    ++g->waiting;
+    self->request(dest, timeout, forward_atom::value, st.m.epoch(),
+                  st.cfg.self_id, cmd)
+        .then(
+            [g, i](Reply& r) {
+              g->members[i].reachable = true;
+              g->replies[i] = std::move(r);
+              answered(g);
+            },
+            [g, i, timeout](caf::error& err) {
+              auto& ms = g->members[i];
+              cluster::member m{ms.id, ms.host, ms.port};
+              ms.error = error_detail(forward_failure(m, err, timeout));
+              answered(g);
+            });
+  }
+  answered(g);
+}
+
+caf::result<void> report_everywhere(router_actor* self,
+                                    const get_cluster_report& q) {
+  auto rp = self->make_response_promise();
+  auto& st = self->state;
+  cluster_report rep;
+  rep.self = st.cfg.self_id;
+  rep.epoch = st.m.epoch();
+  rep.shard_count = st.m.current->shard_count();
+  rep.clustered = true;
+  gather<node_report>(self, get_node_report{q.count_skus},
+                      inspector_reply_timeout,
+                      [rp, rep](gathering<node_report>& g) mutable {
+                        rep.members = std::move(g.members);
+                        for (auto& r : g.replies)
+                          if (r)
+                            rep.reports.push_back(std::move(*r));
+                        rp.deliver(std::move(rep));
+                      });
+  return caf::delegated<void>{};
+}
+
+caf::result<void> resync_everywhere(router_actor* self,
+                                    const resync_cluster& q) {
+  auto rp = self->make_response_promise();
+  resync_report rep;
+  rep.channel = q.channel;
+  gather<resync_result>(self, resync_channel{q.channel, q.skus},
+                        self->state.cfg.forward_timeout,
+                        [rp, rep](gathering<resync_result>& g) mutable {
+                          for (std::size_t i = 0; i < g.replies.size(); ++i)
+                            if (g.replies[i])
+                              rep.results.push_back(node_resync{
+                                  g.members[i].id, std::move(*g.replies[i])});
+                          rep.members = std::move(g.members);
+                          rp.deliver(std::move(rep));
+                        });
   return caf::delegated<void>{};
 }
 
@@ -453,6 +614,8 @@ caf::result<void> change(router_actor* self, change_membership& x) {
   st.gate = true;
   st.sweep_done = false;
   update_peers(self);
+  if (st.cfg.inspector)
+    self->send(st.cfg.inspector, x); // its SKU count goes by the new ring
   spdlog::info("cluster: epoch {} applied ({} members{})", st.m.epoch(),
                st.m.current->members().size(),
                st.m.is_member(st.cfg.self_id) ? "" : "; this node is leaving");
@@ -486,7 +649,11 @@ caf::behavior router(router_actor* self, caf::actor region,
       [=](put_listing& x) { return dispatch(self, x); },
       [=](delete_listing& x) { return dispatch(self, x); },
       [=](get_listings& x) { return dispatch(self, x); },
+      [=](get_sku_activity& x) { return dispatch(self, x); },
+      [=](get_listing_status& x) { return dispatch(self, x); },
       [=](find_order& q) { return find_everywhere(self, q); },
+      [=](get_cluster_report& q) { return report_everywhere(self, q); },
+      [=](resync_cluster& q) { return resync_everywhere(self, q); },
       [=](forward_atom, std::uint64_t e, const std::string& o,
           place_order& x) { return accept_forward(self, e, o, x); },
       [=](forward_atom, std::uint64_t e, const std::string& o,
@@ -510,6 +677,14 @@ caf::behavior router(router_actor* self, caf::actor region,
           get_listings& x) { return accept_forward(self, e, o, x); },
       [=](forward_atom, std::uint64_t e, const std::string& o,
           find_order& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          get_sku_activity& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          get_listing_status& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          get_node_report& x) { return accept_forward(self, e, o, x); },
+      [=](forward_atom, std::uint64_t e, const std::string& o,
+          resync_channel& x) { return accept_forward(self, e, o, x); },
       [=](import_skus& x) { return relay(self, x); },
       [=](pull_sku& x) { return relay(self, x); },
       [=](handoff_poll& x) { return relay(self, x); },

@@ -10,11 +10,23 @@
 //                          ─▶ reply to this router ─▶ the bridge
 //
 // Accepts: place_order, cancel_order, set_stock, adjust_stock, get_stock,
-// get_audit, put_listing, delete_listing, get_listings — answered as the
-// owner's region answers them — and find_order, asked of every node (an
-// order's lines live on their SKUs' owners), lines merged and sorted by
-// SKU. From other routers: (forward_atom, epoch, origin node id, cmd) for
-// each of those commands.
+// get_audit, put_listing, delete_listing, get_listings, get_sku_activity —
+// answered as the owner's region answers them — get_listing_status,
+// answered by the owner's inspector (its connectors know the SKUs it owns),
+// and find_order, asked of every node (an order's lines live on their
+// SKUs' owners), lines merged and sorted by SKU. From other routers:
+// (forward_atom, epoch, origin node id, cmd) for each of those commands,
+// and for get_node_report and resync_channel (this node's inspector).
+//
+// Cluster-wide queries (stockctl, through the admin actor) go by the
+// current membership (a SIGHUP change included): each member's inspector
+// is asked, the members that are not connected, fail or stay silent are
+// named in the reply as unreachable, with the reason, and the others'
+// answers are kept:
+//  - get_cluster_report -> cluster_report: every member of the current
+//    ring (address, shards, reachable) and the node_report of each
+//    reachable one;
+//  - resync_cluster -> resync_report: resync_channel on every member.
 //
 // Failures are owner_unavailable (503 + Retry-After at the gateway) with a
 // detail naming the node ("node2 at 127.0.0.1:4102 is unreachable"):
@@ -41,7 +53,10 @@
 // (import_skus, pull_sku, handoff_poll) to the node they name and answers
 // get_cluster_status and list_held_skus through its handoff actor. It
 // stays connected to members of the previous ring that left, so that what
-// they hold can still move.
+// they hold can still move. It passes each change on to the node's
+// inspector too (its SKU count goes by the current ring). stockctl's
+// get_sku_activity and get_listing_status never wait behind a move: they
+// report what this node has now.
 //
 // Connections: the router connects to every other member through CAF's
 // middleman actor (asynchronously: no worker blocks), monitors the proxy,
@@ -77,6 +92,7 @@ struct router_config {
   caf::actor journal;
   channel_directory_ptr channels;
   std::uint64_t settled_epoch = 0;
+  caf::actor inspector; // this node's (actors/inspector.hpp)
 };
 
 /// Loads CAF's networking module (the middleman) and turns on BASP

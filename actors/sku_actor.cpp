@@ -736,6 +736,12 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
           return make_error(errc::store_unavailable, result.to_string());
         return page;
       },
+      [=](get_sku_activity&) {
+        // Not settled first: flushing would change what `pending` reports.
+        auto& st = self->state;
+        return sku_activity{st.sku, true, st.stopping, self->mailbox().size(),
+                            st.pending.size()};
+      },
       [=](committed_atom, std::uint64_t upto) {
         on_committed(self, upto);
         settle(self);

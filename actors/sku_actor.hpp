@@ -10,6 +10,7 @@
 //   get_audit     -> audit_page (committed records)
 //   put_listing   -> listing_result (the SKU need not have stock yet)
 //   delete_listing-> listing_result | error(unknown_listing)
+//   get_sku_activity -> sku_activity (its mailbox and pending commits)
 //   (passivate_atom) from the region: finish pending commits, then send
 //                  (stopped_atom, sku) to the region and quit.
 // From the journal:

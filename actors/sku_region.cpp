@@ -361,6 +361,18 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
           return err;
         return lookup_order(self->state.db, q.order_id);
       },
+      [=](get_sku_activity& q) -> caf::result<sku_activity> {
+        // Asked about, not used: neither activates the SKU nor refreshes
+        // its place in the LRU.
+        auto& st = self->state;
+        auto i = st.skus.find(q.sku);
+        if (i == st.skus.end())
+          return sku_activity{q.sku, false, false, 0, 0};
+        if (i->second.stopping)
+          return sku_activity{q.sku, true, true, i->second.stash.size(), 0};
+        self->delegate(i->second.actor, std::move(q));
+        return caf::delegated<sku_activity>{};
+      },
       [=](stats_atom) { return self->state.stats; },
       [=](release_atom, const std::vector<std::string>& skus) {
         return release(self, skus);

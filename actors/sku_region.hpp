@@ -7,7 +7,9 @@
 // Accepts: place_order, cancel_order, set_stock, adjust_stock, get_stock,
 // get_audit, put_listing, delete_listing (validated here; invalid commands get invalid_argument without
 // activating anything), get_listings (read from the store, committed
-// state), find_order, (stats_atom) -> region_stats.
+// state), find_order, (stats_atom) -> region_stats, get_sku_activity ->
+// sku_activity (answered by the live actor, or here for a passivated or
+// passivating SKU; never activates one nor refreshes its LRU place).
 //
 // Membership changes (actors/handoff.hpp): (release_atom, skus) marks the
 // SKUs released -- every command for them is refused from then on with

@@ -9,6 +9,7 @@
 #include "actors/channel_directory.hpp"
 #include "actors/connector.hpp"
 #include "actors/errors.hpp"
+#include "actors/inspector.hpp"
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_actor.hpp"
@@ -90,6 +91,8 @@ struct node::impl {
       caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
     if (router)
       caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+    if (inspector)
+      caf::anon_send_exit(inspector, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
     for (auto& [id, c] : channels->connectors)
       caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
@@ -104,11 +107,13 @@ struct node::impl {
   caf::actor_system sys;
   caf::actor journal;
   caf::actor region;
-  // Clustered only: the ring of the configuration and the router in front
+  // Clustered only: the membership of the configuration the node started
+  // with (a SIGHUP changes the router's, not this) and the router in front
   // of the region (the bridge's SKU commands go to it).
-  std::shared_ptr<const cluster::ring> ring;
+  cluster::membership membership;
   caf::actor router;
   caf::actor admin; // stockctl's peer, when [admin] listen is set
+  caf::actor inspector; // with a cluster or an admin port
   caf::actor metrics;
   std::shared_ptr<http_client> client;
   channel_directory_ptr channels = std::make_shared<channel_directory>();
@@ -173,7 +178,7 @@ bool seed_demo(node::impl& im, const config::node_config& cfg,
   }
   for (std::int64_t n = 1; n <= cfg.demo.skus; ++n) {
     auto sku = "DEMO-" + std::to_string(n);
-    if (im.ring && im.ring->owner(sku).id != cfg.node_id)
+    if (cfg.cluster && im.membership.current->owner(sku).id != cfg.node_id)
       continue;
     bool ok = true;
     auto fail = [&](caf::error& err) {
@@ -249,19 +254,26 @@ bool check_epoch(store& db, const config::cluster_settings& cc,
   return true;
 }
 
-// Builds the rings, spawns the router (and its handoff actor) in front of
-// the region and publishes it on the cluster port; the router connects to
-// the other members.
-bool start_router(node::impl& im, const config::node_config& cfg,
-                  std::string* error) {
-  auto& cc = *cfg.cluster;
-  auto membership = config::make_membership(cc);
-  if (auto why = cluster::check_transition(nullptr, membership, cfg.node_id);
+// Builds the rings of the configuration ([cluster] and
+// [cluster.previous]) and checks that this node may start with them.
+bool build_membership(node::impl& im, const config::node_config& cfg,
+                      std::string* error) {
+  im.membership = config::make_membership(*cfg.cluster);
+  if (auto why = cluster::check_transition(nullptr, im.membership, cfg.node_id);
       !why.empty()) {
     *error = "cluster: " + why;
     return false;
   }
-  im.ring = membership.current;
+  return true;
+}
+
+// Spawns the router (and its handoff actor) in front of the region and
+// publishes it on the cluster port; the router connects to the other
+// members.
+bool start_router(node::impl& im, const config::node_config& cfg,
+                  std::string* error) {
+  auto& cc = *cfg.cluster;
+  auto& membership = im.membership;
   router_config rc;
   rc.membership = membership;
   rc.self_id = cfg.node_id;
@@ -270,41 +282,56 @@ bool start_router(node::impl& im, const config::node_config& cfg,
   rc.journal = im.journal;
   rc.channels = im.channels;
   rc.settled_epoch = meta_number(*im.db, settled_epoch_key);
+  rc.inspector = im.inspector;
   im.router = spawn_router(im.sys, im.region, rc);
   if (!publish_router(im.sys, im.router, cc.listen_host, cc.listen_port,
                       error))
     return false;
-  auto& members = im.ring->members();
+  auto& ring = *membership.current;
+  auto& members = ring.members();
   std::uint32_t owned = 0;
   for (std::size_t i = 0; i < members.size(); ++i)
     if (members[i].id == cfg.node_id)
-      owned = im.ring->shards_per_member()[i];
+      owned = ring.shards_per_member()[i];
   spdlog::info("cluster listening on {}:{} ({} of {} members{}, epoch {}, "
                "owns {} of {} shards{})",
                cc.listen_host, cc.listen_port, cfg.node_id, members.size(),
                membership.is_member(cfg.node_id) ? "" : ", leaving", cc.epoch,
-               owned, im.ring->shard_count(),
+               owned, ring.shard_count(),
                cc.previous ? ", moving SKUs from epoch " +
                                  std::to_string(cc.previous->epoch)
                            : std::string{});
   return true;
 }
 
-// Spawns the admin actor in front of the router (or region), the
-// connectors and the metrics actor, and publishes it on [admin] listen.
+// Spawns the inspector, which answers stockctl's questions about this
+// node (asked by this node's admin actor or another node's router).
+void start_inspector(node::impl& im, const config::node_config& cfg) {
+  inspector_targets t;
+  t.node_id = cfg.node_id;
+  t.region = im.region;
+  t.metrics = im.metrics;
+  t.channels = im.channels;
+  t.db = im.db.get();
+  t.ring = cfg.cluster ? im.membership.current : nullptr;
+  im.inspector = spawn_inspector(im.sys, std::move(t));
+}
+
+// Spawns the admin actor in front of the router (or region and
+// inspector), and publishes it on [admin] listen.
 bool start_admin(node::impl& im, const config::node_config& cfg,
                  std::string* error) {
   admin_targets t;
-  t.sku_target = im.router ? im.router : im.region;
-  t.metrics = im.metrics;
+  t.router = im.router;
+  t.region = im.region;
+  t.inspector = im.inspector;
   t.channels = im.channels;
-  t.clustered = im.ring != nullptr;
-  t.ring = im.ring ? im.ring
-                   : std::make_shared<const cluster::ring>(
-                         std::vector<cluster::member>{{cfg.node_id,
-                                                       cfg.admin_host,
-                                                       cfg.admin_port}},
-                         cluster::shard_count_default, 1);
+  t.ring = im.router ? im.membership.current
+                     : std::make_shared<const cluster::ring>(
+                           std::vector<cluster::member>{{cfg.node_id,
+                                                         cfg.admin_host,
+                                                         cfg.admin_port}},
+                           cluster::shard_count_default, 1);
   im.admin = spawn_admin(im.sys, t);
   if (!publish_router(im.sys, im.admin, cfg.admin_host, cfg.admin_port,
                       error))
@@ -374,6 +401,10 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   rc.active_skus_max = cfg.active_skus_max;
   rc.channels = im->channels;
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
+  if (cfg.cluster && !build_membership(*im, cfg, error))
+    return nullptr;
+  if (cfg.cluster || cfg.admin_port != 0)
+    start_inspector(*im, cfg);
   if (cfg.cluster && !start_router(*im, cfg, error))
     return nullptr;
   if (cfg.admin_port != 0 && !start_admin(*im, cfg, error))

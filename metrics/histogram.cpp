@@ -106,6 +106,24 @@ void histogram::merge(const histogram& other) {
   sum_ += other.sum_;
 }
 
+histogram histogram::from_buckets(unsigned precision_bits,
+                                  std::vector<std::uint64_t> counts,
+                                  std::uint64_t min, std::uint64_t max,
+                                  std::uint64_t sum) {
+  histogram h{std::clamp(precision_bits, 1u, precision_bits_max)};
+  std::uint64_t n = 0;
+  for (auto c : counts)
+    n += c;
+  if (n == 0 || min > max || counts.size() > h.index_of(value_max) + 1)
+    return h;
+  h.counts_ = std::move(counts);
+  h.count_ = n;
+  h.min_ = min;
+  h.max_ = max;
+  h.sum_ = sum;
+  return h;
+}
+
 void histogram::reset() {
   std::fill(counts_.begin(), counts_.end(), 0);
   count_ = 0;

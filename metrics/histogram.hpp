@@ -61,6 +61,21 @@ public:
   /// Empty again (keeps the precision and the allocated buckets).
   void reset();
 
+  /// The count of each bucket, by bucket index (trailing buckets never
+  /// reached may be missing): with min(), max() and sum(), all it takes to
+  /// rebuild the histogram elsewhere (another process) with from_buckets().
+  const std::vector<std::uint64_t>& bucket_counts() const { return counts_; }
+
+  /// A histogram holding `counts` (by bucket index, as bucket_counts()) and
+  /// the given exact extremes and sum. Input that no histogram of this
+  /// precision can produce (an index beyond value_max's bucket, or, with a
+  /// count, min > max) yields an empty one: it comes from the network,
+  /// never from a bug here.
+  static histogram from_buckets(unsigned precision_bits,
+                                std::vector<std::uint64_t> counts,
+                                std::uint64_t min, std::uint64_t max,
+                                std::uint64_t sum);
+
   unsigned precision_bits() const { return precision_bits_; }
   /// Largest relative distance from a value to its bucket's upper bound.
   double relative_error() const;

@@ -1,0 +1,143 @@
+// cluster status, cluster owner.
+#include <cstdio>
+#include <iostream>
+
+#include "ctl/commands.hpp"
+#include "ctl/coverage.hpp"
+#include "ctl/output.hpp"
+
+namespace stockwire::ctl {
+
+namespace {
+
+const node_report* report_of(const cluster_report& c, const std::string& id) {
+  for (auto& r : c.reports)
+    if (r.node == id)
+      return &r;
+  return nullptr;
+}
+
+std::string address_of(const member_status& m) {
+  return m.host + ":" + std::to_string(m.port);
+}
+
+double share_of(const member_status& m, const cluster_report& c) {
+  return c.shard_count == 0 ? 0.0
+                            : static_cast<double>(m.shards) / c.shard_count;
+}
+
+void write_status(const cluster_report& c) {
+  json_writer w;
+  w.begin_object()
+      .field("self", c.self)
+      .field("epoch", c.epoch)
+      .field("shard_count", c.shard_count)
+      .field("clustered", c.clustered);
+  write_coverage(w, c.members);
+  w.key("members").begin_array();
+  for (auto& m : c.members) {
+    auto* r = report_of(c, m.id);
+    w.begin_object()
+        .field("id", m.id)
+        .field("address", address_of(m))
+        .field("self", m.self)
+        .field("reachable", m.reachable)
+        .key("error");
+    text_or_null(w, m.error);
+    w.field("shards", m.shards).field("shard_share", share_of(m, c));
+    w.key("skus_owned");
+    number_or_null(w, r ? r->skus_owned : -1);
+    w.key("skus_foreign");
+    number_or_null(w, r ? r->skus_foreign : -1);
+    w.key("skus_active");
+    number_or_null(w, r ? static_cast<std::int64_t>(r->skus_active) : -1);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  std::cout << w.str() << '\n';
+}
+
+void print_status(const cluster_report& c) {
+  std::cout << (c.clustered ? "cluster of " + std::to_string(c.members.size()) +
+                                  " nodes"
+                            : std::string{"single node"})
+            << ", epoch " << c.epoch << ", " << c.shard_count
+            << " shards (answered by " << c.self << ")\n";
+  table rows{{"NODE", "ADDRESS", "REACHABLE", "SHARDS", "SKUS_OWNED",
+              "SKUS_ACTIVE", "NOTE"}};
+  for (auto& m : c.members) {
+    auto* r = report_of(c, m.id);
+    char shards[48];
+    std::snprintf(shards, sizeof shards, "%u (%.1f%%)", m.shards,
+                  100.0 * share_of(m, c));
+    std::string note = m.error;
+    if (r && r->skus_foreign > 0)
+      note = std::to_string(r->skus_foreign) +
+             " stored SKUs belong to other nodes";
+    rows.push_back({m.id + (m.self ? "*" : ""), address_of(m),
+                    m.reachable ? "yes" : "no", shards,
+                    r ? std::to_string(r->skus_owned) : "-",
+                    r ? std::to_string(r->skus_active) : "-", or_dash(note)});
+  }
+  print_table(rows);
+}
+
+} // namespace
+
+int cluster_status(session& s, const options& o) {
+  failure f;
+  auto c = s.ask<cluster_report>(get_cluster_report{true}, &f);
+  if (!c)
+    return report(f);
+  if (o.json)
+    write_status(*c);
+  else
+    print_status(*c);
+  return coverage_exit(c->members);
+}
+
+int cluster_owner(session& s, const options& o, const std::string& sku) {
+  failure f;
+  auto p = s.ask<placement_info>(get_placement{sku}, &f);
+  if (!p)
+    return report(f);
+  auto owner_addr = p->owner_host + ":" + std::to_string(p->owner_port);
+  if (o.json) {
+    json_writer w;
+    w.begin_object()
+        .field("sku", p->sku)
+        .field("hash", p->hash)
+        .field("shard", p->shard)
+        .field("shards", p->shard_count)
+        .field("owner", p->owner_id)
+        .field("owner_address", owner_addr)
+        .field("weight", p->owner_weight)
+        .key("runner_up");
+    text_or_null(w, p->runner_up_id);
+    w.field("runner_up_weight", p->runner_up_weight)
+        .field("epoch", p->epoch)
+        .field("clustered", p->clustered)
+        .end_object();
+    std::cout << w.str() << '\n';
+    return exit_ok;
+  }
+  char hash[24];
+  std::snprintf(hash, sizeof hash, "%016llx",
+                static_cast<unsigned long long>(p->hash));
+  print_table(
+      {{"sku", p->sku},
+       {"hash (xxh3)", hash},
+       {"shard",
+        std::to_string(p->shard) + " of " + std::to_string(p->shard_count)},
+       {"owner", p->owner_id + " (" + owner_addr + ")"},
+       {"weight", std::to_string(p->owner_weight)},
+       {"runner-up", p->runner_up_id.empty()
+                         ? "-"
+                         : p->runner_up_id + " (weight " +
+                               std::to_string(p->runner_up_weight) + ")"},
+       {"epoch",
+        std::to_string(p->epoch) + (p->clustered ? "" : " (single node)")}});
+  return exit_ok;
+}
+
+} // namespace stockwire::ctl
