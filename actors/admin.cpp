@@ -6,30 +6,14 @@
 #include "actors/errors.hpp"
 #include "actors/inspector.hpp"
 #include "actors/messages.hpp"
+#include "actors/router.hpp"
 
 namespace stockwire {
 
 namespace {
 
-placement_info placement_of(const admin_targets& t, const std::string& sku) {
-  auto p = t.ring->explain(sku);
-  placement_info r;
-  r.sku = sku;
-  r.hash = p.hash;
-  r.shard = p.shard;
-  r.shard_count = t.ring->shard_count();
-  r.owner_id = p.owner.id;
-  r.owner_host = p.owner.host;
-  r.owner_port = p.owner.port;
-  r.owner_weight = p.owner_weight;
-  if (p.runner_up) {
-    r.runner_up_id = p.runner_up->id;
-    r.runner_up_weight = p.runner_up_weight;
-  }
-  r.epoch = p.epoch;
-  r.clustered = static_cast<bool>(t.router);
-  return r;
-}
+// How long the router may take to say which membership it routes by.
+constexpr std::chrono::milliseconds membership_timeout{2000};
 
 // The one member of a single node's ring, reachable (it is answering).
 member_status single_member(const admin_targets& t) {
@@ -109,7 +93,21 @@ caf::behavior admin(caf::event_based_actor* self, admin_targets t) {
         self->delegate(t.router, std::move(q));
         return caf::delegated<void>{};
       },
-      [=](get_placement& x) { return placement_of(t, x.sku); },
+      [=](get_placement& x) -> caf::result<placement_info> {
+        if (!t.router)
+          return placement_of(cluster::membership{t.ring, nullptr}, x.sku,
+                              false);
+        // In a cluster, by the router's current membership (a SIGHUP may
+        // have changed it since this node started).
+        auto rp = self->make_response_promise<placement_info>();
+        self->request(t.router, membership_timeout, get_membership{})
+            .then(
+                [rp, sku = x.sku](cluster::membership& m) mutable {
+                  rp.deliver(placement_of(m, sku, true));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
   };
 }
 

@@ -6,7 +6,9 @@
 //                           │  SKU's owner) or this node's region/inspector
 //                           ├─ get_cluster_report, resync_cluster ─▶ router
 //                           │  (every member) or this node's inspector
-//                           └─ get_placement: answered from the ring
+//                           └─ get_placement: from the router's current
+//                              membership (get_membership) or this node's
+//                              one-member ring
 //
 // Accepts (answered as their target answers them; replies go straight to
 // the caller through delegation unless said otherwise):
@@ -21,7 +23,10 @@
 //    cluster of one. resync_cluster of a channel this node does not have
 //    is unknown_channel before anything is asked (every node of a cluster
 //    has the same channel accounts);
-//  - get_placement -> placement_info from `ring`.
+//  - get_placement -> placement_info: in a cluster, from the membership
+//    the router routes by now (asked with get_membership: the current ring
+//    after any SIGHUP change, and the previous one while a move is under
+//    way); from `ring` on a single node.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +46,8 @@ struct admin_targets {
   caf::actor region;    // single node: the SKU commands' target
   caf::actor inspector; // this node's (actors/inspector.hpp)
   channel_directory_ptr channels;
-  // The cluster's ring; a single node passes a one-member ring of itself
-  // (at its admin address).
+  // Single node only: a one-member ring of itself (at its admin address).
+  // A clustered node's ring changes (SIGHUP): only its router knows it.
   std::shared_ptr<const cluster::ring> ring;
 };
 

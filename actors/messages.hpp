@@ -361,6 +361,11 @@ struct placement_info {
   std::string runner_up_id; // empty on a one-node ring
   std::uint64_t runner_up_weight = 0;
   std::uint64_t epoch = 0;
+  // While a membership change is under way ([cluster.previous] is set):
+  // the SKU's owner by the previous ring (it moves from there if it is
+  // another node) and that ring's epoch; empty and 0 otherwise.
+  std::string previous_owner_id;
+  std::uint64_t previous_epoch = 0;
   bool clustered = false;
 };
 
@@ -455,6 +460,11 @@ struct held_sku_page {
 struct change_membership {
   cluster::membership next;
 };
+
+/// Node-local (the admin actor to the router): the membership the router
+/// routes by now, a SIGHUP change included. Replies cluster::membership.
+/// Local only, so that nothing but the node's own actors can ask it.
+struct get_membership {};
 
 // -- stockctl: SKU actors, node and cluster reports (actors/admin.hpp,
 // actors/inspector.hpp, actors/router.hpp) ------------------------------------
@@ -816,7 +826,7 @@ typename Inspector::result_type inspect(Inspector& f, placement_info& x) {
   return f(caf::meta::type_name("placement_info"), x.sku, x.hash, x.shard,
            x.shard_count, x.owner_id, x.owner_host, x.owner_port,
            x.owner_weight, x.runner_up_id, x.runner_up_weight, x.epoch,
-           x.clustered);
+           x.previous_owner_id, x.previous_epoch, x.clustered);
 }
 
 template <class Inspector>
@@ -971,3 +981,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_metrics_text)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::change_membership)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_membership)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::cluster::membership)

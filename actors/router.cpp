@@ -695,6 +695,7 @@ caf::behavior router(router_actor* self, caf::actor region,
         return self->delegate(self->state.handoff, std::move(x));
       },
       [=](change_membership& x) { return change(self, x); },
+      [=](get_membership) { return self->state.m; },
       [=](moved_atom, std::uint64_t epoch, bool sweep_done,
           bool inbound_complete) {
         auto& st = self->state;
@@ -719,6 +720,32 @@ caf::behavior router(router_actor* self, caf::actor region,
 }
 
 } // namespace
+
+placement_info placement_of(const cluster::membership& m,
+                            const std::string& sku, bool clustered) {
+  auto& ring = *m.current;
+  auto p = ring.explain(sku);
+  placement_info r;
+  r.sku = sku;
+  r.hash = p.hash;
+  r.shard = p.shard;
+  r.shard_count = ring.shard_count();
+  r.owner_id = p.owner.id;
+  r.owner_host = p.owner.host;
+  r.owner_port = p.owner.port;
+  r.owner_weight = p.owner_weight;
+  if (p.runner_up) {
+    r.runner_up_id = p.runner_up->id;
+    r.runner_up_weight = p.runner_up_weight;
+  }
+  r.epoch = p.epoch;
+  if (auto* prev = m.previous_owner(sku)) {
+    r.previous_owner_id = prev->id;
+    r.previous_epoch = m.previous->epoch();
+  }
+  r.clustered = clustered;
+  return r;
+}
 
 void configure_cluster_networking(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();

@@ -27,6 +27,8 @@
 //    ring (address, shards, reachable) and the node_report of each
 //    reachable one;
 //  - resync_cluster -> resync_report: resync_channel on every member.
+// And, node-local (the admin actor, for `stockctl cluster owner`):
+// get_membership -> cluster::membership, the one it routes by now.
 //
 // Failures are owner_unavailable (503 + Retry-After at the gateway) with a
 // detail naming the node ("node2 at 127.0.0.1:4102 is unreachable"):
@@ -81,6 +83,7 @@
 namespace stockwire {
 
 class store;
+struct placement_info;
 
 struct router_config {
   cluster::membership membership;
@@ -105,6 +108,11 @@ void configure_cluster_networking(caf::actor_system_config& cfg);
 /// configure_cluster_networking().
 caf::actor spawn_router(caf::actor_system& sys, caf::actor region,
                         router_config cfg);
+
+/// How `m` places `sku` (the current ring's explain(), and the owner by the
+/// previous ring while one is set): what `stockctl cluster owner` shows.
+placement_info placement_of(const cluster::membership& m,
+                            const std::string& sku, bool clustered);
 
 /// Publishes `router` on host:port (with address reuse: a restarted node
 /// gets its port back at once). Returns false with the reason otherwise.

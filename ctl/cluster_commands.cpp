@@ -116,27 +116,39 @@ int cluster_owner(session& s, const options& o, const std::string& sku) {
     text_or_null(w, p->runner_up_id);
     w.field("runner_up_weight", p->runner_up_weight)
         .field("epoch", p->epoch)
-        .field("clustered", p->clustered)
-        .end_object();
+        .key("previous_owner");
+    text_or_null(w, p->previous_owner_id);
+    w.key("previous_epoch");
+    number_or_null(w, p->previous_epoch == 0
+                          ? std::int64_t{-1}
+                          : static_cast<std::int64_t>(p->previous_epoch));
+    w.field("clustered", p->clustered).end_object();
     std::cout << w.str() << '\n';
     return exit_ok;
   }
   char hash[24];
   std::snprintf(hash, sizeof hash, "%016llx",
                 static_cast<unsigned long long>(p->hash));
-  print_table(
-      {{"sku", p->sku},
-       {"hash (xxh3)", hash},
-       {"shard",
-        std::to_string(p->shard) + " of " + std::to_string(p->shard_count)},
-       {"owner", p->owner_id + " (" + owner_addr + ")"},
-       {"weight", std::to_string(p->owner_weight)},
-       {"runner-up", p->runner_up_id.empty()
-                         ? "-"
-                         : p->runner_up_id + " (weight " +
-                               std::to_string(p->runner_up_weight) + ")"},
-       {"epoch",
-        std::to_string(p->epoch) + (p->clustered ? "" : " (single node)")}});
+  table rows{{"sku", p->sku},
+             {"hash (xxh3)", hash},
+             {"shard", std::to_string(p->shard) + " of " +
+                           std::to_string(p->shard_count)},
+             {"owner", p->owner_id + " (" + owner_addr + ")"},
+             {"weight", std::to_string(p->owner_weight)},
+             {"runner-up", p->runner_up_id.empty()
+                               ? "-"
+                               : p->runner_up_id + " (weight " +
+                                     std::to_string(p->runner_up_weight) + ")"},
+             {"epoch", std::to_string(p->epoch) +
+                           (p->clustered ? "" : " (single node)")}};
+  if (!p->previous_owner_id.empty())
+    rows.push_back(
+        {"previous owner", p->previous_owner_id + " (epoch " +
+                               std::to_string(p->previous_epoch) +
+                               (p->previous_owner_id == p->owner_id
+                                    ? ": unchanged)"
+                                    : ": moves to " + p->owner_id + ")")});
+  print_table(rows);
   return exit_ok;
 }
 

@@ -326,12 +326,11 @@ bool start_admin(node::impl& im, const config::node_config& cfg,
   t.region = im.region;
   t.inspector = im.inspector;
   t.channels = im.channels;
-  t.ring = im.router ? im.membership.current
-                     : std::make_shared<const cluster::ring>(
-                           std::vector<cluster::member>{{cfg.node_id,
-                                                         cfg.admin_host,
-                                                         cfg.admin_port}},
-                           cluster::shard_count_default, 1);
+  if (!im.router)
+    t.ring = std::make_shared<const cluster::ring>(
+        std::vector<cluster::member>{
+            {cfg.node_id, cfg.admin_host, cfg.admin_port}},
+        cluster::shard_count_default, 1);
   im.admin = spawn_admin(im.sys, t);
   if (!publish_router(im.sys, im.admin, cfg.admin_host, cfg.admin_port,
                       error))

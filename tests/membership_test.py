@@ -14,6 +14,11 @@ continuous order load through node1 and node3:
 2. node2 leaves: epoch 3 (node1, node3, node4) by SIGHUP on all four; node2
    hands off everything it holds, reports an empty store, and is stopped.
 
+After each change stockctl (given --stockctl; every node has an [admin]
+port) asked through nodes that started at epoch 1 must answer by the new
+membership: `cluster owner` of a moved SKU names its new owner (and the
+previous one), `sku get` too.
+
 Afterwards: every SKU is held by exactly one node, its owner by the ring
 (asked of each node: GET /v1/cluster/skus); every order that got no 200
 under load is retried until it does, and then every SKU's stock is exactly
@@ -24,7 +29,8 @@ quantities. The fraction of SKUs each change moved is printed (about 1/N).
 No wall-clock assertion: everything is polled with a deadline.
 
   membership_test.py --stockwired build/bin/stockwired \\
-      --fakechannel build/bin/fakechannel --ring-owner build/bin/ring_owner
+      --fakechannel build/bin/fakechannel --ring-owner build/bin/ring_owner \\
+      [--stockctl build/bin/stockctl]
 """
 import argparse
 import os
@@ -41,6 +47,7 @@ from http_util import (Node, TestFailure, check, check_audit_replays,  # noqa: E
 from sync_util import (channels_toml, list_everywhere, poll,  # noqa: E402
                        wait_converged)
 from cluster_test import Load, free_ports, stock_views  # noqa: E402
+from stockctl_test import Ctl  # noqa: E402
 
 NAMES = ["node1", "node2", "node3", "node4"]
 EPOCH1 = ["node1", "node2", "node3"]
@@ -71,7 +78,11 @@ enabled = false
 class Cluster:
     def __init__(self, args, workdir):
         self.args = args
-        self.ports = dict(zip(NAMES, free_ports(len(NAMES))))
+        ports = free_ports(2 * len(NAMES))
+        self.ports = dict(zip(NAMES, ports[:len(NAMES)]))
+        # stockctl's way in (Ctl looks here).
+        self.admin = {n: f"127.0.0.1:{p}"
+                      for n, p in zip(NAMES, ports[len(NAMES):])}
         self.fake = Fake(args.fakechannel, workdir, "fake", FAKE_TOML)
         self.nodes = {n: Node(args.stockwired, workdir, n, "") for n in NAMES}
 
@@ -82,6 +93,7 @@ class Cluster:
             return ", ".join(f'{{id = "{m}", host = "127.0.0.1", '
                              f'port = {self.ports[m]}}}' for m in ms)
         toml = (f'[node]\nid = "{name}"\n'
+                f'[admin]\nlisten = "{self.admin[name]}"\n'
                 f"[cluster]\nmembers = [{listing(members)}]\n"
                 f"epoch = {epoch}\nforward_timeout_ms = {FORWARD_TIMEOUT_MS}\n")
         if previous:
@@ -273,6 +285,7 @@ def setup(prefix):
     ap.add_argument("--stockwired", required=True)
     ap.add_argument("--fakechannel", required=True)
     ap.add_argument("--ring-owner", required=True)
+    ap.add_argument("--stockctl")  # membership_test's stockctl checks
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix=prefix)
     return workdir, Cluster(args, workdir)
@@ -347,6 +360,45 @@ def main():
         check(docs["node4"]["moved_in"] == moved,
               f"node4 received {docs['node4']['moved_in']} SKUs, {moved} "
               f"moved to it")
+
+    ctl = Ctl(cluster.args.stockctl, cluster) if cluster.args.stockctl \
+        else None
+
+    def check_owner_by_stockctl(sku, owner, epoch, previous, via):
+        doc = ctl.ok("cluster", "owner", sku, via=via)
+        check(doc["owner"] == owner and doc["epoch"] == epoch and
+              doc["clustered"] and doc["previous_owner"] == previous[1] and
+              doc["previous_epoch"] == previous[0],
+              f"cluster owner {sku} via {via}: {doc}, expected {owner} at "
+              f"epoch {epoch} (previously {previous[1]} at {previous[0]})")
+
+    def test_stockctl_answers_by_epoch_2():
+        if ctl is None:
+            print("  skipped: no --stockctl", flush=True)
+            return
+        moved = [s for s in skus if owners1[s] != owners2[s]]
+        check(moved and all(owners2[s] == "node4" for s in moved),
+              "SKUs moved to node4")
+        # node1 and node3 started at epoch 1: they must not answer by the
+        # ring they started with.
+        for i, sku in enumerate(moved[:6]):
+            check_owner_by_stockctl(sku, "node4", 2, (1, owners1[sku]),
+                                    ["node1", "node3"][i % 2])
+        stay = next(s for s in skus if owners1[s] == owners2[s])
+        check_owner_by_stockctl(stay, owners1[stay], 2, (1, owners1[stay]),
+                                "node1")
+        docs = ctl.ok("sku", "get", moved[0], via="node1")
+        check(docs[0]["owner"] == "node4" and docs[0]["epoch"] == 2,
+              f"sku get {moved[0]}: {docs}")
+
+    def test_stockctl_after_node2_left():
+        if ctl is None:
+            print("  skipped: no --stockctl", flush=True)
+            return
+        gone = [s for s in skus if owners2[s] == "node2"]
+        for i, sku in enumerate(gone[:6]):
+            check_owner_by_stockctl(sku, owners3[sku], 3, (2, "node2"),
+                                    ["node1", "node4"][i % 2])
 
     def test_node2_leaves_under_load():
         try:
@@ -423,8 +475,12 @@ def main():
          test_stock_listings_first_orders),
         ("node4 joins under load (epoch 2); node3 on epoch 1 is refused",
          test_node4_joins_under_load),
+        ("stockctl through old members answers by epoch 2 (owner)",
+         test_stockctl_answers_by_epoch_2),
         ("node2 leaves under load (epoch 3), hands off everything",
          test_node2_leaves_under_load),
+        ("stockctl after node2 left: new owners",
+         test_stockctl_after_node2_left),
         ("every SKU is held by exactly its owner",
          test_every_sku_has_one_owner),
         ("orders without a 200, retried: stock exact, audit replays",
