@@ -536,6 +536,10 @@ struct node_report {
   std::uint64_t stock_changes = 0;
   std::vector<connector_status> channels; // sorted by channel
   std::vector<channel_lag> lag;
+  // The node's view of the membership change (its handoff actor, added by
+  // its router): epoch, leaving or not, whether its move is settled.
+  // clustered = false on a single node.
+  cluster_status move;
 };
 
 /// A member of the cluster as the node asked sees it.
@@ -547,6 +551,9 @@ struct member_status {
   bool self = false;        // the node that answered
   bool reachable = false;   // connected, and answered this query
   std::string error;        // why not, when not reachable
+  bool leaving = false;     // in [cluster.previous] only: moving its SKUs
+  bool left = false;        // leaving, and not asked: the move is complete
+                            // on the node that answered (see router.hpp)
 };
 
 /// Every member's node_report, asked through the router (a single node
@@ -558,6 +565,7 @@ struct get_cluster_report {
 struct cluster_report {
   std::string self;
   std::uint64_t epoch = 0;
+  std::uint64_t previous_epoch = 0; // [cluster.previous]; 0: none
   std::uint32_t shard_count = 0;
   bool clustered = false;
   std::vector<member_status> members; // sorted by id
@@ -933,13 +941,13 @@ typename Inspector::result_type inspect(Inspector& f, node_report& x) {
   return f(caf::meta::type_name("node_report"), x.node, x.skus_owned,
            x.skus_foreign, x.skus_active, x.orders_accepted,
            x.orders_rejected, x.orders_replayed, x.cancels, x.stock_changes,
-           x.channels, x.lag);
+           x.channels, x.lag, x.move);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_status& x) {
   return f(caf::meta::type_name("member_status"), x.id, x.host, x.port,
-           x.shards, x.self, x.reachable, x.error);
+           x.shards, x.self, x.reachable, x.error, x.leaving, x.left);
 }
 
 template <class Inspector>
@@ -950,7 +958,8 @@ typename Inspector::result_type inspect(Inspector& f, get_cluster_report& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_report& x) {
   return f(caf::meta::type_name("cluster_report"), x.self, x.epoch,
-           x.shard_count, x.clustered, x.members, x.reports);
+           x.previous_epoch, x.shard_count, x.clustered, x.members,
+           x.reports);
 }
 
 template <class Inspector>

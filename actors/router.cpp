@@ -191,14 +191,21 @@ caf::error forward_failure(const router_state& st, const cluster::member& m,
   return forward_failure(m, err, st.cfg.forward_timeout);
 }
 
-// This node's part: the region, or the inspector for what it answers.
+caf::result<void> report_here(router_actor* self, const get_node_report& q);
+
+// This node's part: the region, or the inspector for what it answers (a
+// node report completed with this node's view of the move).
 template <class Cmd>
 caf::result<void> to_local(router_actor* self, Cmd& x) {
   auto& st = self->state;
-  auto rp = self->make_response_promise();
-  rp.delegate(for_inspector_v<Cmd> ? st.cfg.inspector : st.region,
-              std::move(x));
-  return caf::delegated<void>{};
+  if constexpr (std::is_same_v<Cmd, get_node_report>) {
+    return report_here(self, x);
+  } else {
+    auto rp = self->make_response_promise();
+    rp.delegate(for_inspector_v<Cmd> ? st.cfg.inspector : st.region,
+                std::move(x));
+    return caf::delegated<void>{};
+  }
 }
 
 const cluster::member& owner_of(const router_state& st,
@@ -361,6 +368,66 @@ caf::result<void> find_everywhere(router_actor* self, find_order& q) {
 
 // -- cluster-wide queries (stockctl) ------------------------------------------
 
+// How long this node's handoff actor may take to say how its move stands.
+constexpr std::chrono::milliseconds move_status_timeout{1000};
+
+// This node's report being put together: its inspector's report and its
+// handoff actor's view of the move (cluster_status).
+struct local_report {
+  caf::response_promise rp;
+  node_report report;
+  cluster_status move;
+  std::size_t waiting = 2;
+  bool failed = false;
+};
+
+void local_part_done(const std::shared_ptr<local_report>& j) {
+  if (--j->waiting > 0 || j->failed)
+    return;
+  j->report.move = std::move(j->move);
+  j->rp.deliver(std::move(j->report));
+}
+
+// The inspector's report of this node with the handoff actor's view of the
+// move. A failed inspector fails the report; a silent handoff actor does
+// not (the move's last_error says so).
+caf::result<void> report_here(router_actor* self, const get_node_report& q) {
+  auto& st = self->state;
+  auto j = std::make_shared<local_report>();
+  j->rp = self->make_response_promise();
+  self->request(st.cfg.inspector, inspector_reply_timeout, q)
+      .then(
+          [j](node_report& r) {
+            j->report = std::move(r);
+            local_part_done(j);
+          },
+          [j](caf::error& err) {
+            if (j->failed)
+              return;
+            j->failed = true;
+            j->rp.deliver(std::move(err));
+          });
+  self->request(st.handoff, move_status_timeout, get_cluster_status{})
+      .then(
+          [j](cluster_status& s) {
+            j->move = std::move(s);
+            local_part_done(j);
+          },
+          [self, j](caf::error& err) {
+            auto& st = self->state;
+            j->move.node = st.cfg.self_id;
+            j->move.clustered = true;
+            j->move.epoch = st.m.epoch();
+            j->move.member = st.m.is_member(st.cfg.self_id);
+            j->move.sweep_done = st.sweep_done;
+            j->move.inbound_complete = !st.gate;
+            j->move.last_error =
+                "the handoff actor did not answer: " + error_detail(err);
+            local_part_done(j);
+          });
+  return caf::delegated<void>{};
+}
+
 // One query asked of every member's inspector: a member that is not
 // connected, fails or does not answer in time is marked unreachable with
 // the reason; the others' replies are kept, in member order.
@@ -378,8 +445,11 @@ void answered(const std::shared_ptr<gathering<Reply>>& g) {
     g->done(*g);
 }
 
-// Whom a cluster-wide query asks: every member of the current ring
-// (sorted by id).
+// Whom a cluster-wide query asks, sorted by id: every member of the
+// current ring and every member of the previous one that is leaving. A
+// leaving member this node keeps no peer for (its move is complete here,
+// so every previous owner reported that it holds nothing it does not own)
+// is `left`: listed, not asked.
 std::vector<member_status> member_list(const router_state& st) {
   auto& ring = *st.m.current;
   std::vector<member_status> out;
@@ -395,6 +465,13 @@ std::vector<member_status> member_list(const router_state& st) {
   };
   for (std::size_t i = 0; i < ring.members().size(); ++i)
     add(ring.members()[i], ring.shards_per_member()[i]);
+  for (auto& m : st.m.leaving()) {
+    auto& s = add(m, 0);
+    s.leaving = true;
+    s.left = !s.self && st.peers.count(m.id) == 0;
+  }
+  std::sort(out.begin(), out.end(),
+            [](auto& x, auto& y) { return x.id < y.id; });
   return out;
 }
 
@@ -414,6 +491,8 @@ void gather(router_actor* self, const Cmd& cmd,
   g->waiting = 1; // released below, after every request is out
   for (std::size_t i = 0; i < g->members.size(); ++i) {
     auto& ms = g->members[i];
+    if (ms.left)
+      continue;
     caf::actor dest;
     if (ms.self) {
       dest = caf::actor_cast<caf::actor>(self);
@@ -451,6 +530,7 @@ caf::result<void> report_everywhere(router_actor* self,
   cluster_report rep;
   rep.self = st.cfg.self_id;
   rep.epoch = st.m.epoch();
+  rep.previous_epoch = st.m.previous ? st.m.previous->epoch() : 0;
   rep.shard_count = st.m.current->shard_count();
   rep.clustered = true;
   gather<node_report>(self, get_node_report{q.count_skus},

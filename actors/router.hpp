@@ -20,12 +20,16 @@
 //
 // Cluster-wide queries (stockctl, through the admin actor) go by the
 // current membership (a SIGHUP change included): each member's inspector
-// is asked, the members that are not connected, fail or stay silent are
+// is asked, and so is, while this node still has a peer for it, each
+// member of the previous ring that is leaving (once this node's move is
+// complete every node that left holds nothing more: it is listed as left,
+// not asked). The members that are not connected, fail or stay silent are
 // named in the reply as unreachable, with the reason, and the others'
 // answers are kept:
-//  - get_cluster_report -> cluster_report: every member of the current
-//    ring (address, shards, reachable) and the node_report of each
-//    reachable one;
+//  - get_cluster_report -> cluster_report: the epochs, every member
+//    (address, shards, leaving, reachable) and the node_report of each
+//    reachable one, with that node's own view of the move (its handoff
+//    actor's cluster_status);
 //  - resync_cluster -> resync_report: resync_channel on every member.
 // And, node-local (the admin actor, for `stockctl cluster owner`):
 // get_membership -> cluster::membership, the one it routes by now.

@@ -26,13 +26,67 @@ double share_of(const member_status& m, const cluster_report& c) {
                             : static_cast<double>(m.shards) / c.shard_count;
 }
 
+// "member", "leaving" (in [cluster.previous] only, still asked) or "left"
+// (leaving, and its move is complete as the answering node knows).
+const char* role_of(const member_status& m) {
+  return m.left ? "left" : m.leaving ? "leaving" : "member";
+}
+
+// Its move is settled: it holds no SKU another node owns and every SKU it
+// owns is here.
+bool settled(const stockwire::cluster_status& move) {
+  return move.sweep_done && move.inbound_complete;
+}
+
+// Every member that answered is at the cluster's epoch with its move
+// settled (a single node: always).
+bool all_settled(const cluster_report& c) {
+  for (auto& r : c.reports)
+    if (r.move.clustered && (r.move.epoch != c.epoch || !settled(r.move)))
+      return false;
+  return true;
+}
+
+// How a member's move stands, for people: "settled", "handing off SKUs",
+// "receiving SKUs (waiting for node1, node2)", "at epoch 3". The last
+// error of a move that settled since is left to the JSON output.
+std::string move_note(const cluster_report& c, const node_report& r) {
+  auto& mv = r.move;
+  if (!mv.clustered)
+    return {};
+  if (mv.epoch != c.epoch)
+    return "at epoch " + std::to_string(mv.epoch);
+  if (settled(mv))
+    return "settled";
+  std::string out;
+  if (!mv.inbound_complete) {
+    out = "receiving SKUs";
+    if (!mv.waiting_for.empty()) {
+      out += " (waiting for ";
+      for (std::size_t i = 0; i < mv.waiting_for.size(); ++i)
+        out += (i > 0 ? ", " : "") + mv.waiting_for[i];
+      out += ")";
+    }
+  }
+  if (!mv.sweep_done)
+    out += (out.empty() ? "" : "; ") + std::string{"handing off SKUs"};
+  if (!mv.last_error.empty())
+    out += "; " + mv.last_error;
+  return out;
+}
+
 void write_status(const cluster_report& c) {
   json_writer w;
   w.begin_object()
       .field("self", c.self)
       .field("epoch", c.epoch)
-      .field("shard_count", c.shard_count)
-      .field("clustered", c.clustered);
+      .key("previous_epoch");
+  number_or_null(w, c.previous_epoch == 0
+                        ? std::int64_t{-1}
+                        : static_cast<std::int64_t>(c.previous_epoch));
+  w.field("shard_count", c.shard_count)
+      .field("clustered", c.clustered)
+      .field("settled", all_settled(c));
   write_coverage(w, c.members);
   w.key("members").begin_array();
   for (auto& m : c.members) {
@@ -51,6 +105,25 @@ void write_status(const cluster_report& c) {
     number_or_null(w, r ? r->skus_foreign : -1);
     w.key("skus_active");
     number_or_null(w, r ? static_cast<std::int64_t>(r->skus_active) : -1);
+    w.field("role", role_of(m));
+    // The member's own view of the move (null when it did not answer).
+    w.key("move");
+    if (r && r->move.clustered) {
+      w.begin_object()
+          .field("epoch", r->move.epoch)
+          .field("settled", settled(r->move))
+          .field("sweep_done", r->move.sweep_done)
+          .field("inbound_complete", r->move.inbound_complete)
+          .key("waiting_for");
+      string_array(w, r->move.waiting_for);
+      w.field("moved_in", r->move.moved_in)
+          .field("moved_out", r->move.moved_out)
+          .key("last_error");
+      text_or_null(w, r->move.last_error);
+      w.end_object();
+    } else {
+      w.null();
+    }
     w.end_object();
   }
   w.end_array().end_object();
@@ -58,26 +131,46 @@ void write_status(const cluster_report& c) {
 }
 
 void print_status(const cluster_report& c) {
-  std::cout << (c.clustered ? "cluster of " + std::to_string(c.members.size()) +
-                                  " nodes"
+  std::size_t members = 0;
+  std::string leaving;
+  for (auto& m : c.members)
+    if (m.leaving)
+      leaving += (leaving.empty() ? "" : ", ") + m.id + " " + role_of(m);
+    else
+      ++members;
+  std::cout << (c.clustered ? "cluster of " + std::to_string(members) +
+                                  " nodes" +
+                                  (leaving.empty() ? "" : " (" + leaving + ")")
                             : std::string{"single node"})
-            << ", epoch " << c.epoch << ", " << c.shard_count
-            << " shards (answered by " << c.self << ")\n";
-  table rows{{"NODE", "ADDRESS", "REACHABLE", "SHARDS", "SKUS_OWNED",
-              "SKUS_ACTIVE", "NOTE"}};
+            << ", epoch " << c.epoch
+            << (c.previous_epoch == 0 ? std::string{}
+                : all_settled(c)
+                    ? " (from epoch " + std::to_string(c.previous_epoch) +
+                          ": SKUs moved)"
+                    : " (moving SKUs from epoch " +
+                          std::to_string(c.previous_epoch) + ")")
+            << ", " << c.shard_count << " shards (answered by " << c.self
+            << ")\n";
+  table rows{{"NODE", "ADDRESS", "ROLE", "REACHABLE", "SHARDS", "SKUS_OWNED",
+              "SKUS_ACTIVE", "MOVE", "NOTE"}};
   for (auto& m : c.members) {
     auto* r = report_of(c, m.id);
     char shards[48];
     std::snprintf(shards, sizeof shards, "%u (%.1f%%)", m.shards,
                   100.0 * share_of(m, c));
     std::string note = m.error;
+    if (m.left)
+      note = "handed off its SKUs; not asked";
     if (r && r->skus_foreign > 0)
       note = std::to_string(r->skus_foreign) +
              " stored SKUs belong to other nodes";
-    rows.push_back({m.id + (m.self ? "*" : ""), address_of(m),
-                    m.reachable ? "yes" : "no", shards,
+    std::string reachable = m.reachable ? "yes" : m.left ? "-" : "no";
+    rows.push_back({m.id + (m.self ? "*" : ""), address_of(m), role_of(m),
+                    reachable, shards,
                     r ? std::to_string(r->skus_owned) : "-",
-                    r ? std::to_string(r->skus_active) : "-", or_dash(note)});
+                    r ? std::to_string(r->skus_active) : "-",
+                    or_dash(r ? move_note(c, *r) : std::string{}),
+                    or_dash(note)});
   }
   print_table(rows);
 }

@@ -15,7 +15,7 @@ std::vector<std::string> answered(const std::vector<member_status>& members) {
 std::vector<std::string> missing(const std::vector<member_status>& members) {
   std::vector<std::string> out;
   for (auto& m : members)
-    if (!m.reachable)
+    if (!m.reachable && !m.left)
       out.push_back(m.id);
   return out;
 }
@@ -30,7 +30,7 @@ void write_coverage(json_writer& w, const std::vector<member_status>& members) {
 int coverage_exit(const std::vector<member_status>& members) {
   std::string why;
   for (auto& m : members)
-    if (!m.reachable)
+    if (!m.reachable && !m.left)
       why += (why.empty() ? "" : "; ") + m.error;
   if (why.empty())
     return exit_ok;

@@ -15,7 +15,8 @@ namespace stockwire::ctl {
 /// Ids of the members that answered.
 std::vector<std::string> answered(const std::vector<member_status>& members);
 
-/// Ids of the members that did not.
+/// Ids of the members that did not (a member that left, not asked,
+/// is not missing: it holds nothing more).
 std::vector<std::string> missing(const std::vector<member_status>& members);
 
 /// Writes "nodes": [answered ids], "missing": [the others' ids].

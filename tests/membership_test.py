@@ -17,7 +17,9 @@ continuous order load through node1 and node3:
 After each change stockctl (given --stockctl; every node has an [admin]
 port) asked through nodes that started at epoch 1 must answer by the new
 membership: `cluster owner` of a moved SKU names its new owner (and the
-previous one), `sku get` too.
+previous one), `sku get` too, and `cluster status` shows the epochs, the
+members, the move settled everywhere and, once node2 left, node2 as
+`left` (listed, not asked, not a partial answer).
 
 Afterwards: every SKU is held by exactly one node, its owner by the ring
 (asked of each node: GET /v1/cluster/skus); every order that got no 200
@@ -372,6 +374,27 @@ def main():
               f"cluster owner {sku} via {via}: {doc}, expected {owner} at "
               f"epoch {epoch} (previously {previous[1]} at {previous[0]})")
 
+    def check_status_by_stockctl(via, epoch, previous_epoch, roles):
+        """`cluster status` through `via`: the epochs, exactly the members
+        in `roles` (id -> role), every one that is not `left` reachable
+        and settled at `epoch`, nothing missing (exit 0)."""
+        doc = ctl.ok("cluster", "status", via=via)
+        got = {m["id"]: m["role"] for m in doc["members"]}
+        check(doc["epoch"] == epoch and
+              doc["previous_epoch"] == previous_epoch and got == roles and
+              doc["missing"] == [] and doc["settled"],
+              f"cluster status via {via}: {doc}")
+        for m in doc["members"]:
+            if m["role"] == "left":
+                check(not m["reachable"] and m["move"] is None and
+                      m["shards"] == 0, f"{m['id']} left: {m}")
+                continue
+            check(m["reachable"] and m["move"]["epoch"] == epoch and
+                  m["move"]["settled"] and
+                  (m["shards"] > 0) == (m["role"] == "member"),
+                  f"{m['id']} via {via}: {m}")
+        return doc
+
     def test_stockctl_answers_by_epoch_2():
         if ctl is None:
             print("  skipped: no --stockctl", flush=True)
@@ -390,6 +413,11 @@ def main():
         docs = ctl.ok("sku", "get", moved[0], via="node1")
         check(docs[0]["owner"] == "node4" and docs[0]["epoch"] == 2,
               f"sku get {moved[0]}: {docs}")
+        doc = check_status_by_stockctl("node3", 2, 1,
+                                       {n: "member" for n in EPOCH2})
+        node4 = next(m for m in doc["members"] if m["id"] == "node4")
+        check(node4["move"]["moved_in"] == len(moved),
+              f"node4 moved_in: {node4}")
 
     def test_stockctl_after_node2_left():
         if ctl is None:
@@ -399,6 +427,13 @@ def main():
         for i, sku in enumerate(gone[:6]):
             check_owner_by_stockctl(sku, owners3[sku], 3, (2, "node2"),
                                     ["node1", "node4"][i % 2])
+        roles = {n: "member" for n in EPOCH3}
+        roles["node2"] = "left"  # stopped; every node's move is complete
+        for via in ("node1", "node4"):
+            check_status_by_stockctl(via, 3, 2, roles)
+        code, doc, err = ctl.run("lag", via="node3")
+        check(code == 0 and doc["missing"] == [],
+              f"lag without node2: exit {code} {doc} {err}")
 
     def test_node2_leaves_under_load():
         try:
@@ -475,11 +510,11 @@ def main():
          test_stock_listings_first_orders),
         ("node4 joins under load (epoch 2); node3 on epoch 1 is refused",
          test_node4_joins_under_load),
-        ("stockctl through old members answers by epoch 2 (owner)",
+        ("stockctl through old members answers by epoch 2 (owner, status)",
          test_stockctl_answers_by_epoch_2),
         ("node2 leaves under load (epoch 3), hands off everything",
          test_node2_leaves_under_load),
-        ("stockctl after node2 left: new owners",
+        ("stockctl after node2 left: new owners, node2 listed as left",
          test_stockctl_after_node2_left),
         ("every SKU is held by exactly its owner",
          test_every_sku_has_one_owner),
