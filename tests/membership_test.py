@@ -43,7 +43,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_util import Fake  # noqa: E402
+from fake_util import SHOPIFY_WOO_TOML, Fake  # noqa: E402
 from http_util import (Node, TestFailure, check, check_audit_replays,  # noqa: E402
                        expect_error, run_in)
 from sync_util import (channels_toml, list_everywhere, poll,  # noqa: E402
@@ -65,17 +65,6 @@ SETTLE_DEADLINE_S = 60
 MESH_TIMEOUT_S = 20
 RETRY_DEADLINE_S = 30
 
-# Only the two channels the test lists on; eBay's revision budget and
-# Amazon's feed pacing would stretch convergence over minutes.
-FAKE_TOML = """
-[amazon]
-enabled = false
-[ebay]
-enabled = false
-[flipkart]
-enabled = false
-"""
-
 
 class Cluster:
     def __init__(self, args, workdir):
@@ -85,7 +74,7 @@ class Cluster:
         # stockctl's way in (Ctl looks here).
         self.admin = {n: f"127.0.0.1:{p}"
                       for n, p in zip(NAMES, ports[len(NAMES):])}
-        self.fake = Fake(args.fakechannel, workdir, "fake", FAKE_TOML)
+        self.fake = Fake(args.fakechannel, workdir, "fake", SHOPIFY_WOO_TOML)
         self.nodes = {n: Node(args.stockwired, workdir, n, "") for n in NAMES}
 
     def configure(self, name, epoch, members, previous=None):

@@ -24,7 +24,6 @@ import json
 import os
 import pty
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,8 +32,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_test import free_ports  # noqa: E402
-from fake_util import Fake  # noqa: E402
-from http_util import Node, TestFailure, check, run_tests  # noqa: E402
+from fake_util import SHOPIFY_WOO_TOML, Fake  # noqa: E402
+from http_util import Node, check, run_in  # noqa: E402
 from sync_util import channels_toml, fake_key, list_everywhere, poll  # noqa: E402
 
 # Exit codes of stockctl (ctl/exit_codes.hpp, docs/STOCKCTL.md).
@@ -56,16 +55,6 @@ FORWARD_TIMEOUT_MS = 1000
 CTL_TIMEOUT_S = 60
 DEADLINE_S = 30
 
-FAKE_TOML = """
-[amazon]
-enabled = false
-[ebay]
-enabled = false
-[flipkart]
-enabled = false
-"""
-
-
 def at_ms(rfc3339):
     t = datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
     return round(t.timestamp() * 1000)
@@ -83,7 +72,7 @@ def us_of_ms(ms):
 class Cluster:
     def __init__(self, args, work):
         self.args = args
-        self.fake = Fake(args.fakechannel, work, "fake", FAKE_TOML)
+        self.fake = Fake(args.fakechannel, work, "fake", SHOPIFY_WOO_TOML)
         ports = free_ports(2 * len(MEMBERS))
         self.cluster_ports = dict(zip(MEMBERS, ports[:3]))
         self.admin = {m: f"127.0.0.1:{p}" for m, p in zip(MEMBERS, ports[3:])}
@@ -601,20 +590,7 @@ def main():
         ("SIGKILL node3: owner down (5), partial answers (9)",
          test_owner_down_and_partial_answers),
     ]
-    code = 1
-    try:
-        code = run_tests(tests)
-    finally:
-        try:
-            cluster.stop()
-        except TestFailure as e:
-            print(f"FAIL stop: {e}", flush=True)
-            code = 1
-        if code == 0:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"logs kept in {work}", flush=True)
-    return code
+    return run_in(work, tests, cluster.stop)
 
 
 if __name__ == "__main__":
