@@ -189,6 +189,17 @@ void route_webhooks(const context_ptr& ctx, const parsed_target& t,
   respond(not_found(cfg, req));
 }
 
+// Routes /v1/oversells.
+void route_oversells(const context_ptr& ctx, const parsed_target& t,
+                     http_request& req, respond_fn& respond) {
+  auto& cfg = ctx->cfg();
+  if (t.segments.size() != 2)
+    return respond(not_found(cfg, req));
+  if (req.method != http_method::get)
+    return respond(not_allowed(cfg, req, "GET"));
+  get_oversell_report(ctx, t.query, std::move(respond));
+}
+
 } // namespace
 
 api::api(settings cfg, bridge& core)
@@ -271,6 +282,8 @@ void api::handle(http_request req, respond_fn respond) {
     return route_channels(ctx_, seg, req, respond);
   if (seg[1] == "webhooks")
     return route_webhooks(ctx_, t, req, respond);
+  if (seg[1] == "oversells")
+    return route_oversells(ctx_, t, req, respond);
   respond(not_found(cfg, req));
 }
 
