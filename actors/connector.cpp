@@ -70,6 +70,7 @@ struct sku_entry {
   std::int64_t pushed_quantity = 0;
   std::vector<change_mark> pushed; // changes the push in flight covers
   bool queued = false;                 // in the ready or delay queue
+  bool urgent_queued = false;          // in the sell-out queue
   std::optional<delay_queue::iterator> delayed; // where, if delayed
   unsigned attempts = 0;               // consecutive failed pushes
   std::int64_t not_before_ms = 0;      // backoff (monotonic)
@@ -96,6 +97,12 @@ struct connector_state {
   caf::actor metrics;
   std::unordered_map<std::string, sku_entry> skus;
   std::deque<std::string> ready;              // may be pushed now
+  // Sell-outs and back-in-stock transitions (is_critical): pushed before
+  // anything in `ready`, one request each. In a flash sale the channel's
+  // budget is spent on a queue of ordinary decrements; a SKU whose last
+  // unit just sold must not wait behind them, each second it waits is a
+  // second other channels' buyers can buy what is gone (an oversell).
+  std::deque<std::string> urgent;
   delay_queue delayed;
   std::unordered_map<std::uint64_t, running_job> jobs;
   std::uint64_t next_job = 1;
@@ -154,10 +161,31 @@ void undelay(connector_actor* self, sku_entry& e) {
   e.queued = false;
 }
 
+// A transition: the channel's budget goes to it first (the sell-out
+// queue), and eBay's revision reserve is for it: a sell-out (to zero from a number
+// shown, or from unknown) or back in stock after one. Telling a channel
+// zero again that already shows zero is paced like any other push.
+bool is_critical(const sku_entry& e, std::int64_t quantity) {
+  if (quantity == 0)
+    return !e.shown || *e.shown != 0;
+  return e.shown && *e.shown == 0;
+}
+
+// Queues a SKU that is due: a transition on the sell-out queue (also when
+// it already waits in `ready` as an ordinary change: the stale entry is
+// skipped when it comes up), anything else at the back of `ready`. A SKU
+// held back in the delay queue (backoff, eBay pacing) stays there.
 void enqueue(connector_actor* self, const std::string& sku, sku_entry& e) {
-  if (!e.queued && due(self->state, e)) {
+  auto& st = self->state;
+  if (!due(st, e) || e.delayed)
+    return;
+  if (!e.urgent_queued && is_critical(e, target_of(st, e))) {
+    e.urgent_queued = true;
     e.queued = true;
-    self->state.ready.push_back(sku);
+    st.urgent.push_back(sku);
+  } else if (!e.queued) {
+    e.queued = true;
+    st.ready.push_back(sku);
   }
 }
 
@@ -494,15 +522,6 @@ void send_next(connector_actor* self, std::uint64_t id) {
   send_request(self, id, std::move(*req));
 }
 
-// eBay's reserve is for transitions: a sell-out (to zero from a number
-// shown, or from unknown) or back in stock after one. Telling a channel
-// zero again that already shows zero is paced like any other push.
-bool is_critical(const sku_entry& e, std::int64_t quantity) {
-  if (quantity == 0)
-    return !e.shown || *e.shown != 0;
-  return e.shown && *e.shown == 0;
-}
-
 bool cancel_is_due(const connector_state& st, std::int64_t now) {
   auto at = st.cancels.next_due_ms();
   return at && *at <= now;
@@ -552,15 +571,17 @@ void pump(connector_actor* self) {
   while (!st.delayed.empty() && st.delayed.begin()->first <= now) {
     auto sku = std::move(st.delayed.begin()->second);
     st.delayed.erase(st.delayed.begin());
-    if (auto i = st.skus.find(sku); i != st.skus.end())
+    if (auto i = st.skus.find(sku); i != st.skus.end()) {
       i->second.delayed.reset();
-    st.ready.push_back(std::move(sku));
+      i->second.queued = false;
+      enqueue(self, sku, i->second);
+    }
   }
   if (auto at = st.cancels.next_due_ms(); at && *at > now)
     schedule_wakeup(self, *at);
   while (st.jobs.size() < st.cfg.concurrency) {
     auto cancel_due = cancel_is_due(st, now);
-    if (!cancel_due && st.ready.empty())
+    if (!cancel_due && st.ready.empty() && st.urgent.empty())
       break;
     if (now < st.throttled_until_ms) {
       schedule_wakeup(self, st.throttled_until_ms);
@@ -579,7 +600,7 @@ void pump(connector_actor* self) {
     }
     if (cancel_due && start_cancel_job(self, now))
       continue;
-    if (st.ready.empty())
+    if (st.ready.empty() && st.urgent.empty())
       break;
     // Amazon: a feed only while the createFeed budget has one to spare,
     // beyond the one kept for cancellations.
@@ -587,18 +608,25 @@ void pump(connector_actor* self) {
         !st.feed_pacer ||
         st.feed_pacer->wait_ms(
             1 + limits::amazon_create_feed_reserved_for_cancels, now) == 0;
+    // Transitions go one per request: a batch (an Amazon feed above all,
+    // applied minutes later) would make them wait for the ordinary ones.
     auto batch_max =
-        push_batch_max(st.cfg.account, feed_ok ? st.ready.size() : 1);
+        st.urgent.empty()
+            ? push_batch_max(st.cfg.account, feed_ok ? st.ready.size() : 1)
+            : 1;
     running_job run;
     auto wall = wall_ns() / 1'000'000;
-    while (!st.ready.empty() && run.items.size() < batch_max) {
-      auto sku = std::move(st.ready.front());
-      st.ready.pop_front();
+    while ((!st.urgent.empty() || !st.ready.empty()) &&
+           run.items.size() < batch_max) {
+      auto& from = st.urgent.empty() ? st.ready : st.urgent;
+      auto sku = std::move(from.front());
+      from.pop_front();
       auto found = st.skus.find(sku);
       if (found == st.skus.end())
         continue;
       auto& e = found->second;
       e.queued = false;
+      e.urgent_queued = false;
       if (!due(st, e))
         continue;
       auto quantity = target_of(st, e);
