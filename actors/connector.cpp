@@ -11,6 +11,8 @@
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
+#include "connectors/cancel_wire.hpp"
+#include "connectors/cancellations.hpp"
 #include "connectors/http_client.hpp"
 #include "connectors/pacing.hpp"
 #include "connectors/wire.hpp"
@@ -35,7 +37,8 @@ std::int64_t wall_ns() {
 }
 
 // The journal never sees a SKU named like this (SKUs are printable), so a
-// failed clear fences only this connector's clears.
+// failed clear fences only this connector's clears (of outbox entries and
+// of acknowledged cancellations).
 std::string outbox_owner_name(const std::string& channel) {
   return std::string{"\x01outbox:"} + channel;
 }
@@ -60,12 +63,14 @@ struct sku_entry {
   std::uint64_t acked_version = 0;
   std::optional<std::int64_t> shown; // quantity of the last acked push
   bool force = false;     // push even at an acknowledged version
+  bool pushed_force = false; // the push in flight was forced
   bool inflight = false;
   std::uint64_t pushed_version = 0;
   std::uint64_t pushed_job = 0; // the job carrying the push in flight
   std::int64_t pushed_quantity = 0;
   std::vector<change_mark> pushed; // changes the push in flight covers
   bool queued = false;                 // in the ready or delay queue
+  bool urgent_queued = false;          // in the sell-out queue
   std::optional<delay_queue::iterator> delayed; // where, if delayed
   unsigned attempts = 0;               // consecutive failed pushes
   std::int64_t not_before_ms = 0;      // backoff (monotonic)
@@ -79,6 +84,8 @@ struct running_job {
   std::unique_ptr<push_job> job;
   std::vector<std::string> skus; // same order as the job's items
   std::vector<push_item> items;
+  bool cancel = false;             // a cancel job: its items are orders
+  std::vector<std::string> orders; // cancel job: core order ids, in order
   bool failed_transport = false;
   std::optional<http_request> delayed; // sent when its delay has passed
 };
@@ -90,6 +97,12 @@ struct connector_state {
   caf::actor metrics;
   std::unordered_map<std::string, sku_entry> skus;
   std::deque<std::string> ready;              // may be pushed now
+  // Sell-outs and back-in-stock transitions (is_critical): pushed before
+  // anything in `ready`, one request each. In a flash sale the channel's
+  // budget is spent on a queue of ordinary decrements; a SKU whose last
+  // unit just sold must not wait behind them, each second it waits is a
+  // second other channels' buyers can buy what is gone (an oversell).
+  std::deque<std::string> urgent;
   delay_queue delayed;
   std::unordered_map<std::uint64_t, running_job> jobs;
   std::uint64_t next_job = 1;
@@ -110,6 +123,7 @@ struct connector_state {
   connector_status totals;
   std::uint64_t parked_listings = 0;
   std::uint64_t last_backlog = 0;
+  cancellation_book cancels{limits::oversells_recent_max};
   static inline const char* name = "stockwire.connector";
 };
 
@@ -121,13 +135,19 @@ std::int64_t target_of(const connector_state& st, const sku_entry& e) {
   return allocate(e.available, e.ids.alloc ? *e.ids.alloc : st.cfg.account.alloc);
 }
 
-// Whether `e` owes the channel a push right now (ignoring timing).
+// Whether `e` owes the channel a push (ignoring timing and sync mode).
 bool owes_push(const sku_entry& e) {
   if (e.parked || e.inflight || e.version == 0)
     return false;
   if (e.force)
     return true;
   return e.version > e.acked_version;
+}
+
+// Whether `e` is to be pushed now (ignoring timing): in poll mode only
+// what a tick, an oversell correction, a resync or a retry forced.
+bool due(const connector_state& st, const sku_entry& e) {
+  return owes_push(e) && (st.cfg.sync == sync_mode::event || e.force);
 }
 
 // Takes a held-back SKU out of the delay queue so the next pump judges it
@@ -141,10 +161,31 @@ void undelay(connector_actor* self, sku_entry& e) {
   e.queued = false;
 }
 
+// A transition: the channel's budget goes to it first (the sell-out
+// queue), and eBay's revision reserve is for it: a sell-out (to zero from a number
+// shown, or from unknown) or back in stock after one. Telling a channel
+// zero again that already shows zero is paced like any other push.
+bool is_critical(const sku_entry& e, std::int64_t quantity) {
+  if (quantity == 0)
+    return !e.shown || *e.shown != 0;
+  return e.shown && *e.shown == 0;
+}
+
+// Queues a SKU that is due: a transition on the sell-out queue (also when
+// it already waits in `ready` as an ordinary change: the stale entry is
+// skipped when it comes up), anything else at the back of `ready`. A SKU
+// held back in the delay queue (backoff, eBay pacing) stays there.
 void enqueue(connector_actor* self, const std::string& sku, sku_entry& e) {
-  if (!e.queued && owes_push(e)) {
+  auto& st = self->state;
+  if (!due(st, e) || e.delayed)
+    return;
+  if (!e.urgent_queued && is_critical(e, target_of(st, e))) {
+    e.urgent_queued = true;
     e.queued = true;
-    self->state.ready.push_back(sku);
+    st.urgent.push_back(sku);
+  } else if (!e.queued) {
+    e.queued = true;
+    st.ready.push_back(sku);
   }
 }
 
@@ -178,24 +219,126 @@ void send_report(connector_actor* self, bool recount = false) {
   r.parked_listings = st.parked_listings;
   r.inflight = st.jobs.size();
   r.breaker = std::string{breaker_state_name(st.breaker.state())};
+  r.cancels_pending = st.cancels.pending();
   if (st.metrics)
     self->send(st.metrics, std::move(r));
   r = channel_metrics{};
 }
 
-void clear_outbox(connector_actor* self,
-                  const std::vector<std::pair<std::string, std::uint64_t>>& acked) {
+// Hands `writes` (`ops` operations) to the journal under this connector's
+// name; nothing waits for the commit.
+void write_through_journal(connector_actor* self, write_batch writes,
+                           std::size_t ops) {
   auto& st = self->state;
-  if (acked.empty() || !st.journal)
+  if (ops == 0 || !st.journal)
     return;
   journal_entry e;
   e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
   e.sku = outbox_owner_name(st.cfg.account.id);
   e.seq = ++st.journal_seq;
-  for (auto& [sku, version] : acked)
-    e.writes.clear_outbox(st.cfg.account.id, sku, version);
-  e.ops = static_cast<std::uint32_t>(acked.size());
+  e.writes = std::move(writes);
+  e.ops = static_cast<std::uint32_t>(ops);
   self->send(st.journal, std::move(e));
+}
+
+void clear_outbox(
+    connector_actor* self,
+    const std::vector<std::pair<std::string, std::uint64_t>>& acked) {
+  write_batch writes;
+  for (auto& [sku, version] : acked)
+    writes.clear_outbox(self->state.cfg.account.id, sku, version);
+  write_through_journal(self, std::move(writes), acked.size());
+}
+
+// A job the channel refused for its rate limit: hold every request until
+// the channel's Retry-After, or (Amazon sends none) the time its bucket
+// needs for one more request once ours is emptied to match it.
+void note_throttled(connector_actor* self, const push_job& job,
+                    std::int64_t now) {
+  auto& st = self->state;
+  ++st.report.throttled;
+  ++st.totals.throttled;
+  std::int64_t wait = limits::connector_throttle_wait_default.count();
+  if (auto ra = job.retry_after()) {
+    wait = ra->count();
+  } else if (st.pacer) {
+    st.pacer->observe(0, st.pacer->maximum(), st.pacer->restore_per_s(), now);
+    wait = st.pacer->wait_ms(st.cfg.request_cost, now);
+  }
+  st.throttled_until_ms = std::max(st.throttled_until_ms, now + wait);
+}
+
+// The channel's own id of a core order id ("<channel>:<id>").
+std::string channel_order_id(const connector_state& st,
+                             const std::string& order_id) {
+  auto prefix = st.cfg.account.id + ":";
+  if (order_id.compare(0, prefix.size(), prefix) == 0)
+    return order_id.substr(prefix.size());
+  return order_id;
+}
+
+// Reads the outcome of a cancel job: acknowledged orders are forgotten
+// (their records deleted through the journal), transient failures wait for
+// a backoff, permanent ones are parked and logged.
+void finish_cancel_job(connector_actor* self, running_job& run,
+                       std::int64_t now) {
+  auto& st = self->state;
+  auto& channel = st.cfg.account.id;
+  auto& results = run.job->results();
+  write_batch deletes;
+  std::size_t ops = 0;
+  bool any_acked = false;
+  bool any_failed = false;
+  for (std::size_t k = 0; k < run.orders.size(); ++k) {
+    auto& order = run.orders[k];
+    auto verdict =
+        k < results.size() ? results[k].verdict : item_verdict::retry;
+    auto error = k < results.size() ? results[k].error
+                                    : std::string{"no result for this order"};
+    switch (verdict) {
+    case item_verdict::acked:
+      any_acked = true;
+      for (auto& sku : st.cancels.acknowledge(order)) {
+        deletes.delete_cancel(channel, order, sku);
+        ++ops;
+      }
+      ++st.report.cancels_acked;
+      spdlog::info("connector {}: order {} cancelled on the channel "
+                   "(oversell)",
+                   channel, order);
+      break;
+    case item_verdict::retry: {
+      if (!run.job->throttled())
+        any_failed = true;
+      std::int64_t at = st.throttled_until_ms;
+      if (!run.job->throttled()) {
+        std::optional<std::int64_t> after;
+        if (auto ra = run.job->retry_after())
+          after = ra->count();
+        at = now + st.retry_backoff.retry_delay_ms(
+                       st.cancels.attempts_of(order) + 1, after, st.rng());
+      }
+      st.cancels.retry(order, at, error);
+      st.totals.last_error = channel + " cancel " + order + ": " + error;
+      ++st.report.cancels_retried;
+      break;
+    }
+    case item_verdict::parked:
+      st.cancels.park(order, error);
+      st.totals.last_error = channel + " cancel " + order + ": " + error;
+      ++st.report.cancels_parked;
+      spdlog::warn("connector {}: cancellation of oversold order {} refused "
+                   "for good, parked (the order stays pending on disk and "
+                   "is sent again after a restart): {}",
+                   channel, order, error);
+      break;
+    }
+  }
+  if (any_acked)
+    st.breaker.on_success(now);
+  else if (any_failed || run.failed_transport)
+    st.breaker.on_failure(now);
+  write_through_journal(self, std::move(deletes), ops);
 }
 
 // Records the acknowledgement of `version` of `sku` (lag of every change it
@@ -241,19 +384,13 @@ void finish_job(connector_actor* self, std::uint64_t id) {
   std::vector<std::pair<std::string, std::uint64_t>> acked;
   bool any_acked = false;
   bool any_failed = false;
-  if (run.job->throttled()) {
-    ++st.report.throttled;
-    ++st.totals.throttled;
-    // The channel's Retry-After, or (Amazon sends none) the time its bucket
-    // needs for one more request once ours is emptied to match it.
-    std::int64_t wait = limits::connector_throttle_wait_default.count();
-    if (auto ra = run.job->retry_after()) {
-      wait = ra->count();
-    } else if (st.pacer) {
-      st.pacer->observe(0, st.pacer->maximum(), st.pacer->restore_per_s(), now);
-      wait = st.pacer->wait_ms(st.cfg.request_cost, now);
-    }
-    st.throttled_until_ms = std::max(st.throttled_until_ms, now + wait);
+  if (run.job->throttled())
+    note_throttled(self, *run.job, now);
+  if (run.cancel) {
+    finish_cancel_job(self, run, now);
+    send_report(self);
+    pump(self);
+    return;
   }
   for (std::size_t k = 0; k < run.skus.size(); ++k) {
     auto& sku = run.skus[k];
@@ -282,7 +419,9 @@ void finish_job(connector_actor* self, std::uint64_t id) {
       // The changes go back in front: their lag keeps counting.
       e.waiting.insert(e.waiting.begin(), e.pushed.begin(), e.pushed.end());
       e.pushed.clear();
-      e.force = e.force || item.version > e.acked_version;
+      // A forced push (an oversell correction, a poll tick, a resync) is
+      // owed again even at an acknowledged version.
+      e.force = e.force || e.pushed_force || item.version > e.acked_version;
       if (run.job->throttled()) {
         // Not the SKU's fault: it goes as soon as the channel takes more.
         e.not_before_ms = st.throttled_until_ms;
@@ -383,27 +522,67 @@ void send_next(connector_actor* self, std::uint64_t id) {
   send_request(self, id, std::move(*req));
 }
 
-// eBay's reserve is for transitions: a sell-out (to zero from a number
-// shown, or from unknown) or back in stock after one. Telling a channel
-// zero again that already shows zero is paced like any other push.
-bool is_critical(const sku_entry& e, std::int64_t quantity) {
-  if (quantity == 0)
-    return !e.shown || *e.shown != 0;
-  return e.shown && *e.shown == 0;
+bool cancel_is_due(const connector_state& st, std::int64_t now) {
+  auto at = st.cancels.next_due_ms();
+  return at && *at <= now;
 }
 
-// Starts jobs while budget, breaker and concurrency allow.
+// Starts one cancel job if an oversold order is due and the channel's
+// budgets allow; false otherwise (a wakeup is scheduled when only the
+// Amazon createFeed budget holds it back).
+bool start_cancel_job(connector_actor* self, std::int64_t now) {
+  auto& st = self->state;
+  if (st.feed_pacer) { // Amazon: a feed, within the createFeed budget
+    auto wait = st.feed_pacer->wait_ms(1, now);
+    if (wait > 0) {
+      schedule_wakeup(self, now + wait);
+      return false;
+    }
+  }
+  running_job run;
+  run.cancel = true;
+  run.orders = st.cancels.take_due(now, cancel_batch_max(st.cfg.account));
+  if (run.orders.empty())
+    return false;
+  std::vector<cancel_item> items;
+  for (auto& order : run.orders) {
+    std::int64_t qty = 0;
+    for (auto& [sku, q] : st.cancels.lines_of(order))
+      qty += q;
+    items.push_back(cancel_item{channel_order_id(st, order), qty});
+  }
+  st.report.cancels_sent += run.orders.size();
+  if (st.pacer)
+    st.pacer->try_take(st.cfg.request_cost, now);
+  if (st.feed_pacer)
+    st.feed_pacer->try_take(1, now);
+  run.job = make_cancel_job(st.cfg.account, std::move(items));
+  auto id = st.next_job++;
+  st.jobs.emplace(id, std::move(run));
+  send_next(self, id);
+  return true;
+}
+
+// Starts jobs while budget, breaker and concurrency allow: cancellations
+// of oversold orders first (a buyer waits for each), then pushes.
 void pump(connector_actor* self) {
   auto& st = self->state;
   auto now = mono_ms();
   while (!st.delayed.empty() && st.delayed.begin()->first <= now) {
     auto sku = std::move(st.delayed.begin()->second);
     st.delayed.erase(st.delayed.begin());
-    if (auto i = st.skus.find(sku); i != st.skus.end())
+    if (auto i = st.skus.find(sku); i != st.skus.end()) {
       i->second.delayed.reset();
-    st.ready.push_back(std::move(sku));
+      i->second.queued = false;
+      enqueue(self, sku, i->second);
+    }
   }
-  while (st.jobs.size() < st.cfg.concurrency && !st.ready.empty()) {
+  if (auto at = st.cancels.next_due_ms(); at && *at > now)
+    schedule_wakeup(self, *at);
+  while (st.jobs.size() < st.cfg.concurrency) {
+    auto cancel_due = cancel_is_due(st, now);
+    if (!cancel_due && st.ready.empty() && st.urgent.empty())
+      break;
     if (now < st.throttled_until_ms) {
       schedule_wakeup(self, st.throttled_until_ms);
       return;
@@ -419,21 +598,36 @@ void pump(connector_actor* self) {
       schedule_wakeup(self, st.breaker.reopen_at_ms());
       return;
     }
-    // Amazon: a feed only while the createFeed budget has one to spare.
-    bool feed_ok = !st.feed_pacer || st.feed_pacer->wait_ms(1, now) == 0;
+    if (cancel_due && start_cancel_job(self, now))
+      continue;
+    if (st.ready.empty() && st.urgent.empty())
+      break;
+    // Amazon: a feed only while the createFeed budget has one to spare,
+    // beyond the one kept for cancellations.
+    bool feed_ok =
+        !st.feed_pacer ||
+        st.feed_pacer->wait_ms(
+            1 + limits::amazon_create_feed_reserved_for_cancels, now) == 0;
+    // Transitions go one per request: a batch (an Amazon feed above all,
+    // applied minutes later) would make them wait for the ordinary ones.
     auto batch_max =
-        push_batch_max(st.cfg.account, feed_ok ? st.ready.size() : 1);
+        st.urgent.empty()
+            ? push_batch_max(st.cfg.account, feed_ok ? st.ready.size() : 1)
+            : 1;
     running_job run;
     auto wall = wall_ns() / 1'000'000;
-    while (!st.ready.empty() && run.items.size() < batch_max) {
-      auto sku = std::move(st.ready.front());
-      st.ready.pop_front();
+    while ((!st.urgent.empty() || !st.ready.empty()) &&
+           run.items.size() < batch_max) {
+      auto& from = st.urgent.empty() ? st.ready : st.urgent;
+      auto sku = std::move(from.front());
+      from.pop_front();
       auto found = st.skus.find(sku);
       if (found == st.skus.end())
         continue;
       auto& e = found->second;
       e.queued = false;
-      if (!owes_push(e))
+      e.urgent_queued = false;
+      if (!due(st, e))
         continue;
       auto quantity = target_of(st, e);
       if (!e.force && e.shown && *e.shown == quantity) {
@@ -464,6 +658,7 @@ void pump(connector_actor* self) {
       if (st.revisions)
         st.revisions->spend(sku, wall);
       e.inflight = true;
+      e.pushed_force = e.force;
       e.force = false;
       e.pushed_version = e.version;
       e.pushed_quantity = quantity;
@@ -506,7 +701,9 @@ void on_changed(connector_actor* self, sku_changed& m) {
   e.ids = std::move(m.ids);
   e.version = m.version;
   e.available = m.available;
-  e.force = e.force || m.force;
+  // Poll mode: only the correction of an oversell goes before the tick.
+  e.force =
+      e.force || (m.force && (st.cfg.sync == sync_mode::event || m.urgent));
   for (auto t : m.received_ns) {
     if (e.waiting.size() >= limits::connector_waiting_changes_max)
       ++e.waiting.back().count;
@@ -515,6 +712,54 @@ void on_changed(connector_actor* self, sku_changed& m) {
   }
   enqueue(self, m.sku, e);
   pump(self);
+}
+
+// An oversold order line of this channel: its order is cancelled on the
+// channel (recovered ones were counted before the restart).
+void on_oversold(connector_actor* self, order_oversold& m) {
+  auto& st = self->state;
+  oversold_line line{m.order_id, m.sku, m.qty, m.at_ms};
+  if (!st.cancels.add(line, m.recovered))
+    return;
+  if (!m.recovered) {
+    ++st.report.oversells;
+    st.report.oversold_units += static_cast<std::uint64_t>(m.qty);
+    spdlog::info("connector {}: oversell: order {} asked {} of {}, which "
+                 "is not in stock; cancelling it on the channel",
+                 st.cfg.account.id, m.order_id, m.qty, m.sku);
+  }
+  pump(self);
+}
+
+oversell_report oversells_of(const connector_state& st) {
+  oversell_report r;
+  r.channel = st.cfg.account.id;
+  auto& t = st.cancels.totals();
+  r.oversells = t.oversells;
+  r.oversold_units = t.oversold_units;
+  r.cancellations_pending = st.cancels.pending();
+  r.cancellations_sent = t.sent;
+  r.cancellations_acknowledged = t.acknowledged;
+  r.cancellations_parked = t.parked;
+  for (auto& x : st.cancels.recent())
+    r.recent.push_back(oversell_record{
+        r.channel, x.line.order_id, x.line.sku, x.line.qty, x.line.at_ms,
+        std::string{cancel_state_name(x.state)}, x.error});
+  return r;
+}
+
+// A poll tick: every listed SKU's current quantity is pushed (parked
+// listings wait for an operator, as in event mode).
+void on_poll(connector_actor* self) {
+  auto& st = self->state;
+  for (auto& [sku, e] : st.skus) {
+    if (e.parked || e.version == 0)
+      continue;
+    e.force = true;
+    enqueue(self, sku, e);
+  }
+  pump(self);
+  self->delayed_send(self, st.cfg.poll_interval, poll_atom::value);
 }
 
 listing_status status_of(const connector_state& st, const std::string& sku,
@@ -562,9 +807,18 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
                          revision_budget::burst_default);
   st.totals.channel = st.cfg.account.id;
   st.totals.kind = std::string{channel_kind_name(st.cfg.account.kind)};
+  st.totals.sync = std::string{sync_mode_name(st.cfg.sync)};
+  if (st.cfg.sync == sync_mode::poll) {
+    st.totals.poll_interval_s =
+        static_cast<std::uint64_t>(st.cfg.poll_interval.count());
+    self->delayed_send(self, st.cfg.poll_interval, poll_atom::value);
+  }
   self->delayed_send(self, limits::connector_report_interval, report_atom::value);
   return {
       [=](sku_changed& m) { on_changed(self, m); },
+      [=](order_oversold& m) { on_oversold(self, m); },
+      [=](poll_atom) { on_poll(self); },
+      [=](get_oversells&) { return oversells_of(self->state); },
       [=](listing_removed& m) {
         auto& st = self->state;
         auto i = st.skus.find(m.sku);
@@ -645,6 +899,7 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
         for (auto& [sku, e] : st.skus)
           if (!e.parked && !e.inflight && e.not_before_ms > now)
             ++s.backing_off;
+        s.cancellations_pending = st.cancels.pending();
         return s;
       },
       [=](get_listing_status& q) -> caf::result<listing_status> {

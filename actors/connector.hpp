@@ -3,16 +3,34 @@
 //
 // Accepts:
 //   sku_changed       from SKU actors (after the commit) and from outbox
-//                     recovery at start: the newest durable (version,
-//                     available) of a listed SKU
+//                     (and, in poll mode, listing) recovery at start: the
+//                     newest durable (version, available) of a listed SKU
 //   listing_removed   the SKU is no longer listed here: forget it
+//   order_oversold    an order this channel sold was rejected for lack of
+//                     stock (after the commit of its cancel record, or
+//                     recovered at start): cancel it on the channel
 //   get_channel_status -> connector_status (health, backlog, counters)
 //   get_listing_status -> listing_status of that SKU | unknown_listing
+//   get_oversells     -> oversell_report (totals, recent oversells and the
+//                     state of their cancellations)
 //   resync_channel    -> resync_result: push those SKUs (or all) again
 // Sends:
-//   journal_entry     clear_outbox of acknowledged versions (no reply used)
+//   journal_entry     clear_outbox of acknowledged versions, delete_cancel
+//                     of acknowledged cancellations (no reply used)
 //   channel_metrics   to the metrics actor after each finished job and
 //                     every second (lag samples, round trips, counters)
+//
+// Sync modes (connectors/channel.hpp): in event mode a change is pushed as
+// soon as pacing allows; in poll mode changes only update what is owed,
+// and every poll interval each listed SKU's current quantity is pushed
+// (forced, through the same pacing, batching and retries). In both modes
+// the correction of an oversell this channel took (sku_changed urgent),
+// a resync and the retry of a failed push go at once.
+//
+// Cancellations (cancel_wire.hpp, cancellations.hpp): go before pushes,
+// under the same pacing, circuit breaker and (Amazon) createFeed budget;
+// transient failures back off like pushes, permanent ones are parked and
+// logged; an acknowledged one deletes its durable records.
 //
 // Per SKU at most one push is in flight. While it is in flight, or while
 // the rate limit, a backoff or the circuit breaker holds pushes back, newer
@@ -24,9 +42,10 @@
 // Retry-After), or parked (a permanent error; the listing waits for an
 // operator: a new PUT of the listing or a resync un-parks it).
 //
-// Sync lag of a change: from when the node received it (the SKU actor's
-// clock) to when this channel acknowledged a push carrying it or a newer
-// version.
+// Sync lag of a change, the same in both modes: from when the node
+// received it (the SKU actor's clock) to when this channel acknowledged a
+// push carrying it or a newer version (in poll mode mostly the wait for
+// the next tick).
 #pragma once
 
 #include <chrono>
@@ -60,6 +79,9 @@ struct connector_config {
   // Consecutive failed jobs that open the circuit, and for how long.
   unsigned breaker_failures = 5;
   std::chrono::milliseconds breaker_open{30'000};
+  // event: push on change; poll: push every listed SKU every interval.
+  sync_mode sync = sync_mode::event;
+  std::chrono::seconds poll_interval{300};
 };
 
 /// Spawns the connector of `cfg.account`. `client` is shared by all

@@ -31,6 +31,9 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<listing_status>("stockwire.listing_status");
   cfg.add_message_type<get_channel_status>("stockwire.get_channel_status");
   cfg.add_message_type<connector_status>("stockwire.connector_status");
+  cfg.add_message_type<get_oversells>("stockwire.get_oversells");
+  cfg.add_message_type<oversell_record>("stockwire.oversell_record");
+  cfg.add_message_type<oversell_report>("stockwire.oversell_report");
   cfg.add_message_type<resync_channel>("stockwire.resync_channel");
   cfg.add_message_type<resync_result>("stockwire.resync_result");
   cfg.add_message_type<get_lag>("stockwire.get_lag");

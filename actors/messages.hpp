@@ -32,12 +32,17 @@ namespace stockwire {
 // -- commands (gateway/router -> region -> sku actor) -------------------------
 
 /// Sell `qty` units of `sku`. Replies order_result or an error
-/// (unknown_sku, id_conflict, store_unavailable).
+/// (unknown_sku, id_conflict, store_unavailable). `from_channel`: the
+/// channel `channel` already sold it (the order came in through that
+/// channel's webhook), so a rejection is an oversell: the order must be
+/// cancelled on the channel (a cancel record is written with the
+/// rejection). API callers are told "rejected" directly and leave it false.
 struct place_order {
   std::string order_id;
   std::string sku;
   std::int64_t qty = 0;
   std::string channel;
+  bool from_channel = false;
 };
 
 /// Give back what order `order_id` took from `sku`. Replies cancel_result or
@@ -112,6 +117,12 @@ struct get_listing_status {
 
 /// A connector's health and counters. Replies connector_status.
 struct get_channel_status {
+  std::string channel;
+};
+
+/// The oversells of `channel` and their cancellations (asked of its
+/// connector). Replies oversell_report.
+struct get_oversells {
   std::string channel;
 };
 
@@ -244,8 +255,9 @@ struct journal_entry {
 /// The durable state of `sku` a channel must show. Sent after the commit of
 /// a change (received_ns: when the node received each change it carries,
 /// for sync lag), or with `force` when the channel must be told again even
-/// at an acknowledged version (a rejected oversell from that channel, a new
-/// listing, a resync).
+/// at an acknowledged version (an order from that channel, a new listing,
+/// a resync). `urgent` (with force): the correction of an oversell that
+/// channel took, told at once even by a connector in poll mode.
 struct sku_changed {
   std::string sku;
   listing ids;
@@ -253,6 +265,19 @@ struct sku_changed {
   std::uint64_t version = 0;
   std::vector<std::int64_t> received_ns;
   bool force = false;
+  bool urgent = false;
+};
+
+/// Order `order_id`, sold by this channel, was rejected for lack of stock
+/// of `sku` (an oversell): the channel must cancel it. Sent after the
+/// commit holding its cancel record, and at start for every record still
+/// pending (`recovered`: counted by the process that rejected it).
+struct order_oversold {
+  std::string sku;
+  std::string order_id;
+  std::int64_t qty = 0;
+  std::int64_t at_ms = 0;
+  bool recovered = false;
 };
 
 /// The listing of `sku` on this channel is gone: drop anything pending.
@@ -277,6 +302,36 @@ struct channel_metrics {
   std::uint64_t parked_listings = 0;  // listings parked now (gauge)
   std::uint64_t inflight = 0;         // jobs in flight (gauge)
   std::string breaker;                // closed | open | half_open
+  std::uint64_t oversells = 0;        // oversold lines noticed
+  std::uint64_t oversold_units = 0;
+  std::uint64_t cancels_sent = 0; // cancellation attempts
+  std::uint64_t cancels_acked = 0;
+  std::uint64_t cancels_retried = 0;
+  std::uint64_t cancels_parked = 0;
+  std::uint64_t cancels_pending = 0; // orders not acknowledged (gauge)
+};
+
+/// One recent oversold line and its order's cancellation on the channel.
+struct oversell_record {
+  std::string channel;
+  std::string order_id; // the core's ("<channel>:<channel's order id>")
+  std::string sku;
+  std::int64_t qty = 0;
+  std::int64_t at_ms = 0;
+  std::string cancellation; // pending | acknowledged | parked
+  std::string last_error;   // the channel's last refusal, if any
+};
+
+/// A channel's oversells since start and where their cancellations stand.
+struct oversell_report {
+  std::string channel;
+  std::uint64_t oversells = 0; // oversold order lines
+  std::uint64_t oversold_units = 0;
+  std::uint64_t cancellations_pending = 0; // orders not acknowledged yet
+  std::uint64_t cancellations_sent = 0;    // attempts
+  std::uint64_t cancellations_acknowledged = 0;
+  std::uint64_t cancellations_parked = 0;
+  std::vector<oversell_record> recent; // newest first
 };
 
 struct resync_result {
@@ -322,6 +377,9 @@ struct connector_status {
   // before their next push.
   std::uint64_t backing_off = 0;
   double rate_max = -1; // size of the request budget (-1: unlimited)
+  std::string sync;                  // event | poll
+  std::uint64_t poll_interval_s = 0; // poll mode only
+  std::uint64_t cancellations_pending = 0;
 };
 
 /// What one channel has been told about one SKU.
@@ -609,6 +667,8 @@ using answer_atom = caf::atom_constant<caf::atom("answer")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using batch_atom = caf::atom_constant<caf::atom("batch")>;
+// A connector in poll mode: push every listed SKU now.
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
 // (forward_atom, epoch, origin node id, command): a command routed to the
 // node that owns its SKU (actors/router.hpp).
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
@@ -627,7 +687,7 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, place_order& x) {
   return f(caf::meta::type_name("place_order"), x.order_id, x.sku, x.qty,
-           x.channel);
+           x.channel, x.from_channel);
 }
 
 template <class Inspector>
@@ -792,7 +852,26 @@ typename Inspector::result_type inspect(Inspector& f, connector_status& x) {
   return f(caf::meta::type_name("connector_status"), x.channel, x.kind,
            x.breaker, x.listings, x.backlog, x.inflight, x.parked_listings,
            x.acked, x.retried, x.parked, x.throttled, x.requests,
-           x.rate_available, x.last_error, x.backing_off, x.rate_max);
+           x.rate_available, x.last_error, x.backing_off, x.rate_max, x.sync,
+           x.poll_interval_s, x.cancellations_pending);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_oversells& x) {
+  return f(caf::meta::type_name("get_oversells"), x.channel);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, oversell_record& x) {
+  return f(caf::meta::type_name("oversell_record"), x.channel, x.order_id,
+           x.sku, x.qty, x.at_ms, x.cancellation, x.last_error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, oversell_report& x) {
+  return f(caf::meta::type_name("oversell_report"), x.channel, x.oversells,
+           x.oversold_units, x.cancellations_pending, x.cancellations_sent,
+           x.cancellations_acknowledged, x.cancellations_parked, x.recent);
 }
 
 template <class Inspector>
@@ -987,6 +1066,7 @@ void register_message_types(caf::actor_system_config& cfg);
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::journal_entry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::sku_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::order_oversold)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_metrics_text)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::change_membership)

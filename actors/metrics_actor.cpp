@@ -1,5 +1,8 @@
 #include "actors/metrics_actor.hpp"
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -16,6 +19,39 @@ namespace stockwire {
 node_counters& counters() {
   static node_counters instance;
   return instance;
+}
+
+namespace {
+
+struct channel_order_table {
+  std::mutex mtx;
+  std::map<std::string, std::unique_ptr<channel_order_counters>> by_channel;
+};
+
+channel_order_table& channel_orders() {
+  static channel_order_table instance;
+  return instance;
+}
+
+} // namespace
+
+channel_order_counters& channel_order_counts(const std::string& channel) {
+  auto& t = channel_orders();
+  std::lock_guard<std::mutex> guard{t.mtx};
+  auto& slot = t.by_channel[channel];
+  if (!slot)
+    slot = std::make_unique<channel_order_counters>();
+  return *slot;
+}
+
+std::vector<std::pair<std::string, const channel_order_counters*>>
+all_channel_order_counts() {
+  auto& t = channel_orders();
+  std::lock_guard<std::mutex> guard{t.mtx};
+  std::vector<std::pair<std::string, const channel_order_counters*>> out;
+  for (auto& [channel, c] : t.by_channel)
+    out.emplace_back(channel, c.get());
+  return out;
 }
 
 namespace {
@@ -90,6 +126,22 @@ void describe_all(metrics::registry& r) {
   r.describe("stockwire_webhook_conflicts_total", metric_type::counter,
              "Webhook lines acknowledged but not applied: the order id and "
              "SKU were already used with another quantity.");
+  r.describe("stockwire_channel_order_lines_total", metric_type::counter,
+             "Order lines that came in through a channel's webhooks, by the "
+             "first decision on each (replays are not counted): accepted, "
+             "or rejected for lack of stock (an oversell).");
+  r.describe("stockwire_oversells_total", metric_type::counter,
+             "Order lines a channel sold that were rejected for lack of "
+             "stock; each one's order is cancelled on that channel.");
+  r.describe("stockwire_oversold_units_total", metric_type::counter,
+             "Units of the oversold order lines.");
+  r.describe("stockwire_channel_cancellations_total", metric_type::counter,
+             "Cancellations of oversold orders sent to a channel, by "
+             "result: sent (attempts), acknowledged, retry (transient "
+             "error, sent again later), parked (refused for good).");
+  r.describe("stockwire_channel_cancellations_pending", metric_type::gauge,
+             "Oversold orders whose cancellation the channel has not "
+             "acknowledged (parked ones included).");
   r.describe("stockwire_journal_failed_commits_total", metric_type::counter,
              "Group transactions LMDB refused (disk or map full, I/O).");
   metrics::histogram_layout ops;
@@ -141,6 +193,18 @@ void on_report(metrics_actor* self, channel_metrics& m) {
               static_cast<double>(m.parked_listings));
   r.gauge_set("stockwire_push_inflight", ch, static_cast<double>(m.inflight));
   r.gauge_set("stockwire_circuit_open", ch, m.breaker == "closed" ? 0.0 : 1.0);
+  r.counter_add("stockwire_oversells_total", ch, m.oversells);
+  r.counter_add("stockwire_oversold_units_total", ch, m.oversold_units);
+  r.counter_add("stockwire_channel_cancellations_total", result("sent"),
+                m.cancels_sent);
+  r.counter_add("stockwire_channel_cancellations_total", result("acknowledged"),
+                m.cancels_acked);
+  r.counter_add("stockwire_channel_cancellations_total", result("retry"),
+                m.cancels_retried);
+  r.counter_add("stockwire_channel_cancellations_total", result("parked"),
+                m.cancels_parked);
+  r.gauge_set("stockwire_channel_cancellations_pending", ch,
+              static_cast<double>(m.cancels_pending));
 }
 
 void check_alerts(metrics_actor* self) {
@@ -185,6 +249,14 @@ void read_node_counters(metrics::registry& r) {
              load(c.webhook_unknown_skus));
   counter_to(r, "stockwire_webhook_conflicts_total", {},
              load(c.webhook_conflicts));
+  for (auto& [channel, oc] : all_channel_order_counts()) {
+    for (auto [status, value] : {std::pair{"accepted", load(oc->accepted)},
+                                 std::pair{"rejected", load(oc->rejected)}}) {
+      metrics::label_set labels{{"channel", channel}, {"status", status}};
+      r.counter_add("stockwire_channel_order_lines_total", labels, 0);
+      counter_to(r, "stockwire_channel_order_lines_total", labels, value);
+    }
+  }
 }
 
 lag_summary summarize(const std::string& channel,
@@ -220,6 +292,16 @@ caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg) {
     st.reg.histogram_at("stockwire_sync_lag_seconds", {{"channel", channel}});
     st.lag_window.try_emplace(channel);
     st.reg.gauge_set("stockwire_sync_lag_alert", {{"channel", channel}}, 0);
+    // Oversell accounting reads zero before the first oversell, so a lab
+    // can reconcile from the first scrape.
+    channel_order_counts(channel);
+    metrics::label_set ch{{"channel", channel}};
+    st.reg.counter_add("stockwire_oversells_total", ch, 0);
+    st.reg.counter_add("stockwire_oversold_units_total", ch, 0);
+    for (auto* result : {"sent", "acknowledged", "retry", "parked"})
+      st.reg.counter_add("stockwire_channel_cancellations_total",
+                         {{"channel", channel}, {"result", result}}, 0);
+    st.reg.gauge_set("stockwire_channel_cancellations_pending", ch, 0);
   }
   self->delayed_send(self, alert_check_interval, tick_atom::value);
   return {

@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace stockwire {
 
@@ -23,5 +26,22 @@ struct node_counters {
 
 /// The process's counters.
 node_counters& counters();
+
+/// Order lines that came in through one channel's webhooks, by the first
+/// decision on each (a replay is never counted): every purchase the channel
+/// reported is either accepted or rejected for lack of stock (an oversell).
+struct channel_order_counters {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> rejected{0};
+};
+
+/// The counters of `channel`, created on first use and never freed (a
+/// node has a handful of channels). Thread-safe; the reference stays valid
+/// for the life of the process.
+channel_order_counters& channel_order_counts(const std::string& channel);
+
+/// Every channel's counters created so far, by channel id.
+std::vector<std::pair<std::string, const channel_order_counters*>>
+all_channel_order_counts();
 
 } // namespace stockwire

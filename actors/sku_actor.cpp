@@ -38,8 +38,15 @@ struct channel_notice {
   bool changed = false;        // the stock changed: tell every listing
   std::int64_t received_ns = 0;
   std::string resync;          // tell this channel again (force)
+  bool resync_urgent = false;  // ... at once, even in poll mode (oversell)
   std::string removed;         // this channel's listing was deleted
   std::atomic<std::uint64_t>* counter = nullptr; // node counter to bump
+  // A channel's order line decided for the first time: its channel's
+  // count of that outcome.
+  std::atomic<std::uint64_t>* channel_counter = nullptr;
+  // An oversell: the channel `oversold_channel` must cancel this order.
+  std::string oversold_channel;
+  order_oversold oversold;
 };
 
 // A reply held back until the commit of `seq`.
@@ -62,6 +69,9 @@ struct op_records {
   dedup_record dedup;
   bool has_audit = false;
   audit_record audit;
+  bool has_cancel = false; // an oversell: the channel must cancel the order
+  std::string cancel_channel;
+  cancel_record cancel;
   channel_notice notice;
 };
 
@@ -264,6 +274,8 @@ void journal_and_reply(sku_actor* self, caf::response_promise rp,
   }
   if (r.has_audit)
     st.outgoing.put_audit(st.sku, r.audit);
+  if (r.has_cancel)
+    st.outgoing.put_cancel(r.cancel_channel, r.dedup_id, st.sku, r.cancel);
   if (r.has_stock) {
     r.notice.changed = true;
     r.notice.received_ns = now_ns();
@@ -358,12 +370,30 @@ void handle_place(sku_actor* self, place_order& cmd) {
   e.dedup.version_after = d.next.version;
   e.dedup.created_at_ms = now;
   // The origin channel is told again even if the number it should show
-  // did not move: a rejected order means it showed stock we do not have,
-  // an accepted one that it counted its own sale down (maybe differently).
-  if (find_listing(st, cmd.channel) != nullptr)
+  // did not move: a rejected order means it showed stock we do not have
+  // (told at once, also by a polling connector), an accepted one that it
+  // counted its own sale down (maybe differently).
+  if (find_listing(st, cmd.channel) != nullptr) {
     e.notice.resync = cmd.channel;
+    e.notice.resync_urgent = !d.changed;
+  }
   e.notice.counter = d.changed ? &counters().orders_accepted
                                : &counters().orders_rejected;
+  if (cmd.from_channel && !cmd.channel.empty()) {
+    auto& c = channel_order_counts(cmd.channel);
+    e.notice.channel_counter = d.changed ? &c.accepted : &c.rejected;
+  }
+  if (cmd.from_channel && !cmd.channel.empty() && !d.changed) {
+    // An oversell: the channel sold what we do not have. The order's
+    // cancellation is owed durably, in the rejection's own transaction; a
+    // replay finds the dedup record above and never gets here.
+    e.has_cancel = true;
+    e.cancel_channel = cmd.channel;
+    e.cancel = cancel_record{cmd.qty, now};
+    e.notice.oversold_channel = cmd.channel;
+    e.notice.oversold =
+        order_oversold{st.sku, cmd.order_id, cmd.qty, now, false};
+  }
   if (d.changed) {
     st.stock = d.next;
     e.has_stock = true;
@@ -541,7 +571,7 @@ void handle_stock_change(sku_actor* self, op_kind kind,
 // hears of a stock change (with when each change was received), a channel
 // to resync hears the current state again.
 void notify_channels(sku_actor* self, std::vector<std::int64_t> received_ns,
-                     const std::vector<std::string>& resync,
+                     const std::vector<std::pair<std::string, bool>>& resync,
                      const std::vector<std::string>& removed) {
   auto& st = self->state;
   if (!st.channels)
@@ -552,17 +582,18 @@ void notify_channels(sku_actor* self, std::vector<std::int64_t> received_ns,
   if (st.committed.version == 0)
     return; // no stock yet: nothing to show
   auto send = [&](const std::string& channel, const listing& ids, bool force,
-                  std::vector<std::int64_t> times) {
+                  bool urgent, std::vector<std::int64_t> times) {
     if (auto c = st.channels->find(channel))
       self->send(c, sku_changed{st.sku, ids, st.committed.available(),
-                                st.committed.version, std::move(times), force});
+                                st.committed.version, std::move(times), force,
+                                urgent});
   };
   if (!received_ns.empty())
     for (auto& [channel, ids] : st.listings)
-      send(channel, ids, false, received_ns);
-  for (auto& channel : resync)
+      send(channel, ids, false, false, received_ns);
+  for (auto& [channel, urgent] : resync)
     if (auto ids = find_listing(st, channel))
-      send(channel, *ids, true, {});
+      send(channel, *ids, true, urgent, {});
 }
 
 void handle_put_listing(sku_actor* self, put_listing& cmd) {
@@ -585,7 +616,7 @@ void handle_put_listing(sku_actor* self, put_listing& cmd) {
     st.outgoing.put_outbox(
         cmd.channel, st.sku,
         outbox_record{st.stock.version, st.stock.available(), now_ms()});
-    e.notice.resync = cmd.channel;
+    e.notice.resync = cmd.channel; // a polling connector waits for its tick
   }
   auto reply = caf::make_message(
       listing_result{st.sku, cmd.channel, std::move(cmd.ids), created, false});
@@ -621,17 +652,22 @@ void on_committed(sku_actor* self, std::uint64_t upto) {
   if (upto <= st.reset_seq)
     return;
   std::vector<std::int64_t> received_ns;
-  std::vector<std::string> resync;
+  std::vector<std::pair<std::string, bool>> resync;
   std::vector<std::string> removed;
   while (!st.pending.empty() && st.pending.front().seq <= upto) {
     auto& p = st.pending.front();
     st.committed = p.after;
     if (p.notice.counter)
       p.notice.counter->fetch_add(1, std::memory_order_relaxed);
+    if (p.notice.channel_counter)
+      p.notice.channel_counter->fetch_add(1, std::memory_order_relaxed);
     if (p.notice.changed)
       received_ns.push_back(p.notice.received_ns);
     if (!p.notice.resync.empty())
-      resync.push_back(std::move(p.notice.resync));
+      resync.emplace_back(std::move(p.notice.resync), p.notice.resync_urgent);
+    if (!p.notice.oversold_channel.empty() && st.channels)
+      if (auto c = st.channels->find(p.notice.oversold_channel))
+        self->send(c, std::move(p.notice.oversold));
     if (!p.notice.removed.empty())
       removed.push_back(std::move(p.notice.removed));
     if (!p.inflight.empty()) {

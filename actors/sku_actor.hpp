@@ -26,7 +26,15 @@
 // entry per listed channel (one per channel per mailbox burst, holding the
 // newest state); once durable, each listed channel's connector gets
 // sku_changed. A rejected order from a listed channel resyncs that channel
-// (it showed stock we do not have).
+// (it showed stock we do not have), urgently (a polling connector does not
+// wait for its tick).
+//
+// Oversells: a place_order marked from_channel (a channel's webhook) that
+// is rejected for lack of stock writes, in its own transaction, a cancel
+// record (channel, order, SKU: the channel must cancel that order); once
+// durable, the channel's connector gets order_oversold. A replay finds the
+// dedup record and writes nothing. The first decision on each such line
+// bumps its channel's order-line counter (node_counters.hpp) at the commit.
 //
 // On a failed commit the actor fails every pending reply with
 // store_unavailable, reloads its state from the store (the durable truth)

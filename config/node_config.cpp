@@ -151,6 +151,10 @@ constexpr std::int64_t concurrency_max = 64;
 constexpr std::int64_t breaker_open_ms_max = 3'600'000;
 constexpr std::int64_t channel_timeout_ms_max = 300'000;
 constexpr std::int64_t lag_alert_ms_max = 3'600'000;
+// Poll mode: down to a second (the lab compresses 5-minute schedules),
+// up to a day (scheduled tools sync at least daily).
+constexpr std::int64_t poll_interval_s_min = 1;
+constexpr std::int64_t poll_interval_s_max = 86'400;
 
 // The pacing a kind gets unless configured: the real channel's default
 // limits (channels.md), so a fresh config never earns a 429.
@@ -273,6 +277,16 @@ void read_channel(table_reader& r, const std::string& id, channel_settings& c) {
   r.integer("request_timeout_ms", 100, channel_timeout_ms_max,
             &c.request_timeout_ms);
   r.string("webhook_secret", &c.webhook_secret, any);
+  std::string sync{sync_mode_name(c.sync)};
+  r.string("sync", &sync, [&](const std::string& x) {
+    auto mode = parse_sync_mode(x);
+    if (!mode)
+      return std::string{"must be event or poll"};
+    c.sync = *mode;
+    return std::string{};
+  });
+  r.integer("poll_interval_s", poll_interval_s_min, poll_interval_s_max,
+            &c.poll_interval_s);
 }
 
 // [channels.<id>] tables, in id order (toml++ keeps a table's keys sorted).

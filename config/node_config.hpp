@@ -42,6 +42,10 @@ struct channel_settings {
   std::int64_t breaker_open_ms = 30'000;
   std::int64_t request_timeout_ms = 10'000;
   std::string webhook_secret; // signs its webhooks; empty: all refused (401)
+  // event: push every change at once; poll: push every listed SKU once per
+  // poll_interval_s (the scheduled baseline), see docs/CONFIG.md.
+  sync_mode sync = sync_mode::event;
+  std::int64_t poll_interval_s = 300;
 };
 
 /// The demo catalogue: SKUs DEMO-1 .. DEMO-<skus>, created with `on_hand`

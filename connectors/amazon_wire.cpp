@@ -28,9 +28,19 @@
 // acked; an ERROR issue of no message (feed-level) makes every item retry.
 // FATAL/CANCELLED, a poll timeout, or a step refused -> every item retry,
 // except 401/403 -> parked (credentials).
+//
+// Cancellations (cancel_wire.hpp): the same feed steps with feedType
+// POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA, content type
+// text/tab-separated-values, marketplaceIds [the account's], the document
+// "order-id\tamazon-order-item-code\tcancellation-reason-code" then
+// "<order id>\t\tNoInventory" per order. DONE: the flat-file processing
+// report is read; an error row parks its order (unknown order, refused
+// row), an error naming no order of the feed makes every order retry, the
+// others are acked. Everything else as above.
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <sstream>
 
 #include "connectors/wire_kinds.hpp"
 
@@ -41,6 +51,17 @@ namespace {
 const std::string listings_prefix = "/listings/2021-08-01/items/";
 const std::string feeds_prefix = "/feeds/2021-06-30/";
 const std::string feed_content_type = "application/json; charset=UTF-8";
+const std::string cancel_feed_content_type =
+    "text/tab-separated-values; charset=UTF-8";
+
+// A TSV field: tabs and line breaks (which an order id never holds) become
+// spaces rather than break the row.
+std::string tsv_field(std::string text) {
+  for (auto& c : text)
+    if (c == '\t' || c == '\n' || c == '\r')
+      c = ' ';
+  return text;
+}
 
 // getFeed is limited to 2 requests/s (burst 15): the first polls are
 // quick, later ones back off.
@@ -170,32 +191,71 @@ private:
   }
 };
 
+// What a feed carries, and how its end is read.
+struct feed_spec {
+  std::string feed_type;
+  std::string content_type;
+  std::string document;
+  std::vector<std::string> marketplaces;
+  // The processing report: JSON issues per message (listings), or the
+  // flat-file report of error rows per order (order acknowledgements).
+  bool flat_file_report = false;
+  // Report issues by sku (listings) or rows by order id (acknowledgements).
+  std::map<std::string, std::size_t> index_of_sku;
+};
+
+feed_spec listings_feed(const channel_account& a,
+                        const std::vector<push_item>& items) {
+  feed_spec spec;
+  spec.feed_type = "JSON_LISTINGS_FEED";
+  spec.content_type = feed_content_type;
+  auto seller = a.seller_id.empty() ? items.front().ids.seller_id : a.seller_id;
+  json messages = json::array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    messages.push_back({{"messageId", i + 1},
+                        {"sku", item.sku},
+                        {"operationType", "PATCH"},
+                        {"productType", product_type(a, item)},
+                        {"patches", patches(item)}});
+    spec.index_of_sku.emplace(item.sku, i);
+    auto m = marketplace(a, item);
+    if (std::find(spec.marketplaces.begin(), spec.marketplaces.end(), m) ==
+        spec.marketplaces.end())
+      spec.marketplaces.push_back(m);
+  }
+  spec.document = to_body(
+      {{"header",
+        {{"sellerId", seller}, {"version", "2.0"}, {"issueLocale", "en_US"}}},
+       {"messages", messages}});
+  return spec;
+}
+
+// The order acknowledgement flat file: one row per order, an empty item
+// code (the whole order), reason NoInventory.
+feed_spec cancel_feed(const channel_account& a,
+                      const std::vector<cancel_item>& items) {
+  feed_spec spec;
+  spec.feed_type = "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA";
+  spec.content_type = cancel_feed_content_type;
+  spec.marketplaces.push_back(a.marketplace_id);
+  spec.flat_file_report = true;
+  spec.document =
+      "order-id\tamazon-order-item-code\tcancellation-reason-code\n";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    spec.document += tsv_field(items[i].order_id) + "\t\tNoInventory\n";
+    spec.index_of_sku.emplace(tsv_field(items[i].order_id), i);
+  }
+  return spec;
+}
+
 class feed_job final : public job_base {
 public:
-  feed_job(const channel_account& a, const std::vector<push_item>& items)
-      : job_base(channel_kind::amazon, items.size()), account_(a) {
-    auto seller =
-        a.seller_id.empty() ? items.front().ids.seller_id : a.seller_id;
-    json messages = json::array();
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const auto& item = items[i];
-      messages.push_back({{"messageId", i + 1},
-                          {"sku", item.sku},
-                          {"operationType", "PATCH"},
-                          {"productType", product_type(a, item)},
-                          {"patches", patches(item)}});
-      index_of_sku_.emplace(item.sku, i);
-      auto m = marketplace(a, item);
-      if (std::find(marketplaces_.begin(), marketplaces_.end(), m) ==
-          marketplaces_.end())
-        marketplaces_.push_back(m);
-    }
-    document_ = to_body(
-        {{"header",
-          {{"sellerId", seller}, {"version", "2.0"}, {"issueLocale", "en_US"}}},
-         {"messages", messages}});
+  feed_job(const channel_account& a, std::size_t items, feed_spec spec)
+      : job_base(channel_kind::amazon, items), account_(a),
+        spec_(std::move(spec)) {
     send(api(feeds_prefix + "documents", "POST",
-             {{"contentType", feed_content_type}}));
+             {{"contentType", spec_.content_type}}));
   }
 
 private:
@@ -218,11 +278,13 @@ private:
       return poll_again(retry_after_header(resp));
     if (!is_2xx(resp.status))
       return fail(resp);
+    if (step_ == step::report && spec_.flat_file_report)
+      return read_flat_file_report(resp.body);
     if (step_ == step::upload) { // S3 answers an empty body
       step_ = step::create_feed;
       return send(api(feeds_prefix + "feeds", "POST",
-                      {{"feedType", "JSON_LISTINGS_FEED"},
-                       {"marketplaceIds", marketplaces_},
+                      {{"feedType", spec_.feed_type},
+                       {"marketplaceIds", spec_.marketplaces},
                        {"inputFeedDocumentId", document_id_}}));
     }
     auto body = parse_json(resp.body);
@@ -254,8 +316,8 @@ private:
       return decide_rest(item_verdict::retry,
                          error_text("InvalidUrl", "cannot use url " + url));
     if (next == step::upload) {
-      req->headers.emplace_back("Content-Type", feed_content_type);
-      req->body = std::move(document_);
+      req->headers.emplace_back("Content-Type", spec_.content_type);
+      req->body = std::move(spec_.document);
     }
     step_ = next;
     send(std::move(*req));
@@ -314,6 +376,49 @@ private:
     decide_rest(item_verdict::acked, {});
   }
 
+  // Amazon's flat-file processing report: a summary, then a header line
+  // "original-record-number\torder-id\tamazon-order-item-code\terror-code\t
+  // error-type\terror-message" and one line per failed row. An Error or
+  // Fatal row parks its order (the order is unknown or the row refused);
+  // a Fatal line naming no order fails the whole feed (retry); the other
+  // orders are acked.
+  void read_flat_file_report(const std::string& body) {
+    std::istringstream in{body};
+    std::string line;
+    bool in_rows = false;
+    std::string feed_error;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      if (!in_rows) {
+        in_rows = line.rfind("original-record-number", 0) == 0;
+        continue;
+      }
+      auto cols = split_tabs(line);
+      if (cols.size() < 6)
+        continue;
+      auto text = error_text(cols[3], cols[5]);
+      auto i = spec_.index_of_sku.find(cols[1]);
+      if (i != spec_.index_of_sku.end())
+        decide(i->second, item_verdict::parked, text);
+      else if (feed_error.empty())
+        feed_error = text;
+    }
+    if (!feed_error.empty())
+      decide_rest(item_verdict::retry, feed_error);
+    decide_rest(item_verdict::acked, {});
+  }
+
+  static std::vector<std::string> split_tabs(const std::string& line) {
+    std::vector<std::string> out(1);
+    for (char c : line)
+      if (c == '\t')
+        out.emplace_back();
+      else
+        out.back() += c;
+    return out;
+  }
+
   // The item an issue is about: by messageId, else by sku.
   std::optional<std::size_t> message_index(const json& issue) const {
     auto* id = member(issue, "messageId");
@@ -324,17 +429,15 @@ private:
     }
     auto* sku = member(issue, "sku");
     if (sku && sku->is_string()) {
-      auto i = index_of_sku_.find(sku->get<std::string>());
-      if (i != index_of_sku_.end())
+      auto i = spec_.index_of_sku.find(sku->get<std::string>());
+      if (i != spec_.index_of_sku.end())
         return i->second;
     }
     return std::nullopt;
   }
 
   const channel_account account_;
-  std::string document_; // the feed, until uploaded
-  std::vector<std::string> marketplaces_;
-  std::map<std::string, std::size_t> index_of_sku_;
+  feed_spec spec_; // its document is moved out when uploaded
   step step_ = step::create_document;
   std::string document_id_;
   std::string feed_id_;
@@ -351,7 +454,15 @@ std::unique_ptr<push_job> make_amazon_patch_job(const channel_account& account,
 
 std::unique_ptr<push_job> make_amazon_feed_job(const channel_account& account,
                                                std::vector<push_item> items) {
-  return std::make_unique<feed_job>(account, items);
+  return std::make_unique<feed_job>(account, items.size(),
+                                    listings_feed(account, items));
+}
+
+std::unique_ptr<push_job>
+make_amazon_cancel_job(const channel_account& account,
+                       std::vector<cancel_item> items) {
+  return std::make_unique<feed_job>(account, items.size(),
+                                    cancel_feed(account, items));
 }
 
 } // namespace stockwire::wire_detail

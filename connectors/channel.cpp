@@ -38,6 +38,22 @@ std::optional<channel_kind> parse_channel_kind(std::string_view name) {
   return std::nullopt;
 }
 
+bool cancels_whole_orders(channel_kind kind) {
+  return kind != channel_kind::flipkart;
+}
+
+std::string_view sync_mode_name(sync_mode mode) {
+  return mode == sync_mode::poll ? "poll" : "event";
+}
+
+std::optional<sync_mode> parse_sync_mode(std::string_view name) {
+  if (name == "event")
+    return sync_mode::event;
+  if (name == "poll")
+    return sync_mode::poll;
+  return std::nullopt;
+}
+
 std::int64_t allocate(std::int64_t available, const allocation& a) {
   // A negative buffer would show more than there is: it holds back nothing.
   auto rest = available - std::max<std::int64_t>(a.buffer, 0);

@@ -31,6 +31,25 @@ enum class channel_kind : std::uint8_t {
 std::string_view channel_kind_name(channel_kind kind);
 std::optional<channel_kind> parse_channel_kind(std::string_view name);
 
+/// Whether the channel cancels whole orders (Shopify, WooCommerce, eBay,
+/// Amazon) rather than order items (Flipkart, whose relayed order ids are
+/// order item ids).
+bool cancels_whole_orders(channel_kind kind);
+
+/// How a connector keeps its channel in sync:
+///   event  every committed change is pushed at once (coalesced, paced)
+///   poll   every listed SKU's quantity is pushed once per poll interval,
+///          whatever changed: the scheduled baseline the event path
+///          replaces (oversell corrections still go at once)
+enum class sync_mode : std::uint8_t {
+  event = 1,
+  poll = 2,
+};
+
+/// "event", "poll".
+std::string_view sync_mode_name(sync_mode mode);
+std::optional<sync_mode> parse_sync_mode(std::string_view name);
+
 /// What a channel is shown of `available`: first `buffer` units are held
 /// back (safety stock), then `percent` of the rest (rounded down), then at
 /// most `max` (-1: no cap). Never below zero.

@@ -12,6 +12,10 @@
 // parked; anything else -> retry; a SKU missing from the answer -> retry.
 // A refused request by the common status policy (401 -> parked, 429 daily
 // call quota -> throttled, 400 -> parked, 5xx -> retry).
+//
+// Cancellations (cancel_wire.hpp): POST {base}/post-order/v2/cancellation
+// {"legacyOrderId", "cancelReason"}, one order per job: 2xx -> acked,
+// otherwise the common status policy (404 unknown order -> parked).
 #include <map>
 
 #include "connectors/wire_kinds.hpp"
@@ -21,6 +25,7 @@ namespace stockwire::wire_detail {
 namespace {
 
 const std::string bulk_path = "/sell/inventory/v1/bulk_update_price_quantity";
+const std::string cancellation_path = "/post-order/v2/cancellation";
 
 // eBay's error id for the 250-revisions-a-day cap (as the fake answers).
 constexpr std::int64_t revision_cap_error_id = 25099;
@@ -100,7 +105,38 @@ private:
   std::map<std::string, std::size_t> index_of_sku_;
 };
 
+// POST /post-order/v2/cancellation: the cancel contract in
+// cancel_wire.hpp. A refusal by the common status policy (404 -> parked).
+class cancel_job final : public job_base {
+public:
+  cancel_job(const channel_account& a, const cancel_item& item)
+      : job_base(channel_kind::ebay, 1) {
+    auto req =
+        api_request(a, "POST", cancellation_path,
+                    {{"legacyOrderId", item.order_id},
+                     {"cancelReason", "OUT_OF_STOCK_OR_CANNOT_FULFILL"}});
+    req.headers.emplace_back("Authorization", "Bearer " + a.access_token);
+    send(std::move(req));
+  }
+
+private:
+  void read(const http_response& resp) override {
+    if (is_2xx(resp.status))
+      return decide(0, item_verdict::acked);
+    auto body = parse_json(resp.body);
+    auto [id, message] = first_error(body ? member(*body, "errors") : nullptr);
+    refuse(resp,
+           error_text(id ? std::to_string(id) : std::to_string(resp.status),
+                      message));
+  }
+};
+
 } // namespace
+
+std::unique_ptr<push_job> make_ebay_cancel_job(const channel_account& account,
+                                               const cancel_item& item) {
+  return std::make_unique<cancel_job>(account, item);
+}
 
 std::unique_ptr<push_job> make_ebay_job(const channel_account& account,
                                         std::vector<push_item> items) {

@@ -48,6 +48,12 @@
 //   graphql_follow_ups_max (2) follow-ups per job, then what is left is
 //   retry. A SKU stale though sent without CAS is retry at once.
 //
+// Cancellations (cancel_wire.hpp): orderCancel over GraphQL whatever
+// shopify_api says, one order per job; answers read as above (THROTTLED,
+// budget, top-level errors); any orderCancelUserError parks the order
+// (NOT_FOUND, INVALID: asking again cannot help) except a code containing
+// ALREADY (already cancelled: acked).
+//
 // REST (shopify_api "rest"): POST {base}/admin/api/{v}/inventory_levels/
 // set.json {location_id, inventory_item_id, available}; ids must be
 // numeric (or gids ending in digits), else parked without a request.
@@ -109,11 +115,77 @@ std::string rest_errors(const http_response& resp) {
   return out;
 }
 
-class graphql_job final : public job_base {
+// What every GraphQL job of Shopify reads the same way: the cost report
+// (budget), THROTTLED, and top-level errors.
+class graphql_base : public job_base {
+protected:
+  explicit graphql_base(std::size_t items)
+      : job_base(channel_kind::shopify, items) {}
+
+  // extensions.cost of an answer, or nullptr.
+  static const json* cost_of(const std::optional<json>& body) {
+    if (!body)
+      return nullptr;
+    auto* ext = member(*body, "extensions");
+    return ext ? member(*ext, "cost") : nullptr;
+  }
+
+  static bool is_throttled(const json& errors) {
+    if (!errors.is_array())
+      return false;
+    for (const auto& e : errors)
+      if (auto* ext = member(e, "extensions"))
+        if (auto* code = member(*ext, "code"); code && *code == "THROTTLED")
+          return true;
+    return false;
+  }
+
+  void read_budget(const json* cost) {
+    auto* s = cost ? member(*cost, "throttleStatus") : nullptr;
+    auto* max = s ? member(*s, "maximumAvailable") : nullptr;
+    auto* now = s ? member(*s, "currentlyAvailable") : nullptr;
+    auto* rate = s ? member(*s, "restoreRate") : nullptr;
+    if (max && now && rate && max->is_number() && now->is_number() &&
+        rate->is_number())
+      budget_ = budget_report{now->get<double>(), max->get<double>(),
+                              rate->get<double>()};
+  }
+
+  void throttle(const http_response& resp, const json* cost) {
+    note_throttle(resp); // Retry-After, when the 429 or 200 carries one
+    throttled_ = true;
+    auto* requested = cost ? member(*cost, "requestedQueryCost") : nullptr;
+    if (budget_ && budget_->restore_per_s > 0 && requested &&
+        requested->is_number()) {
+      auto missing = requested->get<double>() - budget_->available;
+      retry_after_ = std::chrono::milliseconds{static_cast<std::int64_t>(
+          std::ceil(std::max(missing, 0.0) / budget_->restore_per_s * 1000))};
+    } else if (!retry_after_) {
+      retry_after_ = retry_after_header(resp);
+    }
+    decide_rest(item_verdict::retry, error_text("THROTTLED", "Throttled"));
+  }
+
+  void top_error(const json& e) {
+    auto message = text_of(e.value("message", json("")));
+    std::string code = "GRAPHQL_ERROR";
+    bool about_request = message.rfind("Variable $", 0) == 0;
+    if (auto* ext = member(e, "extensions")) {
+      if (auto* c = member(*ext, "code"); c && c->is_string())
+        code = c->get<std::string>();
+      about_request = about_request || member(*ext, "problems") != nullptr;
+    }
+    about_request = about_request || top_errors_about_request.count(code) > 0;
+    decide_rest(about_request ? item_verdict::parked : item_verdict::retry,
+                error_text(code, message));
+  }
+};
+
+class graphql_job final : public graphql_base {
 public:
   graphql_job(const channel_account& a, std::vector<push_item> items)
-      : job_base(channel_kind::shopify, items.size()), account_(a),
-        items_(std::move(items)), cas_dropped_(items_.size(), false) {
+      : graphql_base(items.size()), account_(a), items_(std::move(items)),
+        cas_dropped_(items_.size(), false) {
     // The first SKU of an item+location goes; later ones are parked (a
     // call naming a pair twice is refused whole, and two SKUs sharing one
     // Shopify level is a misconfiguration: they overwrite each other).
@@ -208,10 +280,7 @@ private:
 
   void read(const http_response& resp) override {
     auto body = parse_json(resp.body);
-    const json* cost = nullptr;
-    if (body)
-      if (auto* ext = member(*body, "extensions"))
-        cost = member(*ext, "cost");
+    const json* cost = cost_of(body);
     read_budget(cost);
     const json* errors = body ? member(*body, "errors") : nullptr;
     if (resp.status == 429 || (errors && is_throttled(*errors)))
@@ -348,56 +417,6 @@ private:
     send(request(input()));
   }
 
-  static bool is_throttled(const json& errors) {
-    if (!errors.is_array())
-      return false;
-    for (const auto& e : errors)
-      if (auto* ext = member(e, "extensions"))
-        if (auto* code = member(*ext, "code"); code && *code == "THROTTLED")
-          return true;
-    return false;
-  }
-
-  void read_budget(const json* cost) {
-    auto* s = cost ? member(*cost, "throttleStatus") : nullptr;
-    auto* max = s ? member(*s, "maximumAvailable") : nullptr;
-    auto* now = s ? member(*s, "currentlyAvailable") : nullptr;
-    auto* rate = s ? member(*s, "restoreRate") : nullptr;
-    if (max && now && rate && max->is_number() && now->is_number() &&
-        rate->is_number())
-      budget_ = budget_report{now->get<double>(), max->get<double>(),
-                              rate->get<double>()};
-  }
-
-  void throttle(const http_response& resp, const json* cost) {
-    note_throttle(resp); // Retry-After, when the 429 or 200 carries one
-    throttled_ = true;
-    auto* requested = cost ? member(*cost, "requestedQueryCost") : nullptr;
-    if (budget_ && budget_->restore_per_s > 0 && requested &&
-        requested->is_number()) {
-      auto missing = requested->get<double>() - budget_->available;
-      retry_after_ = std::chrono::milliseconds{static_cast<std::int64_t>(
-          std::ceil(std::max(missing, 0.0) / budget_->restore_per_s * 1000))};
-    } else if (!retry_after_) {
-      retry_after_ = retry_after_header(resp);
-    }
-    decide_rest(item_verdict::retry, error_text("THROTTLED", "Throttled"));
-  }
-
-  void top_error(const json& e) {
-    auto message = text_of(e.value("message", json("")));
-    std::string code = "GRAPHQL_ERROR";
-    bool about_request = message.rfind("Variable $", 0) == 0;
-    if (auto* ext = member(e, "extensions")) {
-      if (auto* c = member(*ext, "code"); c && c->is_string())
-        code = c->get<std::string>();
-      about_request = about_request || member(*ext, "problems") != nullptr;
-    }
-    about_request = about_request || top_errors_about_request.count(code) > 0;
-    decide_rest(about_request ? item_verdict::parked : item_verdict::retry,
-                error_text(code, message));
-  }
-
   const channel_account account_;
   const std::vector<push_item> items_;
   // The items of the request in flight, in the order of its quantities.
@@ -457,7 +476,76 @@ private:
   }
 };
 
+// orderCancel of one order: the cancel contract in cancel_wire.hpp.
+class cancel_job final : public graphql_base {
+public:
+  cancel_job(const channel_account& a, const cancel_item& item)
+      : graphql_base(1) {
+    auto order = item.order_id.rfind("gid://", 0) == 0
+                     ? item.order_id
+                     : "gid://shopify/Order/" + item.order_id;
+    json body = {{"query", order_cancel_query},
+                 {"variables",
+                  {{"orderId", order},
+                   {"reason", "INVENTORY"},
+                   {"refund", true},
+                   {"restock", false},
+                   {"notifyCustomer", true}}}};
+    send(with_token(
+        a, api_request(a, "POST",
+                       "/admin/api/" + a.api_version + "/graphql.json", body)));
+  }
+
+private:
+  static constexpr const char* order_cancel_query =
+      "mutation orderCancel($orderId: ID!, $reason: OrderCancelReason!, "
+      "$refund: Boolean!, $restock: Boolean!, $notifyCustomer: Boolean) { "
+      "orderCancel(orderId: $orderId, reason: $reason, refund: $refund, "
+      "restock: $restock, notifyCustomer: $notifyCustomer) { job { id done } "
+      "orderCancelUserErrors { field message code } } }";
+
+  void read(const http_response& resp) override {
+    auto body = parse_json(resp.body);
+    const json* cost = cost_of(body);
+    read_budget(cost);
+    const json* errors = body ? member(*body, "errors") : nullptr;
+    if (resp.status == 429 || (errors && is_throttled(*errors)))
+      return throttle(resp, cost);
+    if (!is_2xx(resp.status))
+      return refuse(resp,
+                    error_text(std::to_string(resp.status), rest_errors(resp)));
+    if (!body)
+      return decide(0, item_verdict::retry, unreadable(resp, "not JSON"));
+    if (errors && errors->is_array() && !errors->empty())
+      return top_error(errors->at(0));
+    const auto& user_errors =
+        body->at("data").at("orderCancel").at("orderCancelUserErrors");
+    if (!user_errors.is_array())
+      return decide(0, item_verdict::retry,
+                    unreadable(resp, "orderCancelUserErrors is not a list"));
+    if (user_errors.empty())
+      return decide(0, item_verdict::acked);
+    // Every userError names something wrong with this order (NOT_FOUND,
+    // INVALID, ...): asking again cannot help. An order that is already
+    // cancelled is what we wanted.
+    const auto& e = user_errors.at(0);
+    auto* c = member(e, "code");
+    auto code = c && c->is_string() ? c->get<std::string>() : "USER_ERROR";
+    auto* m = member(e, "message");
+    auto message = m ? text_of(*m) : std::string{};
+    if (code.find("ALREADY") != std::string::npos)
+      return decide(0, item_verdict::acked);
+    decide(0, item_verdict::parked, error_text(code, message));
+  }
+};
+
 } // namespace
+
+std::unique_ptr<push_job>
+make_shopify_cancel_job(const channel_account& account,
+                        const cancel_item& item) {
+  return std::make_unique<cancel_job>(account, item);
+}
 
 std::unique_ptr<push_job> make_shopify_job(const channel_account& account,
                                            std::vector<push_item> items) {

@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/cancel_wire.hpp"
 #include "connectors/wire.hpp"
 
 namespace stockwire::wire_detail {
@@ -53,6 +54,15 @@ constexpr std::size_t flipkart_skus_per_call_max = 10;
 // stay conservative.
 constexpr std::size_t shopify_graphql_quantities_per_call_max = 100;
 
+// Amazon order-acknowledgement feed (cancellations): orders per job. One
+// feed carries every pending cancellation (createFeed is scarce: 5 at
+// once, then one per two minutes); 10,000 rows keep the document small.
+constexpr std::size_t amazon_cancel_feed_orders_max = 10'000;
+
+// Flipkart order items per cancel call: undocumented, so as many as SKUs
+// per inventory call.
+constexpr std::size_t flipkart_cancel_items_per_call_max = 10;
+
 // -- factories (REQUIRES: 1 <= items.size() <= push_batch_max) ---------------
 
 std::unique_ptr<push_job> make_shopify_job(const channel_account& account,
@@ -67,6 +77,24 @@ std::unique_ptr<push_job> make_ebay_job(const channel_account& account,
                                         std::vector<push_item> items);
 std::unique_ptr<push_job> make_flipkart_job(const channel_account& account,
                                             std::vector<push_item> items);
+
+// -- cancellation factories (REQUIRES: 1 <= items.size() <=
+// cancel_batch_max) --------------------------------------------------------
+
+std::unique_ptr<push_job>
+make_shopify_cancel_job(const channel_account& account,
+                        const cancel_item& item);
+std::unique_ptr<push_job>
+make_woocommerce_cancel_job(const channel_account& account,
+                            const cancel_item& item);
+std::unique_ptr<push_job> make_ebay_cancel_job(const channel_account& account,
+                                               const cancel_item& item);
+std::unique_ptr<push_job>
+make_flipkart_cancel_job(const channel_account& account,
+                         std::vector<cancel_item> items);
+std::unique_ptr<push_job>
+make_amazon_cancel_job(const channel_account& account,
+                       std::vector<cancel_item> items);
 
 // -- the shared job
 // ------------------------------------------------------------

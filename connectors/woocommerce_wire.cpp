@@ -18,6 +18,9 @@
 // left and end the job; any other status only decides its group (a 404
 // for one parent says nothing of the others): 413 -> retry (cannot happen
 // within the limit), other 4xx -> parked.
+//
+// Cancellations (cancel_wire.hpp): PUT {base}/wp-json/wc/v3/orders/{id}
+// {"status": "cancelled"}, one order per job, by the common status policy.
 #include <map>
 
 #include "connectors/wire_kinds.hpp"
@@ -27,6 +30,26 @@ namespace stockwire::wire_detail {
 namespace {
 
 const std::string api_prefix = "/wp-json/wc/v3/products/";
+const std::string orders_prefix = "/wp-json/wc/v3/orders/";
+
+// WP_Error {"code","message","data":{"status"}} as "woocommerce code:
+// message" (through the job's error_text).
+template <class ErrorText>
+std::string wp_error(const http_response& resp, ErrorText error_text) {
+  auto body = parse_json(resp.body);
+  auto* code = body ? member(*body, "code") : nullptr;
+  auto* message = body ? member(*body, "message") : nullptr;
+  if (code == nullptr || message == nullptr)
+    return error_text(std::to_string(resp.status), resp.body.substr(0, 200));
+  return error_text(text_of(*code), text_of(*message));
+}
+
+http_request with_basic_auth(const channel_account& a, http_request req) {
+  req.headers.emplace_back(
+      "Authorization",
+      "Basic " + base64(a.consumer_key + ":" + a.consumer_secret));
+  return req;
+}
 
 class woocommerce_job final : public job_base {
 public:
@@ -69,13 +92,10 @@ private:
   void send_group() {
     if (current_ >= groups_.size())
       return;
-    auto req =
-        api_request(account_, "POST", api_prefix + groups_[current_].path,
-                    {{"update", groups_[current_].updates}});
-    req.headers.emplace_back("Authorization",
-                             "Basic " + base64(account_.consumer_key + ":" +
-                                               account_.consumer_secret));
-    send(std::move(req));
+    send(with_basic_auth(account_,
+                         api_request(account_, "POST",
+                                     api_prefix + groups_[current_].path,
+                                     {{"update", groups_[current_].updates}})));
   }
 
   void read(const http_response& resp) override {
@@ -136,15 +156,10 @@ private:
     return is_4xx ? item_verdict::parked : item_verdict::retry;
   }
 
-  // WP_Error {"code","message","data":{"status"}} as "woocommerce code:
-  // message".
   std::string wp_error_text(const http_response& resp) const {
-    auto body = parse_json(resp.body);
-    auto* code = body ? member(*body, "code") : nullptr;
-    auto* message = body ? member(*body, "message") : nullptr;
-    if (code == nullptr || message == nullptr)
-      return error_text(std::to_string(resp.status), resp.body.substr(0, 200));
-    return error_text(text_of(*code), text_of(*message));
+    return wp_error(resp, [this](std::string_view c, std::string_view m) {
+      return error_text(c, m);
+    });
   }
 
   const channel_account account_;
@@ -152,7 +167,43 @@ private:
   std::size_t current_ = 0;
 };
 
+// PUT orders/{id} {"status": "cancelled"}: the cancel contract in
+// cancel_wire.hpp. Answers by the common status policy (404
+// woocommerce_rest_shop_order_invalid_id -> parked).
+class cancel_job final : public job_base {
+public:
+  cancel_job(const channel_account& a, const cancel_item& item)
+      : job_base(channel_kind::woocommerce, 1) {
+    auto id = numeric_id(item.order_id);
+    if (!id) {
+      decide(0, item_verdict::parked,
+             error_text("invalid_id", "order \"" + item.order_id +
+                                          "\" must be a numeric id"));
+      return;
+    }
+    send(with_basic_auth(a, api_request(a, "PUT",
+                                        orders_prefix + std::to_string(*id),
+                                        {{"status", "cancelled"}})));
+  }
+
+private:
+  void read(const http_response& resp) override {
+    if (!is_2xx(resp.status))
+      return refuse(
+          resp, wp_error(resp, [this](std::string_view c, std::string_view m) {
+            return error_text(c, m);
+          }));
+    decide(0, item_verdict::acked);
+  }
+};
+
 } // namespace
+
+std::unique_ptr<push_job>
+make_woocommerce_cancel_job(const channel_account& account,
+                            const cancel_item& item) {
+  return std::make_unique<cancel_job>(account, item);
+}
 
 std::unique_ptr<push_job> make_woocommerce_job(const channel_account& account,
                                                std::vector<push_item> items) {

@@ -57,10 +57,18 @@ constexpr double connector_pacing_margin = 0.9;
 // that and patchListingsItem otherwise.
 constexpr double amazon_create_feed_per_s = 0.0083;
 constexpr double amazon_create_feed_burst = 5;
+// Of those, listing feeds leave this many for the order acknowledgement
+// feed that cancels oversold orders (a buyer waits for it; pushes can go
+// by patchListingsItem instead).
+constexpr double amazon_create_feed_reserved_for_cancels = 1;
 
 // How long a connector holds pushes after a 429 that said nothing about
 // when to come back and whose budget it does not pace itself.
 constexpr std::chrono::milliseconds connector_throttle_wait_default{250};
+
+// Oversold order lines a connector remembers with the state of their
+// cancellation (GET /v1/oversells); older ones are only counted.
+constexpr std::size_t oversells_recent_max = 100;
 
 // How often a connector reports its gauges to the metrics actor even when
 // nothing finished.

@@ -75,3 +75,20 @@ struct outbox_record {
 };
 
 } // namespace stockwire
+
+namespace stockwire {
+
+/// An order line a channel took and Stockwire rejected for lack of stock
+/// (an oversell) whose order that channel must cancel: written in the
+/// transaction of the rejection, removed once the channel acknowledged the
+/// cancellation (persistence/FORMAT.md, `cancel`).
+struct cancel_record {
+  std::int64_t qty = 0;           // units the line asked for
+  std::int64_t created_at_ms = 0; // when the rejection was decided
+
+  friend bool operator==(const cancel_record& x, const cancel_record& y) {
+    return x.qty == y.qty && x.created_at_ms == y.created_at_ms;
+  }
+};
+
+} // namespace stockwire

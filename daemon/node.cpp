@@ -1,5 +1,6 @@
 #include "daemon/node.hpp"
 
+#include <set>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -48,6 +49,8 @@ connector_config connector_settings(const config::channel_settings& c) {
   cc.revisions_reserve = c.revisions_reserve;
   cc.breaker_failures = static_cast<unsigned>(c.breaker_failures);
   cc.breaker_open = std::chrono::milliseconds{c.breaker_open_ms};
+  cc.sync = c.sync;
+  cc.poll_interval = std::chrono::seconds{c.poll_interval_s};
   return cc;
 }
 
@@ -157,6 +160,73 @@ bool recover_outbox(node::impl& im, std::string* error) {
                                             "configured, left alone)",
                                             orphaned)
                               : std::string{});
+  return true;
+}
+
+// Hands every pending cancellation to its channel's connector: an oversold
+// order whose cancellation was not acknowledged before the last stop is
+// sent again now.
+bool recover_cancellations(node::impl& im, std::string* error) {
+  std::size_t pending = 0;
+  std::size_t orphaned = 0;
+  auto st = im.db->for_each_cancel(
+      [&](const std::string& channel, const std::string& order_id,
+          const std::string& sku, const cancel_record& r) {
+        auto c = im.channels->find(channel);
+        if (!c) {
+          ++orphaned; // the account is no longer configured
+          return true;
+        }
+        caf::anon_send(
+            c, order_oversold{sku, order_id, r.qty, r.created_at_ms, true});
+        ++pending;
+        return true;
+      });
+  if (!st.is_ok()) {
+    *error = "cannot read the pending cancellations: " + st.to_string();
+    return false;
+  }
+  if (pending + orphaned > 0)
+    spdlog::info("cancellations: {} oversold order lines still to cancel "
+                 "on their channel{}",
+                 pending,
+                 orphaned > 0 ? fmt::format(" ({} for channels no longer "
+                                            "configured, left alone)",
+                                            orphaned)
+                              : std::string{});
+  return true;
+}
+
+// A connector in poll mode pushes every listed SKU on each tick, also those
+// nothing changed since the start: hand it each listing with its stock.
+bool recover_poll_listings(node::impl& im, const config::node_config& cfg,
+                           std::string* error) {
+  std::set<std::string> polling;
+  for (auto& c : cfg.channels)
+    if (c.sync == sync_mode::poll)
+      polling.insert(c.account.id);
+  if (polling.empty())
+    return true;
+  std::size_t known = 0;
+  auto st = im.db->for_each_listing([&](const std::string& sku,
+                                        const std::string& channel,
+                                        const listing& ids) {
+    if (polling.count(channel) == 0)
+      return true;
+    stock_state s;
+    if (!im.db->get_stock(sku, &s).is_ok())
+      return true; // no stock yet: nothing to show
+    caf::anon_send(
+        im.channels->find(channel),
+        sku_changed{sku, ids, s.available(), s.version, {}, false, false});
+    ++known;
+    return true;
+  });
+  if (!st.is_ok()) {
+    *error = "cannot read the listings: " + st.to_string();
+    return false;
+  }
+  spdlog::info("poll mode: {} listings handed to polling connectors", known);
   return true;
 }
 
@@ -390,9 +460,13 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
                             spawn_connector(im->sys, connector_settings(c),
                                             im->client, im->journal,
                                             im->metrics));
-    spdlog::info("channel {} ({}) at {}://{}:{}{}", c.account.id,
+    spdlog::info("channel {} ({}) at {}://{}:{}{}, sync {}{}", c.account.id,
                  channel_kind_name(c.account.kind), c.account.scheme,
-                 c.account.host, c.account.port, c.account.base_path);
+                 c.account.host, c.account.port, c.account.base_path,
+                 sync_mode_name(c.sync),
+                 c.sync == sync_mode::poll
+                     ? fmt::format(" every {} s", c.poll_interval_s)
+                     : std::string{});
   }
   im->channels = dir;
   region_config rc;
@@ -408,7 +482,8 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
     return nullptr;
   if (cfg.admin_port != 0 && !start_admin(*im, cfg, error))
     return nullptr;
-  if (!recover_outbox(*im, error) || !seed_demo(*im, cfg, error))
+  if (!recover_outbox(*im, error) || !recover_poll_listings(*im, cfg, error) ||
+      !recover_cancellations(*im, error) || !seed_demo(*im, cfg, error))
     return nullptr;
   gateway::bridge_options bo;
   bo.request_timeout = std::chrono::milliseconds{cfg.http.request_timeout_ms};

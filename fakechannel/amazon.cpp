@@ -1,5 +1,6 @@
 // Fake Amazon SP-API: Listings Items patchListingsItem/getListingsItem and
-// the Feeds API (JSON_LISTINGS_FEED). See channels.hpp for the contract and
+// the Feeds API (JSON_LISTINGS_FEED; POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA
+// for order cancellations). See channels.hpp for the contract and
 // docs/FAKECHANNEL.md for what is simplified.
 #include <cstdio>
 #include <deque>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/rate_limit.hpp"
+#include "fakechannel/amazon_ack.hpp"
 #include "fakechannel/channels.hpp"
 #include "fakechannel/http_util.hpp"
 #include "fakechannel/limits.hpp"
@@ -23,6 +25,9 @@ const std::string listings_prefix = "/listings/2021-08-01/items/";
 const std::string feeds_prefix = "/feeds/2021-06-30/";
 const std::string upload_prefix = "/_feed-documents/"; // the "pre-signed" URLs
 const std::string availability_path = "/attributes/fulfillment_availability";
+
+const std::string listings_feed = "JSON_LISTINGS_FEED";
+const std::string ack_feed = "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA";
 
 http_reply error(unsigned status, const std::string& code,
                  const std::string& message, const std::string& details = "") {
@@ -100,8 +105,15 @@ struct pending_change {
   std::int64_t quantity;
 };
 
+// A feed document: what was uploaded to its URL, or a processing report.
+struct document {
+  std::string content;
+  std::string content_type = "application/json";
+};
+
 struct feed {
   std::string id;
+  std::string type;
   json marketplace_ids;
   std::int64_t created_wall_ms = 0;
   std::int64_t due_ms = 0;
@@ -113,7 +125,8 @@ struct feed {
 class amazon final : public channel_handler {
 public:
   amazon(const amazon_config& cfg, const clock_reading& now)
-      : cfg_(cfg), state_(cfg.common.listings, cfg.common.strict_listings),
+      : cfg_(cfg),
+        state_(cfg.common.listings, cfg.common.strict_listings, now.mono_ms),
         bucket_(cfg.rate_per_s, cfg.burst, now.mono_ms),
         feed_bucket_(cfg.create_feed_rate_per_s, cfg.create_feed_burst,
                      now.mono_ms) {}
@@ -122,7 +135,7 @@ public:
   channel_state& state() override { return state_; }
 
   void reset(const clock_reading& now) override {
-    state_.reset();
+    state_.reset(now.mono_ms);
     bucket_.reset(now.mono_ms);
     feed_bucket_.reset(now.mono_ms);
     pending_.clear();
@@ -135,7 +148,7 @@ public:
     while (!pending_.empty() && pending_.front().due_ms <= now.mono_ms) {
       auto& c = pending_.front();
       if (state_.accepts(c.sku))
-        state_.apply(c.sku, c.quantity, now.wall_ms);
+        state_.apply(c.sku, c.quantity, now);
       pending_.pop_front();
     }
     for (auto& [id, f] : feeds_)
@@ -282,7 +295,7 @@ private:
       return error(400, "InvalidInput", "Invalid input",
                    "body must be {\"contentType\": \"...\"}");
     auto id = next_id("amzn1.tortuga.doc");
-    documents_[id] = "";
+    documents_[id] = document{};
     return json_reply(201, {{"feedDocumentId", id}, {"url", url(req, id)}});
   }
 
@@ -291,11 +304,12 @@ private:
     if (i == documents_.end())
       return json_reply(404, {{"Error", {{"Code", "NoSuchKey"}}}});
     if (req.method == "PUT") {
-      i->second = req.body;
+      i->second.content = req.body;
       return json_reply(200, json::object());
     }
     http_reply r;
-    r.body = i->second;
+    r.body = i->second.content;
+    r.content_type = i->second.content_type;
     return r;
   }
 
@@ -303,23 +317,27 @@ private:
     if (!feed_bucket_.try_take(now.mono_ms))
       return throttled();
     auto body = parse_json(req.body);
-    if (!body || !body->is_object() || body->value("feedType", "") == "" ||
-        !body->contains("marketplaceIds") ||
+    // (value() with a typed default throws on another type: checked first.)
+    if (!body || !body->is_object() || !body->contains("feedType") ||
+        !(*body)["feedType"].is_string() || !body->contains("marketplaceIds") ||
         !(*body)["marketplaceIds"].is_array() ||
         !body->contains("inputFeedDocumentId") ||
         !(*body)["inputFeedDocumentId"].is_string())
       return error(400, "InvalidInput", "Invalid input",
                    "body must be {feedType, marketplaceIds, "
                    "inputFeedDocumentId}");
-    if ((*body)["feedType"] != "JSON_LISTINGS_FEED")
+    auto type = (*body)["feedType"].get<std::string>();
+    if (type != listings_feed && type != ack_feed)
       return error(400, "InvalidInput", "Invalid input",
-                   "fakechannel supports only JSON_LISTINGS_FEED");
+                   "fakechannel supports only " + listings_feed + " and " +
+                       ack_feed);
     auto doc = (*body)["inputFeedDocumentId"].get<std::string>();
     if (documents_.count(doc) == 0)
       return error(400, "InvalidInput", "Invalid input",
                    "unknown inputFeedDocumentId");
     feed f;
     f.id = std::to_string(50000000000 + static_cast<long long>(++seq_));
+    f.type = type;
     f.marketplace_ids = (*body)["marketplaceIds"];
     f.created_wall_ms = now.wall_ms;
     f.due_ms = now.mono_ms + cfg_.feed_processing_ms;
@@ -335,7 +353,7 @@ private:
       return error(404, "NotFound", "Resource not found");
     auto& f = i->second;
     json out = {{"feedId", f.id},
-                {"feedType", "JSON_LISTINGS_FEED"},
+                {"feedType", f.type},
                 {"marketplaceIds", f.marketplace_ids},
                 {"createdTime", iso8601(f.created_wall_ms)},
                 {"processingStatus", f.status}};
@@ -344,9 +362,11 @@ private:
     return json_reply(200, out);
   }
 
-  // Applies a feed's messages now and stores its processing report.
+  // Applies a feed now and stores its processing report.
   void process(feed& f, const clock_reading& now) {
-    auto doc = parse_json(documents_[f.input_document_id]);
+    if (f.type == ack_feed)
+      return process_acknowledgements(f);
+    auto doc = parse_json(documents_[f.input_document_id].content);
     json issues = json::array();
     std::int64_t processed = 0, accepted = 0, invalid = 0;
     if (!doc || !doc->is_object() || !doc->contains("messages") ||
@@ -364,14 +384,18 @@ private:
         ++processed;
         auto fail = [&](const std::string& why) {
           ++invalid;
-          issues.push_back({{"messageId", m.value("messageId", json(nullptr))},
-                            {"sku", m.value("sku", json(nullptr))},
+          auto field = [&](const char* k) {
+            return m.is_object() ? m.value(k, json(nullptr)) : json(nullptr);
+          };
+          issues.push_back({{"messageId", field("messageId")},
+                            {"sku", field("sku")},
                             {"code", "4000003"},
                             {"severity", "ERROR"},
                             {"message", why}});
         };
         if (!m.is_object() || !m.contains("sku") || !m["sku"].is_string() ||
-            m.value("operationType", "") != "PATCH" || !m.contains("patches")) {
+            !m.contains("operationType") || m["operationType"] != "PATCH" ||
+            !m.contains("patches")) {
           fail("message needs messageId, sku, operationType PATCH and "
                "patches (the fake models PATCH only)");
           continue;
@@ -388,15 +412,16 @@ private:
           continue;
         }
         if (check.quantity)
-          state_.apply(sku, *check.quantity, now.wall_ms);
+          state_.apply(sku, *check.quantity, now);
         ++accepted;
       }
     }
     json report = {
         {"header",
-         {{"sellerId", doc && doc->is_object() && doc->contains("header")
-                           ? (*doc)["header"].value("sellerId", "")
-                           : ""},
+         {{"sellerId", doc && doc->is_object() && doc->contains("header") &&
+                               (*doc)["header"].is_object()
+                           ? (*doc)["header"].value("sellerId", json(""))
+                           : json("")},
           {"version", "2.0"},
           {"feedId", f.id}}},
         {"issues", issues},
@@ -407,17 +432,27 @@ private:
           {"messagesAccepted", accepted},
           {"messagesInvalid", invalid}}}};
     auto id = next_id("amzn1.tortuga.report");
-    documents_[id] = report.dump();
+    documents_[id] = document{report.dump(), "application/json"};
+    f.result_document_id = id;
+  }
+
+  // An order acknowledgement feed (amazon_ack.hpp): cancels orders.
+  void process_acknowledgements(feed& f) {
+    auto out = apply_acknowledgements(documents_[f.input_document_id].content,
+                                      state_.orders());
+    f.status = out.fatal ? "FATAL" : "DONE";
+    auto id = next_id("amzn1.tortuga.report");
+    documents_[id] = document{out.report, "text/tab-separated-values"};
     f.result_document_id = id;
   }
 
   amazon_config cfg_;
   channel_state state_;
   token_bucket bucket_;
-  token_bucket feed_bucket_; // createFeed
+  token_bucket feed_bucket_;           // createFeed
   std::deque<pending_change> pending_; // due times ascending (one delay)
   std::map<std::string, feed> feeds_;
-  std::map<std::string, std::string> documents_;
+  std::map<std::string, document> documents_;
   std::uint64_t seq_ = 0;
 };
 

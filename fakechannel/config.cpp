@@ -131,6 +131,7 @@ bool parse_config(const std::string& toml_text, const std::string& source,
                read_woocommerce);
   read_channel(top, "ebay", source, error, &cfg.ebay, read_ebay);
   read_channel(top, "flipkart", source, error, &cfg.flipkart, read_flipkart);
+  read_storefront(top, source, error, &cfg.storefront);
   top.finish();
   if (!error->empty())
     return false;

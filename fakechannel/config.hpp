@@ -1,5 +1,6 @@
 // Configuration of the fake channel server: a TOML file with one table per
-// channel ([shopify], [amazon], [woocommerce], [ebay], [flipkart]) and a
+// channel ([shopify], [amazon], [woocommerce], [ebay], [flipkart]), the
+// simulated shoppers' [storefront] (storefront_config.hpp) and a
 // top-level `seed`. Defaults equal the real channels' defaults as
 // ../shared/channels.md documents them (see docs/FAKECHANNEL.md).
 // Unknown keys and out-of-range values are refused, naming file, line
@@ -9,6 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "fakechannel/storefront_config.hpp"
 
 namespace stockwire::fakechannel {
 
@@ -86,6 +89,7 @@ struct fake_config {
   woocommerce_config woocommerce;
   ebay_config ebay;
   flipkart_config flipkart;
+  storefront_config storefront;
 };
 
 /// Parses TOML text; `source` names it in error messages. False with

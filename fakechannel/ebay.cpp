@@ -1,5 +1,7 @@
 // Fake eBay Sell Inventory API: POST
-// /sell/inventory/v1/bulk_update_price_quantity.
+// /sell/inventory/v1/bulk_update_price_quantity; and the Post-Order API's
+// POST /post-order/v2/cancellation (the shape is modelled, not confirmed
+// against live docs; see docs/FAKECHANNEL.md).
 #include <map>
 #include <optional>
 
@@ -17,6 +19,17 @@ namespace {
 using json = nlohmann::json;
 
 const std::string bulk_path = "/sell/inventory/v1/bulk_update_price_quantity";
+const std::string cancel_path = "/post-order/v2/cancellation";
+
+// Post-Order cancellation: cancelIds are numbers from here on; the error
+// ids are the fake's (eBay's are not confirmed).
+constexpr std::uint64_t cancel_id_base = 5'000'000'000;
+constexpr int order_not_found_id = 1002;
+constexpr int invalid_cancel_request_id = 1001;
+
+// CancelReasonEnum of the Post-Order API.
+const char* const cancel_reasons[] = {
+    "BUYER_ASKED_CANCEL", "OUT_OF_STOCK_OR_CANNOT_FULFILL", "ADDRESS_ISSUES"};
 
 // eBay error ids. 1001, 2001, 2004 are eBay's generic ids; the per-entry
 // ids are best guesses (see docs/FAKECHANNEL.md).
@@ -55,22 +68,24 @@ bool is_quantity(const json& j) {
 
 class ebay final : public channel_handler {
 public:
-  ebay(const ebay_config& cfg, const clock_reading&)
-      : cfg_(cfg), state_(cfg.common.listings, cfg.common.strict_listings),
+  ebay(const ebay_config& cfg, const clock_reading& now)
+      : cfg_(cfg),
+        state_(cfg.common.listings, cfg.common.strict_listings, now.mono_ms),
         calls_(cfg.daily_call_quota) {}
 
   const char* name() const override { return "ebay"; }
   channel_state& state() override { return state_; }
 
-  void reset(const clock_reading&) override {
-    state_.reset();
+  void reset(const clock_reading& now) override {
+    state_.reset(now.mono_ms);
     calls_.reset();
     revisions_.clear();
   }
 
   http_reply handle(const http_request& req, const clock_reading& now,
                     bool*) override {
-    if (target_path(req.target) != bulk_path || req.method != "POST")
+    auto path = target_path(req.target);
+    if ((path != bulk_path && path != cancel_path) || req.method != "POST")
       return error(404, 2002, "ACCESS", "Resource not found",
                    "The requested resource does not exist.");
     auto token = bearer_token(req.header("authorization"));
@@ -85,6 +100,8 @@ public:
                    "for the resource.",
                    "The daily call quota of " + std::to_string(calls_.limit()) +
                        " calls has been reached.");
+    if (path == cancel_path)
+      return cancel(req);
     auto body = parse_json(req.body);
     if (!body || !body->is_object() || !body->contains("requests") ||
         !(*body)["requests"].is_array() || (*body)["requests"].empty())
@@ -101,6 +118,46 @@ public:
   }
 
 private:
+  // Post-Order API errors: {"error": [{errorId, domain, severity,
+  // category, message}]} (singular "error", as the Post-Order API names it).
+  static http_reply post_order_error(unsigned status, int id,
+                                     const std::string& message) {
+    return json_reply(status,
+                      {{"error", json::array({{{"errorId", id},
+                                               {"domain", "returnErrorDomain"},
+                                               {"severity", "ERROR"},
+                                               {"category", "REQUEST"},
+                                               {"message", message}}})}});
+  }
+
+  // A seller's cancellation of an order (legacyOrderId): 201 with its
+  // cancelId; a repeat answers the same cancelId and counts once.
+  http_reply cancel(const http_request& req) {
+    auto body = parse_json(req.body);
+    if (!body || !body->is_object() || !body->contains("legacyOrderId") ||
+        !(*body)["legacyOrderId"].is_string() ||
+        !body->contains("cancelReason") || !(*body)["cancelReason"].is_string())
+      return post_order_error(400, invalid_cancel_request_id,
+                              "Invalid request: needs legacyOrderId and "
+                              "cancelReason (strings)");
+    auto reason = (*body)["cancelReason"].get<std::string>();
+    bool known_reason = false;
+    for (const char* r : cancel_reasons)
+      known_reason = known_reason || reason == r;
+    if (!known_reason)
+      return post_order_error(400, invalid_cancel_request_id,
+                              "Invalid cancelReason '" + reason +
+                                  "': BUYER_ASKED_CANCEL, "
+                                  "OUT_OF_STOCK_OR_CANNOT_FULFILL or "
+                                  "ADDRESS_ISSUES");
+    const order* o = nullptr;
+    auto id = (*body)["legacyOrderId"].get<std::string>();
+    if (state_.orders().cancel(id, &o) == cancel_result::unknown)
+      return post_order_error(404, order_not_found_id, "Order not found");
+    return json_reply(
+        201, {{"cancelId", std::to_string(cancel_id_base + o->cancel_seq)}});
+  }
+
   // The quantity an entry sets (what the listing shows: the smaller of the
   // ship-to-home quantity and the offers' allocations), or nullopt.
   static std::optional<std::int64_t> entry_quantity(const json& e) {
@@ -161,7 +218,7 @@ private:
                   "This listing has been revised " +
                       std::to_string(cap.limit()) +
                       " times today, the most allowed per calendar day.");
-    state_.apply(sku, *q, now.wall_ms);
+    state_.apply(sku, *q, now);
     return r;
   }
 

@@ -1,5 +1,7 @@
 // Fake Flipkart Marketplace Seller API v3: POST
-// /listings/v3/update/inventory (also under /sellers).
+// /listings/v3/update/inventory and POST /v2/orders/cancel (both also
+// under /sellers). The cancel shape is modelled, not confirmed against
+// live docs (see docs/FAKECHANNEL.md).
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +9,7 @@
 #include "core/rate_limit.hpp"
 #include "fakechannel/channels.hpp"
 #include "fakechannel/http_util.hpp"
+#include "fakechannel/limits.hpp"
 
 namespace stockwire::fakechannel {
 
@@ -36,7 +39,8 @@ http_reply bad_request(const std::string& description) {
 class flipkart final : public channel_handler {
 public:
   flipkart(const flipkart_config& cfg, const clock_reading& now)
-      : cfg_(cfg), state_(cfg.common.listings, cfg.common.strict_listings) {
+      : cfg_(cfg),
+        state_(cfg.common.listings, cfg.common.strict_listings, now.mono_ms) {
     if (cfg.rate_per_s > 0)
       bucket_.emplace(cfg.rate_per_s, cfg.burst, now.mono_ms);
   }
@@ -45,7 +49,7 @@ public:
   channel_state& state() override { return state_; }
 
   void reset(const clock_reading& now) override {
-    state_.reset();
+    state_.reset(now.mono_ms);
     if (bucket_)
       bucket_->reset(now.mono_ms);
   }
@@ -53,8 +57,10 @@ public:
   http_reply handle(const http_request& req, const clock_reading& now,
                     bool*) override {
     auto path = target_path(req.target);
+    bool cancel =
+        path == "/v2/orders/cancel" || path == "/sellers/v2/orders/cancel";
     if ((path != "/listings/v3/update/inventory" &&
-         path != "/sellers/listings/v3/update/inventory") ||
+         path != "/sellers/listings/v3/update/inventory" && !cancel) ||
         req.method != "POST")
       return json_reply(
           404,
@@ -70,6 +76,8 @@ public:
       return json_reply(
           429, {{"errors",
                  json::array({flipkart_error(429, "Too many requests", "")})}});
+    if (cancel)
+      return cancel_items(req);
     auto body = parse_json(req.body);
     if (!body || !body->is_object() || body->empty())
       return bad_request("Request body must be a non-empty JSON object keyed "
@@ -85,6 +93,55 @@ public:
   }
 
 private:
+  // {"orderItems": [{orderItemId, reason, quantity}]}: each item is
+  // cancelled whole (a smaller quantity is not modelled); per item
+  // SUCCESS (also for a repeat, counted once) or FAILURE with errorMessage.
+  http_reply cancel_items(const http_request& req) {
+    auto body = parse_json(req.body);
+    if (!body || !body->is_object() || !body->contains("orderItems") ||
+        !(*body)["orderItems"].is_array() || (*body)["orderItems"].empty())
+      return bad_request("Request body must be {\"orderItems\": [{orderItemId, "
+                         "reason, quantity}, ...]} with at least one item");
+    const auto& items = (*body)["orderItems"];
+    if (items.size() > flipkart_cancel_items_max)
+      return bad_request("At most " +
+                         std::to_string(flipkart_cancel_items_max) +
+                         " order items per request");
+    json out = json::array();
+    for (const auto& item : items) {
+      json r = {{"orderItemId", item.is_object()
+                                    ? item.value("orderItemId", json(nullptr))
+                                    : json(nullptr)}};
+      auto fail = [&](const std::string& why) {
+        r["status"] = "FAILURE";
+        r["errorMessage"] = why;
+        out.push_back(r);
+      };
+      if (!item.is_object() || !r["orderItemId"].is_string()) {
+        fail("orderItemId must be a string");
+        continue;
+      }
+      if (item.contains("quantity") &&
+          (!item["quantity"].is_number_integer() ||
+           item["quantity"].get<std::int64_t>() < 1)) {
+        fail("quantity must be a positive integer");
+        continue;
+      }
+      if (item.contains("reason") && !item["reason"].is_string()) {
+        fail("reason must be a string");
+        continue;
+      }
+      auto id = r["orderItemId"].get<std::string>();
+      if (state_.orders().cancel(id) == cancel_result::unknown) {
+        fail("Order item " + id + " not found");
+        continue;
+      }
+      r["status"] = "SUCCESS";
+      out.push_back(r);
+    }
+    return json_reply(200, {{"orderItems", out}});
+  }
+
   // Total inventory over the locations of a valid entry, or nullopt.
   static std::optional<std::int64_t> inventory(const json& item) {
     if (!item.is_object() || !item.contains("product_id") ||
@@ -117,7 +174,7 @@ private:
     if (!state_.accepts(sku))
       return failure(unknown_sku_code, "Listing not found for SKU " + sku,
                      "sku");
-    state_.apply(sku, *q, now.wall_ms);
+    state_.apply(sku, *q, now);
     return {{"status", "SUCCESS"},
             {"errors", json::array()},
             {"attributeErrors", json::array()}};

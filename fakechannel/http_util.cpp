@@ -137,7 +137,9 @@ bool same_secret(const std::string& a, const std::string& b) {
 http_reply json_reply(unsigned status, const nlohmann::json& body) {
   http_reply r;
   r.status = status;
-  r.body = body.dump();
+  // Bytes from a request (a percent-decoded SKU) may not be UTF-8: they
+  // are replaced rather than thrown on.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

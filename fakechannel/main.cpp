@@ -9,11 +9,10 @@
 #include <cstring>
 #include <string>
 
+#include "fakechannel/clock.hpp"
 #include "fakechannel/config.hpp"
 #include "fakechannel/server.hpp"
 #include "fakechannel/service.hpp"
-
-#include <chrono>
 
 namespace {
 
@@ -51,15 +50,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fakechannel: %s\n", error.c_str());
     return exit_usage;
   }
-  using namespace std::chrono;
-  clock_reading now;
-  now.mono_ms =
-      duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
-          .count();
-  now.wall_ms =
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-          .count();
-  service svc{cfg, now};
+  service svc{cfg, read_clock()};
   server srv{svc};
   if (!srv.listen(&error)) {
     std::fprintf(stderr, "fakechannel: %s\n", error.c_str());

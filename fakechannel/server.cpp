@@ -15,7 +15,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "fakechannel/clock.hpp"
 #include "fakechannel/limits.hpp"
+#include "fakechannel/storefront_driver.hpp"
 
 namespace stockwire::fakechannel {
 
@@ -29,22 +31,11 @@ namespace {
 // Pending connections the kernel may queue before accept.
 constexpr int listen_backlog = 1024;
 
-clock_reading read_clock() {
-  using namespace std::chrono;
-  clock_reading c;
-  c.mono_ms =
-      duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
-          .count();
-  c.wall_ms =
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-          .count();
-  return c;
-}
-
 } // namespace
 
 struct server::impl {
-  explicit impl(service& s) : svc(s), io(1), signals(io, SIGINT, SIGTERM) {}
+  explicit impl(service& s)
+      : svc(s), io(1), signals(io, SIGINT, SIGTERM), driver(io, s) {}
 
   void accept(std::size_t channel);
 
@@ -52,6 +43,7 @@ struct server::impl {
   asio::io_context io;
   asio::signal_set signals;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  storefront_driver driver; // after io: destroyed before it
 };
 
 namespace {
@@ -101,6 +93,8 @@ private:
     }
     req.body = std::move(msg.body());
     auto outcome = srv_.svc.handle(channel_, req, read_clock());
+    // The request may have started shoppers, pushed stock or reset all.
+    srv_.driver.pump();
     if (outcome.delay_ms <= 0 && !outcome.drop)
       return write(std::move(outcome.reply));
     timer_.expires_after(std::chrono::milliseconds{outcome.delay_ms});
@@ -214,6 +208,7 @@ void server::run() {
   for (std::size_t i = 0; i < im.acceptors.size(); ++i)
     im.accept(i);
   im.signals.async_wait([&im](beast::error_code, int) { im.io.stop(); });
+  im.driver.pump();
   im.io.run();
 }
 

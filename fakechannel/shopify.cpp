@@ -63,6 +63,24 @@ json variable_error(const std::string& path, const std::string& why) {
                 json::array({{{"path", path}, {"explanation", why}}})}}}}})}};
 }
 
+// A GraphQL-level error for a variable of another mutation (orderCancel).
+json argument_error(const std::string& variable, const std::string& type,
+                    const std::string& why) {
+  return {{"errors",
+           json::array(
+               {{{"message", "Variable $" + variable + " of type " + type +
+                                 " was provided invalid value (" + why + ")"},
+                 {"extensions",
+                  {{"problems", json::array({{{"path", json::array({variable})},
+                                              {"explanation", why}}})}}}}})}};
+}
+
+// OrderCancelReason.
+const std::set<std::string> cancel_reasons = {"CUSTOMER",  "DECLINED", "FRAUD",
+                                              "INVENTORY", "OTHER",    "STAFF"};
+
+const std::string order_gid_prefix = "gid://shopify/Order/";
+
 json top_error(const std::string& message, const std::string& code) {
   return {{"errors", json::array({{{"message", message},
                                    {"extensions", {{"code", code}}}}})}};
@@ -88,7 +106,8 @@ bool is_int(const json& j) {
 class shopify final : public channel_handler {
 public:
   shopify(const shopify_config& cfg, const clock_reading& now)
-      : cfg_(cfg), state_(cfg.common.listings, cfg.common.strict_listings),
+      : cfg_(cfg),
+        state_(cfg.common.listings, cfg.common.strict_listings, now.mono_ms),
         rest_(cfg.rest_bucket_size, cfg.rest_leak_per_s, now.mono_ms),
         graphql_(cfg.graphql_restore_per_s, cfg.graphql_bucket_points,
                  now.mono_ms) {}
@@ -97,12 +116,13 @@ public:
   channel_state& state() override { return state_; }
 
   void reset(const clock_reading& now) override {
-    state_.reset();
+    state_.reset(now.mono_ms);
     rest_.reset(now.mono_ms);
     graphql_.reset(now.mono_ms);
     idempotency_.clear();
     idempotency_order_.clear();
     group_seq_ = 0;
+    job_seq_ = 0;
   }
 
   http_reply handle(const http_request& req, const clock_reading& now,
@@ -154,7 +174,7 @@ private:
     if (!state_.accepts(key))
       return with_call_limit(json_reply(404, {{"errors", "Not Found"}}), now);
     auto quantity = (*body)["available"].get<std::int64_t>();
-    state_.apply(key, quantity, now.wall_ms);
+    state_.apply(key, quantity, now);
     json level = {{"inventory_item_id", item},
                   {"location_id", location},
                   {"available", quantity},
@@ -197,9 +217,12 @@ private:
                                {{"query", "Required parameter missing or "
                                           "invalid"}}}});
     auto query = (*body)["query"].get<std::string>();
-    if (query.find("inventorySetQuantities") == std::string::npos)
+    // No GraphQL parser: the mutation is told by its name.
+    bool cancel = query.find("orderCancel(") != std::string::npos;
+    if (!cancel && query.find("inventorySetQuantities") == std::string::npos)
       return json_reply(200, top_error("fakechannel serves only the "
-                                       "inventorySetQuantities mutation",
+                                       "inventorySetQuantities and "
+                                       "orderCancel mutations",
                                        "UNSUPPORTED_BY_FAKE"));
     auto mc = static_cast<double>(cfg_.mutation_cost);
     if (!graphql_.try_take(now.mono_ms, mc)) {
@@ -215,6 +238,8 @@ private:
       return r;
     }
     json variables = body->value("variables", json::object());
+    if (cancel)
+      return finish(order_cancel(variables, now), now);
     if (!variables.is_object() || !variables.contains("input") ||
         !variables["input"].is_object())
       return finish(variable_error("input", "Expected value to not be null"),
@@ -257,6 +282,53 @@ private:
              {{"inventorySetQuantities",
                {{"inventoryAdjustmentGroup", std::move(group)},
                 {"userErrors", std::move(user_errors)}}}}}};
+  }
+
+  // -- GraphQL orderCancel ---------------------------------------------------
+
+  // orderCancel(orderId: ID!, reason: OrderCancelReason!, refund, restock,
+  // notifyCustomer), arguments from `variables`. A known order is
+  // cancelled (a repeat answers the same, counted once); restock: true
+  // puts its units back on the listing.
+  json order_cancel(const json& variables, const clock_reading& now) {
+    if (!variables.is_object() || !variables.contains("orderId") ||
+        !variables["orderId"].is_string())
+      return argument_error("orderId", "ID!", "Expected value to not be null");
+    auto gid = variables["orderId"].get<std::string>();
+    bool is_gid = gid.rfind(order_gid_prefix, 0) == 0;
+    auto id = is_gid ? gid.substr(order_gid_prefix.size()) : std::string{};
+    if (id.empty() || trailing_digits(id) != id)
+      return argument_error("orderId", "ID!",
+                            "Invalid global id '" + gid + "'");
+    if (!variables.contains("reason") || !variables["reason"].is_string() ||
+        cancel_reasons.count(variables["reason"].get<std::string>()) == 0)
+      return argument_error("reason", "OrderCancelReason!",
+                            "Expected one of CUSTOMER, DECLINED, FRAUD, "
+                            "INVENTORY, OTHER, STAFF");
+    for (const char* flag : {"refund", "restock", "notifyCustomer"})
+      if (variables.contains(flag) && !variables[flag].is_boolean())
+        return argument_error(flag, "Boolean",
+                              "Could not coerce value to "
+                              "Boolean");
+    const order* o = nullptr;
+    auto result = state_.orders().cancel(id, &o);
+    if (result == cancel_result::unknown)
+      return cancel_payload(nullptr,
+                            json::array({{{"field", json::array({"orderId"})},
+                                          {"message", "Order does not exist"},
+                                          {"code", "NOT_FOUND"}}}));
+    if (result == cancel_result::cancelled && variables.value("restock", false))
+      state_.restock(o->listing_key, o->qty, now);
+    json job = {{"id", "gid://shopify/Job/" + std::to_string(++job_seq_)},
+                {"done", false}};
+    return cancel_payload(job, json::array());
+  }
+
+  static json cancel_payload(json job, json user_errors) {
+    return {{"data",
+             {{"orderCancel",
+               {{"job", std::move(job)},
+                {"orderCancelUserErrors", std::move(user_errors)}}}}}};
   }
 
   // The key of `@idempotent(key: "...")` or `@idempotent(key: $var)`.
@@ -303,7 +375,8 @@ private:
     if (valid_reasons.count(reason) == 0)
       errors.push_back(user_error("INVALID_REASON", {"input", "reason"},
                                   "The reason is not valid."));
-    bool ignore_compare = input.value("ignoreCompareQuantity", false);
+    bool ignore_compare = input.contains("ignoreCompareQuantity") &&
+                          input["ignoreCompareQuantity"] == true;
     bool change_from_mandatory =
         version >= "2026-04"; // "unstable" sorts last: newest
     std::set<std::string> seen;
@@ -382,7 +455,7 @@ private:
     for (auto& [key, quantity] : changes) {
       auto* before = state_.find(key);
       std::int64_t old = before ? before->quantity : 0;
-      state_.apply(key, quantity, now.wall_ms);
+      state_.apply(key, quantity, now);
       applied.push_back({{"name", name},
                          {"delta", quantity - old},
                          {"quantityAfterChange", quantity}});
@@ -431,6 +504,7 @@ private:
   std::unordered_map<std::string, std::pair<std::string, json>> idempotency_;
   std::deque<std::string> idempotency_order_;
   std::uint64_t group_seq_ = 0;
+  std::uint64_t job_seq_ = 0;
 };
 
 } // namespace

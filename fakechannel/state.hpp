@@ -1,6 +1,12 @@
 // What one fake channel currently shows: its listings (keyed by the
-// channel's own identifier, see docs/FAKECHANNEL.md) and its request
-// counters. Single-threaded: everything runs on the server's io thread.
+// channel's own identifier, see docs/FAKECHANNEL.md), the timeline of
+// their quantities, the orders storefront shoppers placed and their
+// cancellations, and the channel's request counters. Single-threaded:
+// everything runs on the server's io thread.
+//
+// Invariant: a sale never takes a listing below zero (sell() REQUIRES
+// enough shown quantity; only an API update may set a negative value, as
+// Shopify's `available` can be).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +15,10 @@
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "fakechannel/history.hpp"
+#include "fakechannel/http_types.hpp"
+#include "fakechannel/order_book.hpp"
 
 namespace stockwire::fakechannel {
 
@@ -31,26 +41,45 @@ struct request_counters {
 class channel_state {
 public:
   /// `seeded`: listing keys that exist from the start and after reset(),
-  /// with quantity 0. `strict`: only existing listings may be updated.
-  channel_state(std::vector<std::string> seeded, bool strict);
+  /// with quantity 0 (recorded as "reset" at `now_mono_ms`). `strict`:
+  /// only existing listings may be updated.
+  channel_state(std::vector<std::string> seeded, bool strict,
+                std::int64_t now_mono_ms);
 
   /// The listing, or nullptr when the channel does not know it.
   const listing* find(const std::string& key) const;
+
+  /// The quantity `key` shows (0 for an unknown listing).
+  std::int64_t shown(const std::string& key) const;
 
   /// True when an update of `key` may be applied: the listing exists, or
   /// the channel is not strict (it will be created).
   bool accepts(const std::string& key) const;
 
-  /// Applies an absolute quantity. REQUIRES: accepts(key).
+  /// Applies an absolute quantity from the channel's API (a "push").
+  /// REQUIRES: accepts(key).
   const listing& apply(const std::string& key, std::int64_t quantity,
-                       std::int64_t wall_ms);
+                       const clock_reading& now);
 
+  /// A shopper bought `units` of `key`: the shown quantity drops by them
+  /// (real channels count their own sales down). Not an API update: the
+  /// version is unchanged. REQUIRES: 1 <= units <= shown(key).
+  void sell(const std::string& key, std::int64_t units,
+            const clock_reading& now);
+
+  /// A cancellation put `units` back on `key` (Shopify's restock: true).
+  void restock(const std::string& key, std::int64_t units,
+               const clock_reading& now);
+
+  order_book& orders() { return orders_; }
+  const order_book& orders() const { return orders_; }
+  const listing_history& history() const { return history_; }
   request_counters& counters() { return counters_; }
 
-  /// Seeded listings only, counters zero.
-  void reset();
+  /// Seeded listings only, counters zero, no orders, history restarted.
+  void reset(std::int64_t now_mono_ms);
 
-  /// {"listings": {key: {...}}, "counters": {...}}
+  /// {key: {quantity, version, updated_at_ms, revisions}}
   nlohmann::json to_json() const;
   nlohmann::json counters_json() const;
 
@@ -58,6 +87,8 @@ private:
   std::vector<std::string> seeded_;
   bool strict_;
   std::map<std::string, listing> listings_;
+  listing_history history_;
+  order_book orders_;
   request_counters counters_;
 };
 

@@ -205,6 +205,17 @@ void route_cluster(const context_ptr& ctx, const parsed_target& t,
   get_cluster_skus(ctx, t.query, std::move(respond));
 }
 
+// Routes /v1/oversells.
+void route_oversells(const context_ptr& ctx, const parsed_target& t,
+                     http_request& req, respond_fn& respond) {
+  auto& cfg = ctx->cfg();
+  if (t.segments.size() != 2)
+    return respond(not_found(cfg, req));
+  if (req.method != http_method::get)
+    return respond(not_allowed(cfg, req, "GET"));
+  get_oversell_report(ctx, t.query, std::move(respond));
+}
+
 } // namespace
 
 api::api(settings cfg, bridge& core)
@@ -289,6 +300,8 @@ void api::handle(http_request req, respond_fn respond) {
     return route_webhooks(ctx_, t, req, respond);
   if (seg[1] == "cluster")
     return route_cluster(ctx_, t, req, respond);
+  if (seg[1] == "oversells")
+    return route_oversells(ctx_, t, req, respond);
   respond(not_found(cfg, req));
 }
 

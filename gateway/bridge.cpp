@@ -397,6 +397,10 @@ public:
             callback<resync_result> done) override {
     submit(std::move(cmds), std::move(done), to_connector, channel_connector);
   }
+  void call(std::vector<get_oversells> cmds,
+            callback<oversell_report> done) override {
+    submit(std::move(cmds), std::move(done), to_connector, channel_connector);
+  }
 
   void call(std::vector<get_lag> cmds, callback<lag_report> done) override {
     submit(std::move(cmds), std::move(done), to_metrics, metrics_actor);

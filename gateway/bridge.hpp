@@ -8,8 +8,9 @@
 // with the outcomes in command order. Who answers:
 //   the region          SKU commands: orders, stock, audit, listings
 //   the connector of    get_listing_status, get_channel_status,
-//   cmd.channel         resync_channel; a channel with no connector fails
-//                       with unknown_channel and nothing is sent
+//   cmd.channel         resync_channel, get_oversells; a channel with no
+//                       connector fails with unknown_channel and nothing
+//                       is sent
 //   the metrics actor   get_lag, get_metrics_text; without one they fail
 //                       with owner_unavailable
 //   the router          get_cluster_status, list_held_skus (a clustered
@@ -97,6 +98,8 @@ public:
                     callback<connector_status> done) = 0;
   virtual void call(std::vector<resync_channel> cmds,
                     callback<resync_result> done) = 0;
+  virtual void call(std::vector<get_oversells> cmds,
+                    callback<oversell_report> done) = 0;
 
   virtual void call(std::vector<get_lag> cmds, callback<lag_report> done) = 0;
   virtual void call(std::vector<get_metrics_text> cmds,

@@ -1,9 +1,10 @@
-// GET /v1/channels, GET /v1/channels/{id}, POST /v1/channels/{id}/resync
-// (answered by the channel's connector), GET /v1/lag and GET /metrics
-// (answered by the metrics actor).
+// GET /v1/channels, GET /v1/channels/{id}, POST /v1/channels/{id}/resync,
+// GET /v1/oversells (answered by the channels' connectors), GET /v1/lag and
+// GET /metrics (answered by the metrics actor).
 //
 // Durations the actors keep in microseconds are shown in milliseconds with
 // microsecond precision (us / 1000.0), like every *_ms field of the API.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,13 @@ void write_connector_status(json_writer& w, const connector_status& s) {
       .field("parked", s.parked)
       .field("throttled", s.throttled)
       .field("requests", s.requests)
+      .field("sync", s.sync)
+      .key("poll_interval_s");
+  if (s.sync == "poll")
+    w.value(s.poll_interval_s);
+  else
+    w.null();
+  w.field("cancellations_pending", s.cancellations_pending)
       .key("rate_available");
   if (s.rate_available < 0)
     w.null(); // no client-side rate limit
@@ -156,6 +164,102 @@ void post_channel_resync(const context_ptr& ctx, const std::string& channel,
     return respond(error_reply(cfg, 400, err.code, err.message));
   answer_one<resync_result>(ctx, resync_channel{channel, std::move(skus)},
                             std::move(respond), render_resync);
+}
+
+// Every channel's oversells: totals per channel and over all, and the
+// recent oversold lines of every channel, newest first.
+std::string render_oversells(outcomes<oversell_report>& results) {
+  json_writer w;
+  std::uint64_t oversells = 0, units = 0, pending = 0, acknowledged = 0,
+                parked = 0;
+  std::vector<const oversell_record*> recent;
+  w.begin_object().key("channels").begin_array();
+  for (auto& r : results) {
+    auto& x = r.reply;
+    oversells += x.oversells;
+    units += x.oversold_units;
+    pending += x.cancellations_pending;
+    acknowledged += x.cancellations_acknowledged;
+    parked += x.cancellations_parked;
+    for (auto& rec : x.recent)
+      recent.push_back(&rec);
+    w.begin_object()
+        .field("channel", x.channel)
+        .field("oversells", x.oversells)
+        .field("oversold_units", x.oversold_units)
+        .key("cancellations")
+        .begin_object()
+        .field("pending", x.cancellations_pending)
+        .field("sent", x.cancellations_sent)
+        .field("acknowledged", x.cancellations_acknowledged)
+        .field("parked", x.cancellations_parked)
+        .end_object()
+        .end_object();
+  }
+  w.end_array()
+      .key("totals")
+      .begin_object()
+      .field("oversells", oversells)
+      .field("oversold_units", units)
+      .field("cancellations_pending", pending)
+      .field("cancellations_acknowledged", acknowledged)
+      .field("cancellations_parked", parked)
+      .end_object();
+  std::stable_sort(recent.begin(), recent.end(),
+                   [](const oversell_record* a, const oversell_record* b) {
+                     return a->at_ms > b->at_ms;
+                   });
+  w.key("recent").begin_array();
+  for (auto* rec : recent) {
+    auto prefix = rec->channel + ":";
+    auto own = rec->order_id.compare(0, prefix.size(), prefix) == 0
+                   ? rec->order_id.substr(prefix.size())
+                   : rec->order_id;
+    w.begin_object()
+        .field("channel", rec->channel)
+        .field("order_id", rec->order_id)
+        .field("channel_order_id", own)
+        .field("sku", rec->sku)
+        .field("qty", rec->qty)
+        .field("at", rfc3339_ms(rec->at_ms))
+        .field("cancellation", rec->cancellation)
+        .key("last_error");
+    if (rec->last_error.empty())
+      w.null();
+    else
+      w.value(rec->last_error);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+void get_oversell_report(const context_ptr& ctx, const query_params& query,
+                         respond_fn respond) {
+  auto& cfg = ctx->cfg();
+  if (!query.empty())
+    return respond(error_reply(cfg, 400, "invalid_argument",
+                               "unknown query parameter '" +
+                                   query.front().first + "' (none is taken)"));
+  std::vector<get_oversells> cmds;
+  for (auto& id : ctx->core().channels())
+    cmds.push_back(get_oversells{id});
+  auto n = cmds.size();
+  if (n == 0) {
+    outcomes<oversell_report> none;
+    return respond(json_reply(render_oversells(none)));
+  }
+  if (!ctx->acquire(n))
+    return respond(error_reply(cfg, errc::overloaded,
+                               "too many commands in flight; retry later"));
+  ctx->core().call(std::move(cmds), [ctx, n, respond = std::move(respond)](
+                                        outcomes<oversell_report> results) {
+    ctx->release(n);
+    for (auto& r : results) // every id is configured: only 503s here
+      if (!r.ok())
+        return respond(error_reply(ctx->cfg(), r.code, r.detail));
+    respond(json_reply(render_oversells(results)));
+  });
 }
 
 void get_lag_report(const context_ptr& ctx, respond_fn respond) {

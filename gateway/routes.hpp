@@ -137,6 +137,9 @@ void post_channel_resync(const context_ptr& ctx, const std::string& channel,
                          http_request& req, respond_fn respond);
 // GET /v1/lag
 void get_lag_report(const context_ptr& ctx, respond_fn respond);
+// GET /v1/oversells
+void get_oversell_report(const context_ptr& ctx, const query_params& query,
+                         respond_fn respond);
 // GET /metrics (Prometheus text, no bearer token)
 void get_metrics_page(const context_ptr& ctx, respond_fn respond);
 

@@ -9,7 +9,12 @@
 //     than 200 (forged 401, stale 408, malformed 400) is answered as is.
 //   - Events become commands as webhook_plan.hpp says (order ids
 //     "<channel>:<channel's order id>", lines of one SKU merged).
-//   - order_created: place_order per line; order_cancelled: cancel_order
+//   - order_created: place_order per line, marked as sold by the channel
+//     (a line rejected for lack of stock is an oversell: the core records
+//     the order's cancellation on the channel); on a channel that cancels
+//     whole orders (all but Flipkart), an order with an oversold line is
+//     void, so its accepted lines are cancelled in the core too (status
+//     "cancelled"), before the 200; order_cancelled: cancel_order
 //     per line with void_if_unknown (a cancel before its order leaves a
 //     tombstone), or, without lines, every accepted line the core knows;
 //     restock: the cancellation of the order's line when it gives back all
@@ -99,9 +104,10 @@ std::string header_of(const http_request& req, std::string_view name) {
 
 class webhook_job : public std::enable_shared_from_this<webhook_job> {
 public:
-  webhook_job(context_ptr ctx, std::string channel, webhooks::verdict v,
-              std::vector<event_run> events, respond_fn respond)
-      : ctx_(std::move(ctx)), channel_(std::move(channel)),
+  webhook_job(context_ptr ctx, std::string channel, channel_kind kind,
+              webhooks::verdict v, std::vector<event_run> events,
+              respond_fn respond)
+      : ctx_(std::move(ctx)), channel_(std::move(channel)), kind_(kind),
         delivery_id_(std::move(v.delivery_id)), topic_(std::move(v.topic)),
         events_(std::move(events)), respond_(std::move(respond)),
         received_ms_(wall_clock_ms()) {
@@ -115,6 +121,7 @@ private:
 
   void step(std::size_t ev);
   void place(std::size_t ev);
+  void void_oversold(std::size_t ev);
   void cancel_known_lines(std::size_t ev);
   void restock(std::size_t ev);
   void cancel_lines(std::size_t ev, std::vector<std::size_t> slots,
@@ -151,6 +158,7 @@ private:
 
   context_ptr ctx_;
   std::string channel_;
+  channel_kind kind_;
   std::string delivery_id_;
   std::string topic_;
   std::vector<event_run> events_;
@@ -245,13 +253,31 @@ void webhook_job::place(std::size_t ev) {
   std::vector<place_order> cmds;
   for (auto i : slots)
     cmds.push_back(place_order{e.order_id, e.lines[i].sku, e.lines[i].qty,
-                               channel_});
+                               channel_, true});
   issue<order_result>(
       ev, std::move(cmds), std::move(slots),
       [](const order_result& r) {
         return std::string{order_status_name(r.status)};
       },
-      after(ev));
+      [self = shared_from_this(), ev] { self->void_oversold(ev); });
+}
+
+// The channel cancels the whole order when a line of it was oversold (its
+// connector does that), so the order's accepted lines will never ship:
+// their stock comes back now. A replay of the delivery does it again,
+// which the core answers as a replayed cancel.
+void webhook_job::void_oversold(std::size_t ev) {
+  auto& e = events_[ev];
+  bool oversold = false;
+  std::vector<std::size_t> accepted;
+  for (std::size_t i = 0; i < e.lines.size(); ++i) {
+    oversold = oversold || e.lines[i].status == "rejected";
+    if (e.lines[i].status == "accepted")
+      accepted.push_back(i);
+  }
+  if (!oversold || accepted.empty() || !cancels_whole_orders(kind_))
+    return step(ev + 1);
+  cancel_lines(ev, std::move(accepted), after(ev));
 }
 
 void webhook_job::cancel_lines(std::size_t ev, std::vector<std::size_t> slots,
@@ -461,9 +487,9 @@ void post_webhook(const context_ptr& ctx, const std::string& channel,
     if (!plan_event(cfg, channel, v.events[i], &events[i], &why))
       return respond(error_reply(cfg, 400, "invalid_argument", why));
   }
-  auto job = std::make_shared<webhook_job>(ctx, channel, std::move(v),
-                                           std::move(events),
-                                           std::move(respond));
+  auto job =
+      std::make_shared<webhook_job>(ctx, channel, account->kind, std::move(v),
+                                    std::move(events), std::move(respond));
   job->run();
 }
 

@@ -43,6 +43,11 @@ void serialize(Archive& ar, outbox_record& x) {
   ar(x.version, x.available, x.changed_at_ms);
 }
 
+template <class Archive>
+void serialize(Archive& ar, cancel_record& x) {
+  ar(x.qty, x.created_at_ms);
+}
+
 namespace codec {
 
 namespace {
@@ -153,6 +158,17 @@ split_pair_key(std::string_view key) {
   return {key.substr(0, sep), key.substr(sep + 1)};
 }
 
+std::string cancel_key(std::string_view channel, std::string_view order_id,
+                       std::string_view sku) {
+  return pair_key(pair_key(channel, order_id), sku);
+}
+
+cancel_key_fields split_cancel_key(std::string_view key) {
+  auto [channel, rest] = split_pair_key(key);
+  auto [order_id, sku] = split_pair_key(rest);
+  return {channel, order_id, sku};
+}
+
 std::string encode(const stock_state& x) {
   return encode_value(x);
 }
@@ -167,6 +183,12 @@ std::string encode(const listing& x) {
 }
 std::string encode(const outbox_record& x) {
   return encode_value(x);
+}
+std::string encode(const cancel_record& x) {
+  return encode_value(x);
+}
+std::optional<cancel_record> decode_cancel(std::string_view bytes) {
+  return decode_value<cancel_record>(bytes);
 }
 std::optional<listing> decode_listing(std::string_view bytes) {
   return decode_value<listing>(bytes);

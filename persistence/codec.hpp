@@ -40,6 +40,17 @@ std::string listing_key(std::string_view sku, std::string_view channel);
 std::string outbox_key(std::string_view channel, std::string_view sku);
 /// Splits "a\0b" keys (listing, outbox) into their two fields.
 std::pair<std::string_view, std::string_view> split_pair_key(std::string_view key);
+/// channel id, 0x00, order id, 0x00, sku: a channel's pending cancellations
+/// are adjacent, and so are the lines of one order.
+std::string cancel_key(std::string_view channel, std::string_view order_id,
+                       std::string_view sku);
+/// The (channel, order id, sku) of a cancel key.
+struct cancel_key_fields {
+  std::string_view channel;
+  std::string_view order_id;
+  std::string_view sku;
+};
+cancel_key_fields split_cancel_key(std::string_view key);
 
 // Values (cereal portable binary behind a format byte). decode_* return
 // nullopt on a malformed or unknown-format value.
@@ -48,10 +59,12 @@ std::string encode(const dedup_record& x);
 std::string encode(const audit_record& x);
 std::string encode(const listing& x);
 std::string encode(const outbox_record& x);
+std::string encode(const cancel_record& x);
 std::optional<stock_state> decode_stock(std::string_view bytes);
 std::optional<dedup_record> decode_dedup(std::string_view bytes);
 std::optional<audit_record> decode_audit(std::string_view bytes);
 std::optional<listing> decode_listing(std::string_view bytes);
 std::optional<outbox_record> decode_outbox(std::string_view bytes);
+std::optional<cancel_record> decode_cancel(std::string_view bytes);
 
 } // namespace stockwire::codec

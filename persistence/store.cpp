@@ -101,6 +101,20 @@ void write_batch::clear_outbox(const std::string& channel,
                       std::to_string(acked), op::del_if_version_le});
 }
 
+void write_batch::put_cancel(const std::string& channel,
+                             const std::string& order_id,
+                             const std::string& sku, const cancel_record& r) {
+  records_.push_back({db::cancel, codec::cancel_key(channel, order_id, sku),
+                      codec::encode(r)});
+}
+
+void write_batch::delete_cancel(const std::string& channel,
+                                const std::string& order_id,
+                                const std::string& sku) {
+  records_.push_back(
+      {db::cancel, codec::cancel_key(channel, order_id, sku), {}, op::del});
+}
+
 void write_batch::put_bundle(const sku_bundle& b) {
   for (auto& [k, v] : b.sku_records)
     records_.push_back({db::audit, k, v});
@@ -174,11 +188,9 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
   struct {
     const char* name;
     unsigned* dbi;
-  } dbs[] = {{"dedup", &s->dedup_dbi_},
-             {"sku", &s->audit_dbi_},
-             {"meta", &s->meta_dbi_},
-             {"listing", &s->listing_dbi_},
-             {"outbox", &s->outbox_dbi_}};
+  } dbs[] = {{"dedup", &s->dedup_dbi_},   {"sku", &s->audit_dbi_},
+             {"meta", &s->meta_dbi_},     {"listing", &s->listing_dbi_},
+             {"outbox", &s->outbox_dbi_}, {"cancel", &s->cancel_dbi_}};
   for (auto& d : dbs) {
     MDB_dbi dbi = 0;
     rc = mdb_dbi_open(txn, d.name, MDB_CREATE, &dbi);
@@ -385,6 +397,69 @@ status store::scan_outbox(bool (*fn)(void*, const std::string&,
   return st;
 }
 
+status store::scan_cancel(bool (*fn)(void*, const std::string&,
+                                     const std::string&, const std::string&,
+                                     const cancel_record&),
+                          void* ctx) const {
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.get(), cancel_dbi_, &cur);
+  if (rc != 0)
+    return from_mdb(rc, "cancel cursor");
+  MDB_val k;
+  MDB_val v;
+  status st = status::ok();
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto f = codec::split_cancel_key(as_view(k));
+    auto rec = codec::decode_cancel(as_view(v));
+    if (!rec) {
+      st = status::corruption("undecodable cancellation of order " +
+                              std::string{f.order_id});
+      break;
+    }
+    if (!fn(ctx, std::string{f.channel}, std::string{f.order_id},
+            std::string{f.sku}, *rec))
+      break;
+  }
+  mdb_cursor_close(cur);
+  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
+    st = from_mdb(rc, "cancel scan");
+  return st;
+}
+
+status store::scan_listing(bool (*fn)(void*, const std::string&,
+                                      const std::string&, const listing&),
+                           void* ctx) const {
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.get(), listing_dbi_, &cur);
+  if (rc != 0)
+    return from_mdb(rc, "listing cursor");
+  MDB_val k;
+  MDB_val v;
+  status st = status::ok();
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto [sku, channel] = codec::split_pair_key(as_view(k));
+    auto rec = codec::decode_listing(as_view(v));
+    if (!rec) {
+      st = status::corruption("undecodable listing of " + std::string{sku});
+      break;
+    }
+    if (!fn(ctx, std::string{sku}, std::string{channel}, *rec))
+      break;
+  }
+  mdb_cursor_close(cur);
+  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
+    st = from_mdb(rc, "listing scan");
+  return st;
+}
+
 status store::scan_stock(bool (*fn)(void*, const std::string&,
                                     const stock_state&),
                          void* ctx) const {
@@ -437,6 +512,8 @@ unsigned store::dbi_of(write_batch::db target) const {
     return outbox_dbi_;
   case write_batch::db::meta:
     return meta_dbi_;
+  case write_batch::db::cancel:
+    return cancel_dbi_;
   }
   return audit_dbi_;
 }
@@ -460,6 +537,11 @@ std::string store::record_name(const write_batch::record& r) {
   }
   case write_batch::db::meta:
     return "write meta " + r.key;
+  case write_batch::db::cancel: {
+    auto f = codec::split_cancel_key(r.key);
+    return "write cancellation of order " + std::string{f.order_id} + " (" +
+           std::string{f.sku} + ") for " + std::string{f.channel};
+  }
   }
   return "write";
 }
@@ -573,6 +655,7 @@ std::size_t store::count(const std::string& db_name) const {
                  : db_name == "sku"     ? audit_dbi_
                  : db_name == "listing" ? listing_dbi_
                  : db_name == "outbox"  ? outbox_dbi_
+                 : db_name == "cancel"  ? cancel_dbi_
                                         : meta_dbi_;
   MDB_stat stat;
   if (mdb_stat(txn.get(), dbi, &stat) != 0)

@@ -1,7 +1,8 @@
 // store: the node's LMDB environment (one per node, under the data
 // directory) with the named databases `sku` (each SKU's audit trail followed
 // by its stock record), `dedup`, `listing` (a SKU's identifiers per channel),
-// `outbox` (changes a channel has not acknowledged yet) and `meta`.
+// `outbox` (changes a channel has not acknowledged yet), `cancel` (channel
+// orders to cancel after an oversell) and `meta`.
 //
 // Threading: reads may be called from any thread at any time (each opens its
 // own MDB_NOTLS read transaction). commit() and purge_dedup() are called by
@@ -56,6 +57,13 @@ public:
   void erase_bundle(const sku_bundle& b);
   /// Writes `value` under `name` in the meta database.
   void put_meta(const std::string& name, const std::string& value);
+  /// Records that `channel` must cancel order `order_id` (its line of
+  /// `sku` was oversold).
+  void put_cancel(const std::string& channel, const std::string& order_id,
+                  const std::string& sku, const cancel_record& r);
+  /// The channel acknowledged that cancellation: forget it.
+  void delete_cancel(const std::string& channel, const std::string& order_id,
+                     const std::string& sku);
   /// Moves every write of `other` into this batch (newest stock wins).
   void append(write_batch&& other);
 
@@ -65,7 +73,7 @@ public:
 
 private:
   friend class store;
-  enum class db : std::uint8_t { dedup, audit, listing, outbox, meta };
+  enum class db : std::uint8_t { dedup, audit, listing, outbox, cancel, meta };
   enum class op : std::uint8_t { put, del, del_if_version_le };
   struct record {
     db target;
@@ -118,6 +126,16 @@ public:
   template <class F>
   status for_each_outbox(F fn) const;
 
+  /// Every pending cancellation, as fn(channel, order_id, sku, record),
+  /// channel by channel. Stops early when fn returns false.
+  template <class F>
+  status for_each_cancel(F fn) const;
+
+  /// Every listing, as fn(sku, channel, listing), SKU by SKU. Stops early
+  /// when fn returns false.
+  template <class F>
+  status for_each_listing(F fn) const;
+
   /// Calls fn(sku, state) for every SKU with a stock record, in key order.
   /// Stops early when fn returns false.
   template <class F>
@@ -153,7 +171,8 @@ public:
   status purge_dedup(std::int64_t cutoff_ms, std::size_t step,
                      std::string* cursor_key, std::size_t* purged);
 
-  /// Number of entries in a database ("dedup", "sku", "listing", "outbox").
+  /// Number of entries in a database ("dedup", "sku", "listing", "outbox",
+  /// "cancel").
   std::size_t count(const std::string& db_name) const;
 
   const options& opts() const { return opts_; }
@@ -165,6 +184,12 @@ private:
   status scan_outbox(bool (*fn)(void*, const std::string&, const std::string&,
                                 const outbox_record&),
                      void* ctx) const;
+  status scan_cancel(bool (*fn)(void*, const std::string&, const std::string&,
+                                const std::string&, const cancel_record&),
+                     void* ctx) const;
+  status scan_listing(bool (*fn)(void*, const std::string&, const std::string&,
+                                 const listing&),
+                      void* ctx) const;
   unsigned dbi_of(write_batch::db target) const;
   static std::string record_name(const write_batch::record& r);
 
@@ -175,6 +200,7 @@ private:
   unsigned meta_dbi_ = 0;
   unsigned listing_dbi_ = 0;
   unsigned outbox_dbi_ = 0;
+  unsigned cancel_dbi_ = 0;
 };
 
 template <class F>
@@ -193,6 +219,24 @@ status store::for_each_outbox(F fn) const {
          const outbox_record& r) {
         return (*static_cast<F*>(ctx))(channel, sku, r);
       },
+      &fn);
+}
+
+template <class F>
+status store::for_each_cancel(F fn) const {
+  return scan_cancel(
+      [](void* ctx, const std::string& channel, const std::string& order_id,
+         const std::string& sku, const cancel_record& r) {
+        return (*static_cast<F*>(ctx))(channel, order_id, sku, r);
+      },
+      &fn);
+}
+
+template <class F>
+status store::for_each_listing(F fn) const {
+  return scan_listing(
+      [](void* ctx, const std::string& sku, const std::string& channel,
+         const listing& l) { return (*static_cast<F*>(ctx))(sku, channel, l); },
       &fn);
 }
 

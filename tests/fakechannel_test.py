@@ -6,8 +6,12 @@ Starts the binary on free ports (port 0; it prints "listening <channel>
 /_fake/state, bad auth is refused, a malformed payload gets the channel's
 error shape, batch limits, 429 when the rate limit is exceeded (tiny limits
 in the test config), Amazon's delayed apply, and partial failures inside a
-200 with strict listings. Timing is never asserted: delayed effects are
-polled with a deadline.
+200 with strict listings. The order-cancellation endpoints (the merchant's
+answer to an oversell) are checked on orders placed by the storefront's
+shoppers (webhooks go to a dead address and are simply retried): auth,
+success, unknown order, a repeat answered as success and counted once,
+and Amazon's acknowledgement feed. Timing is never asserted: delayed
+effects are polled with a deadline.
 """
 import argparse
 import base64
@@ -65,6 +69,26 @@ listings = ["E-1"]
 [flipkart]
 strict_listings = true
 listings = ["F-1"]
+"""
+
+# Shoppers buy the 6 units of DEMO-1/DEMO-2 on every channel; their
+# webhooks go nowhere (port 1) and wait for a retry, which is fine here.
+ORDERS = """
+[shopify]
+graphql_bucket_points = 70
+graphql_restore_per_s = 0.001
+mutation_cost = 10
+[amazon]
+apply_delay_ms = 10
+feed_processing_ms = 100
+[storefront]
+enabled = true
+stockwire_url = "http://127.0.0.1:1"
+skus = 2
+rate_per_s = 200
+duration_s = 0.2
+retry_delay_ms_min = 5000
+retry_delay_ms_max = 5000
 """
 
 INJECTING = """
@@ -492,6 +516,281 @@ def test_flipkart_strict(fake):
     check(fake.state()["flipkart"]["F-1"]["quantity"] == 3, "state")
 
 
+# -- Order cancellations --------------------------------------------------------
+
+DEMO_SKUS = ["DEMO-1", "DEMO-2"]
+STOCK = 3
+
+
+def test_orders_placed(fake):
+    """Stock pushed on every channel, then the shoppers buy it all."""
+    fake.reset()
+    s, _, b = fake.request("shopify", "POST", GQL, gql_body(
+        "stock", [qty(40001, 1, STOCK), qty(40002, 1, STOCK)]), SHOPIFY_AUTH)
+    check(s == 200 and user_errors(b) == [], "shopify stock: %s" % b)
+    for sku in DEMO_SKUS:
+        target, body = amazon_patch(sku, STOCK)
+        s, _, b = fake.request("amazon", "PATCH", target, body, AMAZON_AUTH)
+        check(s == 200, "amazon stock: %s" % b)
+    s, _, b = fake.request("woocommerce", "POST", WOO, {"update": [
+        {"id": 1001, "stock_quantity": STOCK},
+        {"id": 1002, "stock_quantity": STOCK}]}, woo_auth())
+    check(s == 200, "woo stock: %s" % b)
+    s, _, b = fake.request("ebay", "POST", EBAY, {"requests": [
+        ebay_entry(sku, STOCK) for sku in DEMO_SKUS]}, EBAY_AUTH)
+    check(s == 200, "ebay stock: %s" % b)
+    s, _, b = fake.request("flipkart", "POST", FLIPKART, {
+        sku: fk_entry(STOCK) for sku in DEMO_SKUS}, FLIPKART_AUTH)
+    check(s == 200, "flipkart stock: %s" % b)
+    poll("amazon stock applied", lambda: all(
+        fake.state()["amazon"].get(sku, {}).get("quantity") == STOCK
+        for sku in DEMO_SKUS))
+    s, _, b = fake.request("ebay", "POST", "/_fake/storefront/start")
+    check(s == 200 and b["running"], "start: %s" % b)
+
+    def ended():
+        s, _, b = fake.request("ebay", "GET", "/_fake/storefront")
+        return not b["running"]
+    poll("the shoppers to leave", ended)
+    for c in ("shopify", "amazon", "woocommerce", "ebay", "flipkart"):
+        check(len(orders_of(fake, c)) == 2 * STOCK, "%s sold out" % c)
+
+
+def orders_of(fake, channel):
+    s, _, b = fake.request(channel, "GET", "/_fake/purchases?channel=" +
+                           channel)
+    check(s == 200, "purchases: %s" % b)
+    return b["purchases"]
+
+
+def cancelled_count(fake, channel):
+    s, _, b = fake.request(channel, "GET", "/_fake/storefront")
+    return b["channels"][channel]["cancellations"]["orders"]
+
+
+def is_cancelled(fake, channel, order_id):
+    return [p["cancelled"] for p in orders_of(fake, channel)
+            if p["order_id"] == order_id] == [True]
+
+
+ORDER_CANCEL = ("mutation C($orderId: ID!, $reason: OrderCancelReason!, "
+                "$refund: Boolean!, $restock: Boolean!, $notifyCustomer: "
+                "Boolean) { orderCancel(orderId: $orderId, reason: $reason, "
+                "refund: $refund, restock: $restock, notifyCustomer: "
+                "$notifyCustomer) { job { id done } orderCancelUserErrors "
+                "{ field message code } } }")
+
+
+def cancel_body(order_gid, reason="INVENTORY", restock=False):
+    return {"query": ORDER_CANCEL,
+            "variables": {"orderId": order_gid, "reason": reason,
+                          "refund": True, "restock": restock,
+                          "notifyCustomer": True}}
+
+
+def test_shopify_cancel(fake):
+    orders = orders_of(fake, "shopify")
+    gid = "gid://shopify/Order/" + orders[0]["order_id"]
+    s, _, b = fake.request("shopify", "POST", GQL, cancel_body(gid),
+                           {"X-Shopify-Access-Token": "wrong"})
+    check(s == 401 and "Invalid API key" in b["errors"], "401: %s" % b)
+    for attempt in range(2):  # a repeat answers success again
+        s, _, b = fake.request("shopify", "POST", GQL, cancel_body(gid),
+                               SHOPIFY_AUTH)
+        oc = b["data"]["orderCancel"]
+        check(s == 200 and oc["orderCancelUserErrors"] == [] and
+              oc["job"]["id"].startswith("gid://shopify/Job/") and
+              oc["job"]["done"] is False and "cost" in b["extensions"],
+              "cancel %d: %s" % (attempt, b))
+    check(cancelled_count(fake, "shopify") == 1, "counted once")
+    check(is_cancelled(fake, "shopify", orders[0]["order_id"]), "marked")
+    s, _, b = fake.request("shopify", "POST", GQL,
+                           cancel_body("gid://shopify/Order/9"), SHOPIFY_AUTH)
+    check(s == 200 and b["data"]["orderCancel"]["job"] is None and
+          b["data"]["orderCancel"]["orderCancelUserErrors"] ==
+          [{"field": ["orderId"], "message": "Order does not exist",
+            "code": "NOT_FOUND"}], "unknown: %s" % b)
+    s, _, b = fake.request("shopify", "POST", GQL, cancel_body("9"),
+                           SHOPIFY_AUTH)
+    check(s == 200 and "orderId" in b["errors"][0]["message"],
+          "not a gid: %s" % b)
+    s, _, b = fake.request("shopify", "POST", GQL,
+                           cancel_body(gid, reason="BORED"), SHOPIFY_AUTH)
+    check(s == 200 and "reason" in b["errors"][0]["message"],
+          "bad reason: %s" % b)
+    # restock: true puts the units back on the listing.
+    other = orders[1]
+    key = "%d@1" % (40000 + int(other["sku"].split("-")[1]))
+    before = fake.state()["shopify"][key]["quantity"]
+    s, _, b = fake.request("shopify", "POST", GQL, cancel_body(
+        "gid://shopify/Order/" + other["order_id"], restock=True),
+        SHOPIFY_AUTH)
+    check(b["data"]["orderCancel"]["orderCancelUserErrors"] == [],
+          "restock cancel: %s" % b)
+    check(fake.state()["shopify"][key]["quantity"] == before + other["qty"],
+          "restocked")
+    # Bucket of 70: the stock push and six cancels spent it.
+    s, _, b = fake.request("shopify", "POST", GQL, cancel_body(gid),
+                           SHOPIFY_AUTH)
+    check(s == 200 and b["errors"][0]["extensions"]["code"] == "THROTTLED",
+          "cancel throttled like any mutation: %s" % b)
+    check(cancelled_count(fake, "shopify") == 2, "two cancelled")
+
+
+def test_woocommerce_cancel(fake):
+    order = orders_of(fake, "woocommerce")[0]
+    path = "/wp-json/wc/v3/orders/" + order["order_id"]
+    s, _, b = fake.request("woocommerce", "PUT", path, {"status": "cancelled"})
+    check(s == 401 and b["code"] == "woocommerce_rest_cannot_edit",
+          "no auth: %s" % b)
+    s, _, b = fake.request("woocommerce", "PUT", path, {"status": "cancelled"},
+                           woo_auth(secret="nope"))
+    check(s == 401 and b["code"] == "woocommerce_rest_authentication_error",
+          "bad secret: %s" % b)
+    s, _, b = fake.request("woocommerce", "GET", path, None, woo_auth())
+    check(s == 200 and b["status"] == "processing", "get: %s" % b)
+    for attempt in range(2):
+        s, _, b = fake.request("woocommerce", "PUT", path,
+                               {"status": "cancelled"}, woo_auth())
+        check(s == 200 and b["status"] == "cancelled" and
+              b["id"] == int(order["order_id"]) and
+              b["line_items"][0]["sku"] == order["sku"] and
+              b["line_items"][0]["quantity"] == order["qty"],
+              "cancel %d: %s" % (attempt, b))
+    check(cancelled_count(fake, "woocommerce") == 1, "counted once")
+    check(is_cancelled(fake, "woocommerce", order["order_id"]), "marked")
+    s, _, b = fake.request("woocommerce", "PUT", "/wp-json/wc/v3/orders/77",
+                           {"status": "cancelled"}, woo_auth())
+    check(s == 404 and b == {"code": "woocommerce_rest_shop_order_invalid_id",
+                             "message": "Invalid ID.",
+                             "data": {"status": 404}}, "unknown: %s" % b)
+    s, _, b = fake.request("woocommerce", "PUT", path, {"status": "completed"},
+                           woo_auth())
+    check(s == 400 and b["code"] == "fakechannel_unsupported", "other: %s" % b)
+    s, _, b = fake.request("woocommerce", "PUT", path, {"status": "gone"},
+                           woo_auth())
+    check(s == 400 and b["code"] == "rest_invalid_param", "invalid: %s" % b)
+
+
+def test_ebay_cancel(fake):
+    order = orders_of(fake, "ebay")[0]
+    body = {"legacyOrderId": order["order_id"],
+            "cancelReason": "OUT_OF_STOCK_OR_CANNOT_FULFILL"}
+    path = "/post-order/v2/cancellation"
+    s, _, b = fake.request("ebay", "POST", path, body)
+    check(s == 401 and b["errors"][0]["errorId"] == 1001, "no auth: %s" % b)
+    s, _, first = fake.request("ebay", "POST", path, body, EBAY_AUTH)
+    check(s == 201 and first["cancelId"], "cancel: %s" % first)
+    s, _, again = fake.request("ebay", "POST", path, body, EBAY_AUTH)
+    check(s == 201 and again == first, "repeat: same cancelId: %s" % again)
+    check(cancelled_count(fake, "ebay") == 1, "counted once")
+    check(is_cancelled(fake, "ebay", order["order_id"]), "marked")
+    s, _, b = fake.request("ebay", "POST", path, dict(
+        body, legacyOrderId="12-34567-89012"), EBAY_AUTH)
+    check(s == 404 and b["error"][0]["message"] == "Order not found",
+          "unknown: %s" % b)
+    s, _, b = fake.request("ebay", "POST", path, dict(body,
+                                                      cancelReason="MEH"),
+                           EBAY_AUTH)
+    check(s == 400, "bad reason: %s" % b)
+
+
+def test_flipkart_cancel(fake):
+    order = orders_of(fake, "flipkart")[0]
+    item = {"orderItemId": order["order_id"],
+            "reason": "not_enough_inventory", "quantity": 1}
+    s, _, b = fake.request("flipkart", "POST", "/sellers/v2/orders/cancel",
+                           {"orderItems": [item]})
+    check(s == 401 and b["error"] == "invalid_token", "no auth: %s" % b)
+    for path in ("/sellers/v2/orders/cancel", "/v2/orders/cancel"):
+        s, _, b = fake.request("flipkart", "POST", path, {"orderItems": [
+            item, dict(item, orderItemId="OD000"), {"quantity": 1}]},
+            FLIPKART_AUTH)
+        statuses = [i["status"] for i in b["orderItems"]]
+        check(s == 200 and statuses == ["SUCCESS", "FAILURE", "FAILURE"] and
+              b["orderItems"][0]["orderItemId"] == order["order_id"] and
+              "not found" in b["orderItems"][1]["errorMessage"],
+              "%s: %s" % (path, b))
+    check(cancelled_count(fake, "flipkart") == 1, "counted once")
+    check(is_cancelled(fake, "flipkart", order["order_id"]), "marked")
+    s, _, b = fake.request("flipkart", "POST", "/v2/orders/cancel",
+                           {"orderItems": []}, FLIPKART_AUTH)
+    check(s == 400, "empty: %s" % b)
+
+
+def ack_feed(fake, rows):
+    """Uploads an order acknowledgement flat file; the processing report."""
+    s, _, doc = fake.request("amazon", "POST", "/feeds/2021-06-30/documents",
+                             {"contentType": "text/tab-separated-values; "
+                                             "charset=UTF-8"}, AMAZON_AUTH)
+    check(s == 201, "createFeedDocument: %s" % doc)
+    text = "order-id\tamazon-order-item-code\tcancellation-reason-code\n" + \
+        "".join("\t".join(r) + "\n" for r in rows)
+    s, _, _ = fake.request("amazon", "PUT", "/" + doc["url"].split("/", 3)[3],
+                           text, {"Content-Type": "text/tab-separated-values"})
+    check(s == 200, "upload")
+    s, _, b = fake.request("amazon", "POST", "/feeds/2021-06-30/feeds",
+                           {"feedType":
+                            "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA",
+                            "marketplaceIds": ["ATVPDKIKX0DER"],
+                            "inputFeedDocumentId": doc["feedDocumentId"]},
+                           AMAZON_AUTH)
+    check(s == 202, "createFeed: %s" % b)
+    feed_id = b["feedId"]
+    result = {}
+
+    def done():
+        s, _, b = fake.request("amazon", "GET",
+                               "/feeds/2021-06-30/feeds/" + feed_id,
+                               None, AMAZON_AUTH)
+        result.update(b)
+        return b["processingStatus"] in ("DONE", "FATAL")
+    poll("ack feed processing", done)
+    check(result["processingStatus"] == "DONE" and result["feedType"] ==
+          "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA", "feed: %s" % result)
+    s, _, b = fake.request("amazon", "GET", "/feeds/2021-06-30/documents/" +
+                           result["resultFeedDocumentId"], None, AMAZON_AUTH)
+    s, h, report = fake.request("amazon", "GET",
+                                "/" + b["url"].split("/", 3)[3])
+    check(s == 200 and isinstance(report, bytes), "text report: %r" % report)
+    return report.decode()
+
+
+def test_amazon_cancel_feed(fake):
+    orders = orders_of(fake, "amazon")
+    known = orders[0]["order_id"]
+    s, _, b = fake.request("amazon", "POST", "/feeds/2021-06-30/documents",
+                           {"contentType": "text/plain"},
+                           {"x-amz-access-token": "bad"})
+    check(s == 403, "auth: %s" % b)
+    report = ack_feed(fake, [(known, "", "NoInventory"),
+                             ("111-2222222-3333333", "", "NoInventory"),
+                             (orders[1]["order_id"], "999", "NoInventory")])
+    check("Number of records processed\t\t3" in report and
+          "Number of records successful\t\t1" in report and
+          "111-2222222-3333333" in report and "999" in report,
+          "report: %s" % report)
+    check(cancelled_count(fake, "amazon") == 1, "one cancelled")
+    check(is_cancelled(fake, "amazon", known), "marked")
+    report = ack_feed(fake, [(known, "", "NoInventory")])
+    check("Number of records successful\t\t1" in report, "repeat: %s" % report)
+    check(cancelled_count(fake, "amazon") == 1, "counted once")
+
+
+def test_orders_reset(fake):
+    order = orders_of(fake, "ebay")[0]
+    fake.reset()
+    check(orders_of(fake, "ebay") == [], "purchases forgotten")
+    s, _, b = fake.request("ebay", "POST", "/post-order/v2/cancellation",
+                           {"legacyOrderId": order["order_id"],
+                            "cancelReason": "OUT_OF_STOCK_OR_CANNOT_FULFILL"},
+                           EBAY_AUTH)
+    check(s == 404, "orders forgotten: %s" % b)
+    s, _, b = fake.request("ebay", "GET", "/_fake/storefront")
+    check(b["totals"]["cancellations"]["orders"] == 0 and
+          b["totals"]["purchases"] == 0, "counters zero: %s" % b["totals"])
+
+
 # -- Common -------------------------------------------------------------------
 
 def test_counters_and_reset(fake):
@@ -525,13 +824,23 @@ def test_error_injection(fake):
 
 def test_unknown_key_refused(binary, workdir):
     path = os.path.join(workdir, "bad.toml")
-    with open(path, "w") as f:
-        f.write("[ebay]\nrevision_cap = 3\n")
-    p = subprocess.run([binary, "--config", path], capture_output=True,
-                       text=True, timeout=20)
-    check(p.returncode == 2, "exit 2, got %d" % p.returncode)
-    check("ebay.revision_cap" in p.stderr and "unknown key" in p.stderr,
-          "names the key: %s" % p.stderr)
+    for text, key, why in [
+            ("[ebay]\nrevision_cap = 3\n", "ebay.revision_cap", "unknown key"),
+            ("[storefront]\nshoppers = 3\n", "storefront.shoppers",
+             "unknown key"),
+            ("[storefront.ebay]\nrate = 3\n", "storefront.ebay.rate",
+             "unknown key"),
+            ("[storefront]\nenabled = true\n", "storefront.stockwire_url",
+             "required"),
+            ('[storefront]\nstockwire_url = "https://x"\n',
+             "storefront.stockwire_url", "https")]:
+        with open(path, "w") as f:
+            f.write(text)
+        p = subprocess.run([binary, "--config", path], capture_output=True,
+                           text=True, timeout=20)
+        check(p.returncode == 2, "exit 2, got %d" % p.returncode)
+        check(key in p.stderr and why in p.stderr,
+              "names the key: %s" % p.stderr)
 
 
 def main():
@@ -549,6 +858,11 @@ def main():
               test_amazon_create_feed_budget,
               test_woocommerce_strict, test_ebay_strict,
               test_flipkart_strict]),
+            ("orders", ORDERS,
+             [test_orders_placed, test_shopify_cancel,
+              test_woocommerce_cancel, test_ebay_cancel,
+              test_flipkart_cancel, test_amazon_cancel_feed,
+              test_orders_reset]),
             ("injecting", INJECTING, [test_error_injection]),
         ]
         for name, toml, tests in groups:

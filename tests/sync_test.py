@@ -21,10 +21,22 @@ the fake channels show (/_fake/state) and what the node reports
 - an oversell rejected on a channel makes that channel show the real
   number again;
 - a SKU with no listing on a channel is not pushed there; deleting a
-  listing stops pushes.
+  listing stops pushes;
+- poll mode (`sync = "poll"`): a change pushes nothing, a tick pushes
+  every listed SKU (also after a restart, also unchanged ones), and an
+  oversell's correction still goes at once;
+- the oversell answer: a purchase on a channel (the fake's storefront
+  shoppers, delivering the channel's signed webhook) that Stockwire must
+  reject is cancelled on that channel exactly once, counted the same on
+  both sides, and survives a SIGKILL before it could be sent; a partly
+  oversold order is void on whole-order channels; API orders and replays
+  cancel nothing.
 Timing is never asserted: convergence is polled with a deadline.
 """
+import json
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,9 +44,12 @@ import time
 
 from fake_util import Fake
 from http_util import Node, check, expect_error, run_tests
+from http_util import shopify_headers, shopify_order
 from sync_util import (CHANNELS, available, channels_toml, fake_key,
-                       list_everywhere, metric, metrics, poll, set_stock,
-                       stock_and_list, wait_converged)
+                       free_port, list_everywhere, metric, metrics, poll,
+                       poll_mode, purchases, relay_headers, set_stock, shop,
+                       stock_and_list, storefront, storefront_toml,
+                       wait_converged, with_secrets)
 
 FAKE_FAST = """
 [amazon]
@@ -52,13 +67,38 @@ class Env:
     """One fakechannel and one node wired to it."""
 
     def __init__(self, args, workdir, name, fake_toml=FAKE_FAST,
-                 overrides=None, node_toml=""):
+                 overrides=None, node_toml="", http_port=None):
         self.fake = Fake(args.fakechannel, workdir, name + "-fake", fake_toml)
+        self.node_toml = node_toml
+        self.http_port = http_port
         self.node = Node(args.stockwired, workdir, name,
                          NODE_BASE + node_toml + "\n" +
                          channels_toml(self.fake, overrides))
-        self.node.start()
+        self.start()
+
+    def start(self):
+        extra = (("--http-listen", f"127.0.0.1:{self.http_port}")
+                 if self.http_port else ())
+        self.node.start(extra)
         self.client = self.node.client()
+
+    def restart(self, overrides=None, ports=None, kill=False):
+        """Stops the node (SIGKILL with `kill`), rewrites its channels
+        (`ports`: {channel: port} replacing the fake's) and starts it on
+        the same data."""
+        self.client.close()
+        if kill:
+            self.node.kill()
+        else:
+            check(self.node.stop() == 0, "stockwired did not stop cleanly")
+        saved = self.fake.ports
+        self.fake.ports = dict(saved, **(ports or {}))
+        text = channels_toml(self.fake, overrides)
+        self.fake.ports = saved
+        with open(self.node.config, "w") as f:
+            f.write(f'[node]\nid = "{os.path.basename(self.node.dir)}"\n'
+                    + NODE_BASE + self.node_toml + "\n" + text)
+        self.start()
 
     def close(self):
         self.client.close()
@@ -412,6 +452,295 @@ def test_listing_api_errors_and_delete(args, workdir):
         env.close()
 
 
+def fake_requests(fake):
+    return {ch: n["requests"] for ch, n in fake.counters().items()}
+
+
+def test_poll_mode_pushes_on_the_tick_only(args, workdir):
+    env = Env(args, workdir, "poll", overrides=poll_mode(3600))
+    try:
+        c = env.client
+        st, _, doc = c.call("GET", "/v1/channels")
+        check(st == 200 and all(x["sync"] == "poll" and
+                                x["poll_interval_s"] == 3600
+                                for x in doc["channels"]),
+              f"/v1/channels does not show poll mode: {doc}")
+        skus = list(stock_and_list(c, "PL", 4, lambda n: 10 + n))
+        for i in range(8):
+            order(c, f"PL-O-{i}", CHANNELS[i % 5], f"PL-{1 + i % 4}", 1)
+        # New listings and changes wait for the tick (an hour away).
+        time.sleep(1.5)
+        check(all(n == 0 for n in fake_requests(env.fake).values()),
+              f"poll mode pushed on change: {env.fake.counters()}")
+        # An oversell is corrected at once, on its origin channel only.
+        check(order(c, "PL-OV", "amazon", "PL-1", 1000)["status"]
+              == "rejected", "oversell not rejected")
+        wait_converged(env.fake, {("PL-1", 1): available(c, "PL-1")},
+                       channels=["amazon"])
+        others = fake_requests(env.fake)
+        check(all(others[ch] == 0 for ch in CHANNELS if ch != "amazon"),
+              f"an oversell correction went beyond its origin: {others}")
+        # A 1 s tick: every listing is known again after the restart (from
+        # the store), and every tick pushes every SKU, changed or not.
+        env.restart(overrides=poll_mode(1))
+        c = env.client
+        expected = {(sku, n): available(c, sku) for sku, n in skus}
+        wait_converged(env.fake, expected)
+        before = fake_requests(env.fake)
+        poll("unchanged SKUs pushed again on later ticks",
+             lambda: all(n > before[ch] + 1
+                         for ch, n in fake_requests(env.fake).items()))
+        check(env.fake.state()["woocommerce"][fake_key(
+            "woocommerce", "PL-1", 1)]["version"] >= 3,
+              "woocommerce was not re-set on the ticks")
+        order(c, "PL-O-last", "ebay", "PL-2", 3)
+        expected[("PL-2", 2)] = available(c, "PL-2")
+        wait_converged(env.fake, expected)
+        m = metrics(c)
+        for ch in CHANNELS:
+            check(metric(m, "stockwire_sync_lag_seconds_count", channel=ch)
+                  > 0, f"no sync lag samples for {ch} in poll mode")
+    finally:
+        env.close()
+
+
+# One SKU (DEMO-1, 2 units) listed on Shopify and WooCommerce, both in poll
+# mode with a tick an hour away: once both were told 2 (a resync), a
+# Shopify shopper buys both units (accepted) and a WooCommerce shopper,
+# still shown 2, buys them too: exactly one oversell, deterministically.
+SHOP_CHANNELS = ["shopify", "woocommerce"]
+SHOP_NODE = "[demo]\nskus = 1\non_hand = 2\n"
+
+
+def shop_env(args, workdir, name):
+    port = free_port()
+    env = Env(args, workdir, name, fake_toml=storefront_toml(port,
+                                                            SHOP_CHANNELS),
+              overrides=with_secrets(poll_mode(3600, SHOP_CHANNELS),
+                                     SHOP_CHANNELS),
+              node_toml=SHOP_NODE, http_port=port)
+    for ch in SHOP_CHANNELS:
+        st, _, doc = env.client.call("POST", f"/v1/channels/{ch}/resync")
+        check(st == 200 and doc["queued"] == 1, f"resync {ch}: {st} {doc}")
+    poll("both channels show DEMO-1's 2 units",
+         lambda: all(shown_demo(env, ch) == 2 for ch in SHOP_CHANNELS))
+    return env
+
+
+def shown_demo(env, ch):
+    """What `ch` shows of DEMO-1 (its demo listing key), or None."""
+    key = {"shopify": "40001@1", "woocommerce": "1001"}[ch]
+    return env.fake.state()[ch].get(key, {}).get("quantity")
+
+
+def cancellations_on(env, ch):
+    return storefront(env.fake)["channels"][ch]["cancellations"]
+
+
+def test_an_oversell_is_cancelled_once_on_its_channel(args, workdir):
+    env = shop_env(args, workdir, "oversell-cancel")
+    try:
+        c = env.client
+        shop(env.fake, "shopify", 2)
+        check(available(c, "DEMO-1") == 0, "the Shopify sale was not taken")
+        shop(env.fake, "woocommerce", 2)
+        poll("the oversold WooCommerce order cancelled on the channel",
+             lambda: cancellations_on(env, "woocommerce")["orders"] == 1)
+        check(cancellations_on(env, "woocommerce")["units"] == 2,
+              f"cancelled units: {cancellations_on(env, 'woocommerce')}")
+        check(cancellations_on(env, "shopify")["orders"] == 0,
+              "the accepted Shopify order was cancelled")
+        bought = {p["channel"]: p for p in purchases(env.fake)}
+        check(not bought["shopify"]["cancelled"] and
+              bought["woocommerce"]["cancelled"], f"purchases: {bought}")
+        check(available(c, "DEMO-1") == 0, "stock changed by the oversell")
+        # Both sides count the same: lines by outcome, oversells, units,
+        # and exactly one cancellation sent and acknowledged.
+        def node_counts():
+            m = metrics(c)
+            return {
+                "accepted": metric(m, "stockwire_channel_order_lines_total",
+                                   channel="shopify", status="accepted"),
+                "rejected": metric(m, "stockwire_channel_order_lines_total",
+                                   channel="woocommerce", status="rejected"),
+                "woo_accepted": metric(
+                    m, "stockwire_channel_order_lines_total",
+                    channel="woocommerce", status="accepted"),
+                "oversells": metric(m, "stockwire_oversells_total",
+                                    channel="woocommerce"),
+                "units": metric(m, "stockwire_oversold_units_total",
+                                channel="woocommerce"),
+                "sent": metric(m, "stockwire_channel_cancellations_total",
+                               channel="woocommerce", result="sent"),
+                "acked": metric(m, "stockwire_channel_cancellations_total",
+                                channel="woocommerce",
+                                result="acknowledged"),
+                "shopify_oversells": metric(m, "stockwire_oversells_total",
+                                            channel="shopify"),
+            }
+        want = {"accepted": 1, "rejected": 1, "woo_accepted": 0,
+                "oversells": 1, "units": 2, "sent": 1, "acked": 1,
+                "shopify_oversells": 0}
+        poll(f"node counts {want}", lambda: node_counts() == want)
+        st, _, doc = c.call("GET", "/v1/oversells")
+        check(st == 200, f"/v1/oversells: {st} {doc}")
+        check(doc["totals"]["oversells"] == 1 and
+              doc["totals"]["oversold_units"] == 2 and
+              doc["totals"]["cancellations_pending"] == 0 and
+              doc["totals"]["cancellations_acknowledged"] == 1,
+              f"/v1/oversells totals: {doc}")
+        rec = doc["recent"]
+        woo_id = bought["woocommerce"]["order_id"]
+        check(len(rec) == 1 and rec[0]["channel"] == "woocommerce" and
+              rec[0]["order_id"] == f"woocommerce:{woo_id}" and
+              rec[0]["channel_order_id"] == str(woo_id) and
+              rec[0]["sku"] == "DEMO-1" and rec[0]["qty"] == 2 and
+              rec[0]["cancellation"] == "acknowledged",
+              f"/v1/oversells recent: {rec}")
+        # Corrected at once; nothing else was pushed (no tick yet).
+        check(shown_demo(env, "woocommerce") == 0 and
+              shown_demo(env, "shopify") == 0, "what the channels show")
+    finally:
+        env.close()
+
+
+def test_a_cancellation_survives_a_sigkill_before_it_is_sent(args, workdir):
+    env = shop_env(args, workdir, "oversell-crash")
+    try:
+        # WooCommerce unreachable for the node (its shoppers and webhooks
+        # go on): the cancellation cannot be sent.
+        dead = free_port()
+        env.restart(ports={"woocommerce": dead},
+                    overrides=with_secrets(poll_mode(3600, SHOP_CHANNELS),
+                                           SHOP_CHANNELS))
+        c = env.client
+        shop(env.fake, "shopify", 2)
+        shop(env.fake, "woocommerce", 2)
+
+        def woo_report():
+            doc = c.call("GET", "/v1/oversells")[2]
+            return next(x for x in doc["channels"]
+                        if x["channel"] == "woocommerce")
+        poll("the cancellation tried and pending",
+             lambda: woo_report()["oversells"] == 1 and
+             woo_report()["cancellations"]["sent"] >= 1)
+        check(woo_report()["cancellations"]["pending"] == 1,
+              f"not pending: {woo_report()}")
+        env.restart(kill=True,
+                    overrides=with_secrets(poll_mode(3600, SHOP_CHANNELS),
+                                           SHOP_CHANNELS))
+        c = env.client
+        poll("the recovered cancellation acknowledged by WooCommerce",
+             lambda: cancellations_on(env, "woocommerce")["orders"] == 1,
+             deadline_s=30)
+        poll("the node forgets the acknowledged cancellation",
+             lambda: woo_report()["cancellations"]["pending"] == 0 and
+             woo_report()["cancellations"]["acknowledged"] == 1)
+        # Counted by the process that rejected it, not again on recovery.
+        check(woo_report()["oversells"] == 0, f"recovered counted twice: "
+              f"{woo_report()}")
+        check(cancellations_on(env, "shopify")["orders"] == 0,
+              "the accepted order was cancelled")
+        # Deleted for good: another restart sends nothing again.
+        env.restart(overrides=with_secrets(poll_mode(3600, SHOP_CHANNELS),
+                                           SHOP_CHANNELS))
+        c = env.client
+        time.sleep(1.0)
+        check(woo_report()["cancellations"]["sent"] == 0,
+              f"an acknowledged cancellation was sent again: {woo_report()}")
+    finally:
+        env.close()
+
+
+def test_partial_oversells_api_orders_and_replays(args, workdir):
+    env = Env(args, workdir, "oversell-webhooks",
+              overrides=with_secrets({}, ["shopify", "flipkart"]))
+    try:
+        c = env.client
+        set_stock(c, "PO-A", 5, "init-poa")
+        set_stock(c, "PO-B", 0, "init-pob")
+        # An API order is answered "rejected" to its caller: no cancellation.
+        st, _, doc = c.call("POST", "/v1/orders", {
+            "order_id": "api-1", "channel": "shopify",
+            "lines": [{"sku": "PO-B", "qty": 1}]})
+        check(st == 200 and doc["lines"][0]["status"] == "rejected",
+              f"api order: {st} {doc}")
+        # Shopify cancels whole orders: one oversold line voids the order,
+        # so its accepted line gives its stock back.
+        body = json.dumps(shopify_order(555001, [("PO-A", 2), ("PO-B", 1)]))
+        hdrs = shopify_headers("demo-shopify-webhook-secret", body,
+                               "orders/create", "ev-555001-a")
+        st, _, doc = c.call("POST", "/webhooks/shopify", body, hdrs)
+        check(st == 200, f"webhook: {st} {doc}")
+        lines = {x["sku"]: x["status"] for x in doc["events"][0]["lines"]}
+        check(lines == {"PO-A": "cancelled", "PO-B": "rejected"},
+              f"lines of the partly oversold order: {lines}")
+        check(available(c, "PO-A") == 5, "the void order kept PO-A's stock")
+        # A replay (another delivery of the same order) changes nothing.
+        hdrs = shopify_headers("demo-shopify-webhook-secret", body,
+                               "orders/create", "ev-555001-b")
+        st, _, doc = c.call("POST", "/webhooks/shopify", body, hdrs)
+        check(st == 200 and available(c, "PO-A") == 5, f"replay: {doc}")
+        # Flipkart cancels order items: the accepted line stands.
+        relay = json.dumps({"event": "order.created", "order_id": "OD1001",
+                            "lines": [{"sku": "PO-A", "qty": 1},
+                                      {"sku": "PO-B", "qty": 2}]})
+        st, _, doc = c.call("POST", "/webhooks/flipkart", relay,
+                            relay_headers("flipkart", relay))
+        check(st == 200, f"relay: {st} {doc}")
+        lines = {x["sku"]: x["status"] for x in doc["events"][0]["lines"]}
+        check(lines == {"PO-A": "accepted", "PO-B": "rejected"},
+              f"lines of the Flipkart order: {lines}")
+        check(available(c, "PO-A") == 4, "the Flipkart line was not taken")
+        # The fake took neither order: each cancellation is refused for
+        # good (parked) and visible, one per oversold order, none for the
+        # API order or the replay.
+        def report():
+            return c.call("GET", "/v1/oversells")[2]
+        poll("both cancellations refused and parked",
+             lambda: report()["totals"]["cancellations_parked"] == 2)
+        doc = report()
+        check(doc["totals"]["oversells"] == 2 and
+              doc["totals"]["oversold_units"] == 3, f"totals: {doc}")
+        by_channel = {x["channel"]: x for x in doc["recent"]}
+        check(by_channel["shopify"]["order_id"] == "shopify:555001" and
+              by_channel["shopify"]["cancellation"] == "parked" and
+              "NOT_FOUND" in by_channel["shopify"]["last_error"],
+              f"shopify record: {doc['recent']}")
+        check(by_channel["flipkart"]["channel_order_id"] == "OD1001" and
+              by_channel["flipkart"]["qty"] == 2, f"flipkart: {doc}")
+        m = metrics(c)
+        check(metric(m, "stockwire_channel_cancellations_total",
+                     channel="shopify", result="sent") == 1,
+              "the replay sent a second cancellation")
+        check(metric(m, "stockwire_channel_order_lines_total",
+                     channel="shopify", status="accepted") == 1 and
+              metric(m, "stockwire_channel_order_lines_total",
+                     channel="shopify", status="rejected") == 1,
+              "lines counted by first decision (the API order and the "
+              "replay are not channel lines)")
+        check(metric(m, "stockwire_channel_cancellations_pending",
+                     channel="shopify") == 1, "parked counts as pending")
+    finally:
+        env.close()
+
+
+def test_sync_mode_config_is_checked(args, workdir):
+    for i, (text, key) in enumerate([
+            ('sync = "push"\n', "channels.shopify.sync"),
+            ("poll_interval_s = 0\n", "channels.shopify.poll_interval_s"),
+            ("poll_interval_s = 86401\n", "channels.shopify.poll_interval_s"),
+            ('sync = "poll"\npoll_interval_s = "5m"\n',
+             "channels.shopify.poll_interval_s")]):
+        node = Node(args.stockwired, workdir, f"badsync{i}",
+                    "[channels.shopify]\nendpoint = \"http://127.0.0.1:1\"\n"
+                    + text)
+        proc = subprocess.run([args.stockwired, "--config", node.config],
+                              capture_output=True, text=True, timeout=30)
+        check(proc.returncode == 2 and key in proc.stderr,
+              f"{text!r}: exit {proc.returncode}, {proc.stderr!r}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--stockwired", required=True)
@@ -428,6 +757,11 @@ def main():
         test_ebay_revision_budget,
         test_rejected_oversell_corrects_the_origin,
         test_listing_api_errors_and_delete,
+        test_poll_mode_pushes_on_the_tick_only,
+        test_an_oversell_is_cancelled_once_on_its_channel,
+        test_a_cancellation_survives_a_sigkill_before_it_is_sent,
+        test_partial_oversells_api_orders_and_replays,
+        test_sync_mode_config_is_checked,
     ]
     with tempfile.TemporaryDirectory() as workdir:
         return run_tests([(t.__name__, lambda t=t: t(args, workdir))

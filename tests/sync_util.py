@@ -2,10 +2,13 @@
 fakechannel, listings on all five channels, and waiting until every channel
 shows what it should (Python 3 standard library only).
 """
+import json
 import re
+import socket
 import time
 
-from http_util import TestFailure, check, csv_text, import_listings
+from http_util import (TestFailure, check, csv_text, import_listings,
+                       webhook_signature)
 
 # Rows per POST /v1/listings:import (the gateway's import_rows_max).
 IMPORT_ROWS_MAX = 10000
@@ -34,6 +37,105 @@ def channels_toml(fake, overrides=None):
                    f'endpoint = "http://127.0.0.1:{fake.ports[ch]}"\n'
                    + base[ch] + overrides.get(ch, ""))
     return "\n".join(out)
+
+
+# The channels' webhook secrets: the demo ones, which the fake's storefront
+# signs with by default (docs/WEBHOOKS.md).
+WEBHOOK_SECRETS = {
+    "shopify": "demo-shopify-webhook-secret",
+    "amazon": "demo-amazon-relay-secret",
+    "woocommerce": "demo-woocommerce-webhook-secret",
+    "ebay": "demo-ebay-webhook-secret",
+    "flipkart": "demo-flipkart-webhook-secret",
+}
+
+
+def with_secrets(overrides=None, channels=CHANNELS):
+    """`overrides` ({channel: toml text}) plus each channel's demo
+    webhook_secret."""
+    out = dict(overrides or {})
+    for ch in channels:
+        out[ch] = out.get(ch, "") + \
+            f'webhook_secret = "{WEBHOOK_SECRETS[ch]}"\n'
+    return out
+
+
+def poll_mode(interval_s, channels=CHANNELS, overrides=None):
+    """Overrides putting `channels` in poll mode every `interval_s` (eBay's
+    revision cap off: ticks would spend it)."""
+    out = dict(overrides or {})
+    for ch in channels:
+        out[ch] = (out.get(ch, "") + 'sync = "poll"\n'
+                   f"poll_interval_s = {interval_s}\n"
+                   + ("revisions_per_day = 0\n" if ch == "ebay" else ""))
+    return out
+
+
+def free_port():
+    """A loopback TCP port free right now (for a process that must be told
+    another's port before either starts)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def storefront_toml(node_port, served):
+    """fakechannel config: only the channels in `served`, and a storefront
+    of one SKU (DEMO-1) delivering to the node on `node_port`, without
+    shoppers until a start request gives a channel a rate."""
+    out = [f"[{ch}]\nenabled = false\n" for ch in CHANNELS
+           if ch not in served]
+    out.append("[storefront]\nenabled = true\n"
+               f'stockwire_url = "http://127.0.0.1:{node_port}"\n'
+               "skus = 1\nrate_per_s = 0\nretry_delay_ms_max = 500\n")
+    return "\n".join(out)
+
+
+def storefront(fake):
+    """GET /_fake/storefront."""
+    st, _, doc = fake.request(next(iter(fake.ports)), "GET",
+                              "/_fake/storefront")
+    check(st == 200, f"/_fake/storefront: {st} {doc}")
+    return doc
+
+
+def purchases(fake):
+    """GET /_fake/purchases: every purchase of every run."""
+    st, _, doc = fake.request(next(iter(fake.ports)), "GET",
+                              "/_fake/purchases")
+    check(st == 200, f"/_fake/purchases: {st} {doc}")
+    return doc["purchases"]
+
+
+def shop(fake, channel, quantity, count=1):
+    """Runs shoppers on `channel` only, each wanting `quantity` units, until
+    that channel's purchases reach `count` (in all runs) and every webhook
+    of it was delivered; then stops them."""
+    any_port = next(iter(fake.ports))
+    body = {"rate_per_s": 0, "quantity": quantity, channel: {"rate_per_s": 50}}
+    st, _, doc = fake.request(any_port, "POST", "/_fake/storefront/start",
+                              body)
+    check(st == 200, f"storefront start: {st} {doc}")
+    try:
+        poll(f"{count} purchases on {channel}",
+             lambda: storefront(fake)["channels"][channel]["purchases"]
+             >= count)
+    finally:
+        fake.request(any_port, "POST", "/_fake/storefront/stop")
+    poll(f"{channel}'s webhooks delivered",
+         lambda: storefront(fake)["channels"][channel]["webhooks"]["pending"]
+         == 0)
+    got = storefront(fake)["channels"][channel]["purchases"]
+    check(got == count, f"{channel}: {got} purchases, wanted {count}")
+
+
+def relay_headers(channel, body):
+    """The headers of a relayed (eBay, Flipkart, Amazon) webhook."""
+    return {"Content-Type": "application/json",
+            "X-Stockwire-Signature": webhook_signature(
+                WEBHOOK_SECRETS[channel], body)}
 
 
 def listing_body(channel, n):

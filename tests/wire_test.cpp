@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/cancel_wire.hpp"
 #include "connectors/wire.hpp"
 #include "fakechannel/service.hpp"
 
@@ -1011,6 +1012,238 @@ CAF_TEST(an unreadable 2xx or a 5xx makes every item retry) {
       CAF_CHECK(contains(error_of(*job, 0), std::string{channel_kind_name(k)}));
     }
   }
+}
+
+// -- order cancellations (cancel_wire.hpp)
+// --------------------------------------
+
+namespace {
+
+cancel_item order(std::string id, std::int64_t qty = 1) {
+  return cancel_item{std::move(id), qty};
+}
+
+// The single request of a one-request cancel job, answered with `resp`.
+std::unique_ptr<push_job> answered(const channel_account& a,
+                                   std::vector<cancel_item> items,
+                                   const http_response& resp) {
+  auto job = make_cancel_job(a, std::move(items));
+  if (job->next())
+    job->on_response(resp);
+  return job;
+}
+
+} // namespace
+
+CAF_TEST(cancel batches are one order except amazon feeds and flipkart items) {
+  CAF_CHECK_EQUAL(cancel_batch_max(account(channel_kind::shopify)), 1u);
+  CAF_CHECK_EQUAL(cancel_batch_max(account(channel_kind::woocommerce)), 1u);
+  CAF_CHECK_EQUAL(cancel_batch_max(account(channel_kind::ebay)), 1u);
+  CAF_CHECK_EQUAL(cancel_batch_max(account(channel_kind::flipkart)), 10u);
+  CAF_CHECK_EQUAL(cancel_batch_max(account(channel_kind::amazon)), 10000u);
+  CAF_CHECK(cancels_whole_orders(channel_kind::shopify));
+  CAF_CHECK(cancels_whole_orders(channel_kind::amazon));
+  CAF_CHECK(!cancels_whole_orders(channel_kind::flipkart));
+}
+
+CAF_TEST(
+    shopify cancel is an orderCancel mutation with the contract variables) {
+  auto job = make_cancel_job(account(channel_kind::shopify), {order("1001")});
+  auto req = job->next();
+  CAF_REQUIRE(req);
+  CAF_CHECK_EQUAL(req->method, "POST");
+  CAF_CHECK_EQUAL(req->target, "/admin/api/2026-04/graphql.json");
+  CAF_CHECK_EQUAL(header_of(*req, "X-Shopify-Access-Token"),
+                  cfg.shopify.access_token);
+  auto body = json::parse(req->body);
+  CAF_CHECK(contains(body.at("query").get<std::string>(),
+                     "orderCancel(orderId: $orderId, reason: $reason"));
+  CAF_CHECK_EQUAL(body.at("variables"),
+                  json::parse(R"({"orderId":"gid://shopify/Order/1001",
+                    "reason":"INVENTORY","refund":true,"restock":false,
+                    "notifyCustomer":true})"));
+  job->on_response({200, {}, R"({"data":{"orderCancel":{"job":{"id":
+    "gid://shopify/Job/1","done":false},"orderCancelUserErrors":[]}}})"});
+  CAF_CHECK(!job->next());
+  CAF_CHECK_EQUAL(verdicts(*job), "a");
+}
+
+CAF_TEST(shopify cancel of an unknown order is parked with NOT_FOUND) {
+  auto job = make_cancel_job(account(channel_kind::shopify), {order("424242")});
+  run(channel_kind::shopify, *job);
+  CAF_CHECK_EQUAL(verdicts(*job), "p");
+  CAF_CHECK(contains(error_of(*job, 0), "NOT_FOUND"));
+}
+
+CAF_TEST(shopify cancel THROTTLED is retry with the wait from the cost) {
+  auto job = answered(account(channel_kind::shopify), {order("1")},
+                      {200, {}, R"({"errors":[{"message":"Throttled",
+    "extensions":{"code":"THROTTLED"}}],"extensions":{"cost":{
+    "requestedQueryCost":10,"actualQueryCost":null,"throttleStatus":{
+    "maximumAvailable":1000.0,"currentlyAvailable":4,"restoreRate":100.0}}}})"});
+  CAF_CHECK_EQUAL(verdicts(*job), "r");
+  CAF_CHECK(job->throttled());
+  CAF_REQUIRE(job->retry_after());
+  CAF_CHECK_EQUAL(job->retry_after()->count(), 60);
+  auto budget = job->budget();
+  CAF_REQUIRE(budget);
+  CAF_CHECK_EQUAL(budget->available, 4.0);
+}
+
+CAF_TEST(shopify cancel userErrors park except an already cancelled order) {
+  auto parked = answered(account(channel_kind::shopify), {order("1")},
+                         {200, {}, R"({"data":{"orderCancel":{"job":null,
+    "orderCancelUserErrors":[{"field":["orderId"],"message":"Cannot cancel",
+    "code":"INVALID"}]}}})"});
+  CAF_CHECK_EQUAL(verdicts(*parked), "p");
+  CAF_CHECK_EQUAL(error_of(*parked, 0), "shopify INVALID: Cannot cancel");
+  auto done = answered(account(channel_kind::shopify), {order("1")},
+                       {200, {}, R"({"data":{"orderCancel":{"job":null,
+    "orderCancelUserErrors":[{"field":["orderId"],"message":"Already",
+    "code":"ORDER_ALREADY_CANCELLED"}]}}})"});
+  CAF_CHECK_EQUAL(verdicts(*done), "a");
+  auto down = answered(account(channel_kind::shopify), {order("1")},
+                       {503, {}, "unavailable"});
+  CAF_CHECK_EQUAL(verdicts(*down), "r");
+}
+
+CAF_TEST(woocommerce cancel puts the status cancelled with basic auth) {
+  auto a = account(channel_kind::woocommerce);
+  auto job = make_cancel_job(a, {order("77")});
+  auto req = job->next();
+  CAF_REQUIRE(req);
+  CAF_CHECK_EQUAL(req->method, "PUT");
+  CAF_CHECK_EQUAL(req->target, "/wp-json/wc/v3/orders/77");
+  CAF_CHECK_EQUAL(json::parse(req->body),
+                  json::parse(R"({"status":"cancelled"})"));
+  CAF_CHECK(header_of(*req, "Authorization").rfind("Basic ", 0) == 0);
+  job->on_response({200, {}, R"({"id":77,"status":"cancelled"})"});
+  CAF_CHECK_EQUAL(verdicts(*job), "a");
+  auto unknown = make_cancel_job(a, {order("9999")});
+  run(channel_kind::woocommerce, *unknown);
+  CAF_CHECK_EQUAL(verdicts(*unknown), "p");
+  CAF_CHECK(contains(error_of(*unknown, 0),
+                     "woocommerce_rest_shop_order_invalid_id"));
+  auto busy = answered(a, {order("77")}, {429, {{"Retry-After", "2"}}, "{}"});
+  CAF_CHECK_EQUAL(verdicts(*busy), "r");
+  CAF_CHECK(busy->throttled());
+  auto bad = make_cancel_job(a, {order("not-a-number")});
+  CAF_CHECK(!bad->next());
+  CAF_CHECK_EQUAL(verdicts(*bad), "p");
+}
+
+CAF_TEST(ebay cancel posts a post - order cancellation with a bearer token) {
+  auto a = account(channel_kind::ebay);
+  auto job = make_cancel_job(a, {order("12-11437-83291")});
+  auto req = job->next();
+  CAF_REQUIRE(req);
+  CAF_CHECK_EQUAL(req->method, "POST");
+  CAF_CHECK_EQUAL(req->target, "/post-order/v2/cancellation");
+  CAF_CHECK_EQUAL(header_of(*req, "Authorization"),
+                  "Bearer " + cfg.ebay.access_token);
+  CAF_CHECK_EQUAL(json::parse(req->body), json::parse(R"({
+    "legacyOrderId":"12-11437-83291",
+    "cancelReason":"OUT_OF_STOCK_OR_CANNOT_FULFILL"})"));
+  job->on_response({201, {}, R"({"cancelId":"5000000001"})"});
+  CAF_CHECK_EQUAL(verdicts(*job), "a");
+  auto unknown = make_cancel_job(a, {order("12-1-1")});
+  run(channel_kind::ebay, *unknown);
+  CAF_CHECK_EQUAL(verdicts(*unknown), "p");
+  auto down = answered(a, {order("1")}, {500, {}, "{}"});
+  CAF_CHECK_EQUAL(verdicts(*down), "r");
+}
+
+CAF_TEST(flipkart cancel sends order items under the account prefix) {
+  auto a = account(channel_kind::flipkart);
+  a.base_path = "/sellers";
+  auto job =
+      make_cancel_job(a, {order("OI-1", 2), order("OI-2"), order("OI-3")});
+  auto req = job->next();
+  CAF_REQUIRE(req);
+  CAF_CHECK_EQUAL(req->target, "/sellers/v2/orders/cancel");
+  CAF_CHECK_EQUAL(header_of(*req, "Authorization"),
+                  "Bearer " + cfg.flipkart.access_token);
+  CAF_CHECK_EQUAL(json::parse(req->body), json::parse(R"({"orderItems":[
+    {"orderItemId":"OI-1","reason":"not_enough_inventory","quantity":2},
+    {"orderItemId":"OI-2","reason":"not_enough_inventory","quantity":1},
+    {"orderItemId":"OI-3","reason":"not_enough_inventory","quantity":1}]})"));
+  job->on_response({200, {}, R"({"orderItems":[
+    {"orderItemId":"OI-2","status":"FAILURE","errorMessage":"not found"},
+    {"orderItemId":"OI-1","status":"SUCCESS"}]})"});
+  CAF_CHECK_EQUAL(verdicts(*job), "apr");
+  CAF_CHECK_EQUAL(error_of(*job, 1), "flipkart FAILURE: not found");
+  auto unknown = make_cancel_job(a, {order("OI-404")});
+  run(channel_kind::flipkart, *unknown);
+  CAF_CHECK_EQUAL(verdicts(*unknown), "p");
+  auto refused = answered(a, {order("OI-1")},
+                          {401,
+                           {},
+                           R"({"error":"invalid_token",
+    "error_description":"token )" +
+                               cfg.flipkart.access_token + R"("})"});
+  CAF_CHECK_EQUAL(verdicts(*refused), "p");
+  CAF_CHECK(!contains(error_of(*refused, 0), cfg.flipkart.access_token));
+}
+
+CAF_TEST(amazon cancels orders with one order acknowledgement feed) {
+  auto a = account(channel_kind::amazon);
+  auto job = make_cancel_job(a, {order("111-1"), order("111-2")});
+  auto doc = job->next(); // createFeedDocument
+  CAF_REQUIRE(doc);
+  CAF_CHECK_EQUAL(doc->target, "/feeds/2021-06-30/documents");
+  CAF_CHECK_EQUAL(json::parse(doc->body).at("contentType").get<std::string>(),
+                  "text/tab-separated-values; charset=UTF-8");
+  job->on_response({201, {}, R"({"feedDocumentId":"D1",
+    "url":"http://127.0.0.1:9/upload/D1"})"});
+  auto upload = job->next();
+  CAF_REQUIRE(upload);
+  CAF_CHECK_EQUAL(upload->method, "PUT");
+  CAF_CHECK_EQUAL(upload->target, "/upload/D1");
+  CAF_CHECK_EQUAL(upload->body,
+                  "order-id\tamazon-order-item-code\tcancellation-reason-code\n"
+                  "111-1\t\tNoInventory\n"
+                  "111-2\t\tNoInventory\n");
+  job->on_response({200, {}, ""});
+  auto create = job->next();
+  CAF_REQUIRE(create);
+  CAF_CHECK_EQUAL(create->target, "/feeds/2021-06-30/feeds");
+  CAF_CHECK_EQUAL(json::parse(create->body), json::parse(R"({
+    "feedType":"POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA",
+    "marketplaceIds":["ATVPDKIKX0DER"],"inputFeedDocumentId":"D1"})"));
+  job->on_response({202, {}, R"({"feedId":"F1"})"});
+  CAF_REQUIRE(job->next()); // poll
+  job->on_response({200, {}, R"({"processingStatus":"IN_PROGRESS"})"});
+  CAF_REQUIRE(job->next());
+  CAF_CHECK(job->delay().count() > 0);
+  job->on_response({200, {}, R"({"processingStatus":"DONE",
+    "resultFeedDocumentId":"R1"})"});
+  CAF_REQUIRE(job->next());
+  job->on_response({200, {}, R"({"feedDocumentId":"R1",
+    "url":"http://127.0.0.1:9/report/R1"})"});
+  auto report = job->next();
+  CAF_REQUIRE(report);
+  CAF_CHECK_EQUAL(report->target, "/report/R1");
+  job->on_response({200,
+                    {},
+                    "Feed Processing Summary:\n"
+                    "\tNumber of records processed\t\t2\n"
+                    "\tNumber of records successful\t\t1\n\n"
+                    "original-record-number\torder-id\tamazon-order-item-code\t"
+                    "error-code\terror-type\terror-message\n"
+                    "2\t111-2\t\t18003\tError\tThe order id 111-2 was not "
+                    "found in our records\n"});
+  CAF_CHECK(!job->next());
+  CAF_CHECK_EQUAL(verdicts(*job), "ap");
+  CAF_CHECK(contains(error_of(*job, 1), "18003"));
+}
+
+CAF_TEST(amazon order acknowledgement feed runs against the fake) {
+  auto job = make_cancel_job(account(channel_kind::amazon),
+                             {order("902-1"), order("902-2")});
+  run(channel_kind::amazon, *job);
+  // The fake has taken no such orders: both rows are refused, for good.
+  CAF_CHECK_EQUAL(verdicts(*job), "pp");
+  CAF_CHECK(contains(error_of(*job, 0), "not found"));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
