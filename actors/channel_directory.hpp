@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <caf/actor.hpp>
 
@@ -13,6 +14,9 @@ namespace stockwire {
 
 struct channel_directory {
   std::unordered_map<std::string, caf::actor> connectors;
+  // Channels whose connector runs in poll mode: it pushes every listed SKU
+  // on each tick, so it must be told of listings nothing changed since.
+  std::unordered_set<std::string> polling;
 
   /// The connector of `channel`, or an invalid handle.
   caf::actor find(const std::string& channel) const {
@@ -22,6 +26,10 @@ struct channel_directory {
 
   bool has(const std::string& channel) const {
     return connectors.count(channel) > 0;
+  }
+
+  bool polls(const std::string& channel) const {
+    return polling.count(channel) > 0;
   }
 };
 

@@ -817,6 +817,13 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
   return {
       [=](sku_changed& m) { on_changed(self, m); },
       [=](order_oversold& m) { on_oversold(self, m); },
+      [=](cancellations_moved& m) {
+        auto& st = self->state;
+        if (auto n = st.cancels.withdraw(m.sku); n > 0)
+          spdlog::info("connector {}: {} oversold lines of {} moved to the "
+                       "SKU's new owner, which cancels them",
+                       st.cfg.account.id, n, m.sku);
+      },
       [=](poll_atom) { on_poll(self); },
       [=](get_oversells&) { return oversells_of(self->state); },
       [=](listing_removed& m) {

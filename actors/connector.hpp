@@ -9,6 +9,9 @@
 //   order_oversold    an order this channel sold was rejected for lack of
 //                     stock (after the commit of its cancel record, or
 //                     recovered at start): cancel it on the channel
+//   cancellations_moved  the SKU moved to another node with its cancel
+//                     records (membership change): withdraw its lines not
+//                     on the wire (the new owner's connector sends them)
 //   get_channel_status -> connector_status (health, backlog, counters)
 //   get_listing_status -> listing_status of that SKU | unknown_listing
 //   get_oversells     -> oversell_report (totals, recent oversells and the

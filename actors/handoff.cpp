@@ -6,7 +6,9 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -236,28 +238,54 @@ caf::result<void> gate(handoff_actor* self, Cmd& x) {
   return caf::delegated<void>{};
 }
 
-// Tells this node's connectors what the moved outbox entries still owe.
+// The listing of `b` on `channel`, if it has one.
+std::optional<listing> listing_on(const sku_bundle& b,
+                                  std::string_view channel) {
+  for (auto& [key, value] : b.listings)
+    if (codec::split_pair_key(key).second == channel)
+      return codec::decode_listing(value);
+  return std::nullopt;
+}
+
+// Tells this node's connectors what a SKU that arrived still owes its
+// channels, as a restart does (daemon/node.cpp): the pushes of its outbox
+// entries, its listings with their stock to connectors in poll mode, and
+// the cancellations of its oversold order lines.
 void notify_connectors(handoff_actor* self, const sku_bundle& b) {
   auto& st = self->state;
   if (!st.channels)
     return;
   for (auto& [key, value] : b.outbox) {
-    auto channel = std::string{codec::split_pair_key(key).first};
+    auto channel = codec::split_pair_key(key).first;
     auto rec = codec::decode_outbox(value);
-    auto c = st.channels->find(channel);
-    if (!rec || !c)
-      continue;
-    for (auto& [lkey, lvalue] : b.listings) {
-      if (codec::split_pair_key(lkey).second != channel)
-        continue;
-      if (auto ids = codec::decode_listing(lvalue))
-        self->send(c, sku_changed{b.sku,
-                                  *ids,
-                                  rec->available,
-                                  rec->version,
-                                  {rec->changed_at_ms * 1'000'000},
-                                  false});
-    }
+    auto ids = listing_on(b, channel);
+    auto c = st.channels->find(std::string{channel});
+    if (rec && ids && c)
+      self->send(c, sku_changed{b.sku,
+                                *ids,
+                                rec->available,
+                                rec->version,
+                                {rec->changed_at_ms * 1'000'000},
+                                false});
+  }
+  std::optional<stock_state> stock;
+  for (auto& [key, value] : b.sku_records)
+    if (key == codec::stock_key(b.sku))
+      stock = codec::decode_stock(value);
+  for (auto& [key, value] : b.listings) {
+    auto channel = std::string{codec::split_pair_key(key).second};
+    auto ids = codec::decode_listing(value);
+    if (stock && ids && st.channels->polls(channel))
+      self->send(st.channels->find(channel),
+                 sku_changed{b.sku, *ids, stock->available(), stock->version,
+                             {}, false, false});
+  }
+  for (auto& [key, value] : b.cancels) {
+    auto f = codec::split_cancel_key(key);
+    auto rec = codec::decode_cancel(value);
+    if (auto c = st.channels->find(std::string{f.channel}); rec && c)
+      self->send(c, order_oversold{b.sku, std::string{f.order_id}, rec->qty,
+                                   rec->created_at_ms, true});
   }
 }
 
@@ -379,8 +407,9 @@ void end_push(handoff_actor* self, const push_ptr& p, bool ok,
     p->done(ok);
 }
 
-// Tells this node's connectors to drop what they hold for a SKU that left.
-void forget_listings(handoff_actor* self, const sku_bundle& b) {
+// Tells this node's connectors to drop what they hold for a SKU that left:
+// its listings, and the cancellations its new owner now sends.
+void forget_moved(handoff_actor* self, const sku_bundle& b) {
   auto& st = self->state;
   if (!st.channels)
     return;
@@ -389,6 +418,12 @@ void forget_listings(handoff_actor* self, const sku_bundle& b) {
     if (auto c = st.channels->find(channel))
       self->send(c, listing_removed{b.sku});
   }
+  std::set<std::string_view> cancelling;
+  for (auto& [key, value] : b.cancels)
+    cancelling.insert(codec::split_cancel_key(key).channel);
+  for (auto channel : cancelling)
+    if (auto c = st.channels->find(std::string{channel}))
+      self->send(c, cancellations_moved{b.sku});
 }
 
 // The receiver holds the SKUs: delete this node's copies, forget them.
@@ -411,7 +446,7 @@ void delete_moved(handoff_actor* self, const push_ptr& p,
              return end_push(self, p, false, "delete after the move: " + why);
            st.counters.moved_out += gone.size();
            for (auto& b : p->bundles)
-             forget_listings(self, b);
+             forget_moved(self, b);
            unrelease(self, gone);
            spdlog::info("handoff: {} SKUs moved to {} (epoch {})", gone.size(),
                         p->to, st.m.epoch());

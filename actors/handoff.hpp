@@ -8,14 +8,19 @@
 //   region: release(skus) — no live actor,
 //     commands refused as "moving"
 //   export from LMDB (stock slot, audit trail,
-//     dedup records, listings, outbox entries)
+//     dedup records, listings, outbox entries,
+//     pending cancellations)
 //   import_skus{epoch, bundles} ───────────────▶  check epoch, ownership,
 //                                                 every key; write all in ONE
-//                                                 journal transaction
+//                                                 journal transaction; tell
+//                                                 its connectors what the
+//                                                 SKUs owe (outbox, poll-mode
+//                                                 listings, cancellations)
 //                         ◀─────────────────────  import_ack{skus} (durable)
 //   delete the exported records (one journal
 //   transaction); tell its connectors the
-//   listings are gone
+//   listings are gone and the cancellations
+//   moved (cancellations_moved)
 //
 // Who pushes: each node's sweep walks the SKUs its store holds and pushes
 // every one it does not own by the current ring to its owner, in batches of

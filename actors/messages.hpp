@@ -285,6 +285,13 @@ struct listing_removed {
   std::string sku;
 };
 
+/// The pending cancellations of `sku` moved to its new owner with the
+/// SKU's records (a membership change, actors/handoff.hpp): that node's
+/// connector sends them now, this one withdraws those not on the wire.
+struct cancellations_moved {
+  std::string sku;
+};
+
 // -- connectors and metrics (node-local) ----------------------------------------
 
 /// What a connector pushed since its last report, plus its current gauges.
@@ -919,7 +926,7 @@ typename Inspector::result_type inspect(Inspector& f, placement_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sku_bundle& x) {
   return f(caf::meta::type_name("sku_bundle"), x.sku, x.sku_records, x.dedup,
-           x.listings, x.outbox);
+           x.listings, x.outbox, x.cancels);
 }
 
 template <class Inspector>
@@ -1067,6 +1074,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::journal_entry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::sku_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::order_oversold)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::cancellations_moved)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_metrics_text)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::change_membership)

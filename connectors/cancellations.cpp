@@ -13,6 +13,8 @@ std::string_view cancel_state_name(cancel_state s) {
     return "acknowledged";
   case cancel_state::parked:
     return "parked";
+  case cancel_state::moved:
+    return "moved";
   }
   return "pending";
 }
@@ -109,7 +111,11 @@ unsigned cancellation_book::retry(const std::string& order_id,
   assert(e.inflight);
   e.inflight = false;
   e.not_before_ms = not_before_ms;
-  ++e.attempts;
+  auto attempts = ++e.attempts;
+  if (e.lines.empty()) { // every line moved while it was in flight
+    forget(order_id);
+    return attempts;
+  }
   ++totals_.retried;
   enqueue(order_id, e);
   mark_recent(order_id, cancel_state::pending, error);
@@ -126,16 +132,49 @@ void cancellation_book::park(const std::string& order_id,
   auto& e = orders_.at(order_id);
   assert(e.inflight);
   e.inflight = false;
+  if (e.lines.empty()) // every line moved while it was in flight
+    return forget(order_id);
   e.parked = true;
   ++parked_;
   ++totals_.parked;
   mark_recent(order_id, cancel_state::parked, error);
 }
 
+std::size_t cancellation_book::withdraw(const std::string& sku) {
+  std::size_t n = 0;
+  std::vector<std::string> emptied;
+  for (auto& [id, e] : orders_) {
+    auto moved = std::remove_if(e.lines.begin(), e.lines.end(),
+                                [&](const auto& l) { return l.first == sku; });
+    n += static_cast<std::size_t>(e.lines.end() - moved);
+    e.lines.erase(moved, e.lines.end());
+    if (e.lines.empty() && !e.inflight)
+      emptied.push_back(id);
+  }
+  for (auto& id : emptied)
+    forget(id);
+  for (auto& r : recent_)
+    if (r.line.sku == sku && r.state != cancel_state::acknowledged)
+      r.state = cancel_state::moved;
+  return n;
+}
+
+void cancellation_book::forget(const std::string& order_id) {
+  auto i = orders_.find(order_id);
+  if (i == orders_.end())
+    return;
+  auto& e = i->second;
+  if (e.queued)
+    due_.erase(due_key{e.not_before_ms, e.seq, order_id});
+  if (e.parked)
+    --parked_;
+  orders_.erase(i);
+}
+
 void cancellation_book::mark_recent(const std::string& order_id, cancel_state s,
                                     const std::string& error) {
   for (auto& r : recent_)
-    if (r.line.order_id == order_id) {
+    if (r.line.order_id == order_id && r.state != cancel_state::moved) {
       r.state = s;
       r.error = error;
     }

@@ -18,6 +18,10 @@
 //   taken order is in flight until its outcome is reported.
 // - The newest `recent_max` oversold lines are kept with the state of
 //   their order's cancellation, for GET /v1/oversells.
+// - withdraw(sku): the SKU moved to another node with its records (a
+//   membership change), whose connector cancels its lines now. Its lines
+//   leave every order; an order left without lines is forgotten at once,
+//   or when the outcome of its attempt in flight arrives.
 #pragma once
 
 #include <cstddef>
@@ -46,9 +50,10 @@ enum class cancel_state : std::uint8_t {
   pending = 1,      // not yet acknowledged by the channel
   acknowledged = 2, // the channel cancelled the order
   parked = 3,       // the channel refused the cancellation for good
+  moved = 4,        // the SKU moved to another node, which cancels it
 };
 
-/// "pending", "acknowledged", "parked".
+/// "pending", "acknowledged", "parked", "moved".
 std::string_view cancel_state_name(cancel_state s);
 
 /// A recent oversold line and where its order's cancellation stands.
@@ -105,6 +110,10 @@ public:
   /// The channel refused the cancellation for good. REQUIRES: in flight.
   void park(const std::string& order_id, const std::string& error);
 
+  /// The lines of `sku` moved to another node (see above): removed from
+  /// every order, not counted as acknowledged. Returns how many.
+  std::size_t withdraw(const std::string& sku);
+
   std::size_t pending() const { return orders_.size(); } // parked included
   std::size_t parked() const { return parked_; }
   const cancel_totals& totals() const { return totals_; }
@@ -125,6 +134,7 @@ private:
   using due_key = std::tuple<std::int64_t, std::uint64_t, std::string>;
 
   void enqueue(const std::string& order_id, order_entry& e);
+  void forget(const std::string& order_id);
   void mark_recent(const std::string& order_id, cancel_state s,
                    const std::string& error);
 

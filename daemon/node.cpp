@@ -1,6 +1,5 @@
 #include "daemon/node.hpp"
 
-#include <set>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -199,19 +198,14 @@ bool recover_cancellations(node::impl& im, std::string* error) {
 
 // A connector in poll mode pushes every listed SKU on each tick, also those
 // nothing changed since the start: hand it each listing with its stock.
-bool recover_poll_listings(node::impl& im, const config::node_config& cfg,
-                           std::string* error) {
-  std::set<std::string> polling;
-  for (auto& c : cfg.channels)
-    if (c.sync == sync_mode::poll)
-      polling.insert(c.account.id);
-  if (polling.empty())
+bool recover_poll_listings(node::impl& im, std::string* error) {
+  if (im.channels->polling.empty())
     return true;
   std::size_t known = 0;
   auto st = im.db->for_each_listing([&](const std::string& sku,
                                         const std::string& channel,
                                         const listing& ids) {
-    if (polling.count(channel) == 0)
+    if (!im.channels->polls(channel))
       return true;
     stock_state s;
     if (!im.db->get_stock(sku, &s).is_ok())
@@ -460,6 +454,8 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
                             spawn_connector(im->sys, connector_settings(c),
                                             im->client, im->journal,
                                             im->metrics));
+    if (c.sync == sync_mode::poll)
+      dir->polling.insert(c.account.id);
     spdlog::info("channel {} ({}) at {}://{}:{}{}, sync {}{}", c.account.id,
                  channel_kind_name(c.account.kind), c.account.scheme,
                  c.account.host, c.account.port, c.account.base_path,
@@ -474,6 +470,12 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   rc.active_skus_max = cfg.active_skus_max;
   rc.channels = im->channels;
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
+  // What the channels are owed from before the stop goes to the connectors
+  // before the router exists: a SKU its handoff moves away afterwards is
+  // then forgotten after it was recovered, never recovered after it left.
+  if (!recover_outbox(*im, error) || !recover_poll_listings(*im, error) ||
+      !recover_cancellations(*im, error))
+    return nullptr;
   if (cfg.cluster && !build_membership(*im, cfg, error))
     return nullptr;
   if (cfg.cluster || cfg.admin_port != 0)
@@ -482,8 +484,7 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
     return nullptr;
   if (cfg.admin_port != 0 && !start_admin(*im, cfg, error))
     return nullptr;
-  if (!recover_outbox(*im, error) || !recover_poll_listings(*im, cfg, error) ||
-      !recover_cancellations(*im, error) || !seed_demo(*im, cfg, error))
+  if (!seed_demo(*im, cfg, error))
     return nullptr;
   gateway::bridge_options bo;
   bo.request_timeout = std::chrono::milliseconds{cfg.http.request_timeout_ms};

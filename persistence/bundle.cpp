@@ -21,6 +21,13 @@ bool pair_has(std::string_view key, std::string_view sku, bool sku_first) {
   return sku_first ? a == sku : b == sku;
 }
 
+// channel ‖ 0x00 ‖ order id ‖ 0x00 ‖ sku, no field empty.
+bool is_cancel_key_of(std::string_view key, std::string_view sku) {
+  auto f = codec::split_cancel_key(key);
+  return f.sku == sku && !f.channel.empty() && !f.order_id.empty() &&
+         codec::cancel_key(f.channel, f.order_id, f.sku) == key;
+}
+
 } // namespace
 
 std::string check_bundle(const sku_bundle& b) {
@@ -51,6 +58,11 @@ std::string check_bundle(const sku_bundle& b) {
       return bad("an outbox key of another SKU");
     else if (!codec::decode_outbox(value))
       return bad("an undecodable outbox entry");
+  for (auto& [key, value] : b.cancels)
+    if (!is_cancel_key_of(key, b.sku))
+      return bad("a cancellation key of another SKU");
+    else if (!codec::decode_cancel(value))
+      return bad("an undecodable cancellation");
   return {};
 }
 

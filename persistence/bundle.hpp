@@ -2,7 +2,8 @@
 // and values of persistence/FORMAT.md. It is what a membership change moves
 // from a SKU's old owner to its new one (actors/handoff.hpp): the stock slot
 // and the audit trail (`sku` database), the SKU's dedup records, its
-// listings and its pending outbox entries.
+// listings, its pending outbox entries and its pending cancellations
+// (oversold order lines a channel must still cancel).
 //
 // Values travel exactly as stored (format byte first), so a move never
 // decodes and re-encodes a record and cannot change one; the receiver
@@ -25,14 +26,16 @@ struct sku_bundle {
   std::vector<raw_record> dedup;       // `dedup`: tag ‖ op_id ‖ 0 ‖ sku
   std::vector<raw_record> listings;    // `listing`: sku ‖ 0 ‖ channel
   std::vector<raw_record> outbox;      // `outbox`: channel ‖ 0 ‖ sku
+  std::vector<raw_record> cancels; // `cancel`: channel ‖ 0 ‖ order ‖ 0 ‖ sku
 
   /// Nothing is stored about the SKU.
   bool empty() const {
     return sku_records.empty() && dedup.empty() && listings.empty() &&
-           outbox.empty();
+           outbox.empty() && cancels.empty();
   }
   std::size_t records() const {
-    return sku_records.size() + dedup.size() + listings.size() + outbox.size();
+    return sku_records.size() + dedup.size() + listings.size() +
+           outbox.size() + cancels.size();
   }
 };
 

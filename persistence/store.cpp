@@ -124,6 +124,8 @@ void write_batch::put_bundle(const sku_bundle& b) {
     records_.push_back({db::listing, k, v});
   for (auto& [k, v] : b.outbox)
     records_.push_back({db::outbox, k, v});
+  for (auto& [k, v] : b.cancels)
+    records_.push_back({db::cancel, k, v});
 }
 
 void write_batch::erase_bundle(const sku_bundle& b) {
@@ -135,6 +137,7 @@ void write_batch::erase_bundle(const sku_bundle& b) {
   erase(db::dedup, b.dedup);
   erase(db::listing, b.listings);
   erase(db::outbox, b.outbox);
+  erase(db::cancel, b.cancels);
 }
 
 void write_batch::put_meta(const std::string& name, const std::string& value) {

@@ -142,15 +142,15 @@ public:
   status for_each_stock(F fn) const;
 
   /// Everything stored about each of `skus`, read in one transaction (the
-  /// dedup and outbox databases are scanned once for all of them, since
-  /// their keys do not lead with the SKU). out[i] belongs to skus[i]; it is
-  /// empty when nothing is stored about it.
+  /// dedup, outbox and cancel databases are scanned once for all of them,
+  /// since their keys do not lead with the SKU). out[i] belongs to
+  /// skus[i]; it is empty when nothing is stored about it.
   status export_skus(const std::vector<std::string>& skus,
                      std::vector<sku_bundle>* out) const;
 
   /// Whether this store defines `sku`: a stock or audit record, or a
-  /// listing (listings may precede stock). Dedup records and outbox entries
-  /// never exist without one of those.
+  /// listing (listings may precede stock). Dedup records, outbox entries
+  /// and cancellations never exist without one of those.
   status holds(const std::string& sku, bool* held) const;
 
   /// Up to `limit` SKUs this store holds (as holds()) that sort after

@@ -113,6 +113,12 @@ status store::export_skus(const std::vector<std::string>& skus,
   if (int rc = scan_filtered(txn.get(), outbox_dbi_, index, &sku_bundle::outbox,
                              sku_of_outbox))
     return from_mdb(rc, "export of outbox entries");
+  auto sku_of_cancel = [](std::string_view key) {
+    return codec::split_cancel_key(key).sku;
+  };
+  if (int rc = scan_filtered(txn.get(), cancel_dbi_, index,
+                             &sku_bundle::cancels, sku_of_cancel))
+    return from_mdb(rc, "export of pending cancellations");
   return status::ok();
 }
 

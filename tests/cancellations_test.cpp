@@ -104,3 +104,39 @@ CAF_TEST(recent lines are the newest with the state of their order) {
   CAF_CHECK(recent[1].state == cancel_state::acknowledged);
   CAF_CHECK_EQUAL(cancel_state_name(recent[1].state), "acknowledged");
 }
+
+CAF_TEST(lines of a sku that moved away are withdrawn from every order) {
+  cancellation_book b{10};
+  b.add(line("o:1", "A"), false);      // only A: forgotten
+  b.add(line("o:2", "A"), false);      // A and B: B stays
+  b.add(line("o:2", "B", 2), false);
+  b.add(line("o:3", "A"), false);      // parked, only A: forgotten
+  b.add(line("o:4", "A"), false);      // in flight, only A
+  auto first = b.take_due(0, 3);
+  CAF_REQUIRE_EQUAL(first.size(), 3u); // o:1, o:2, o:3
+  b.retry("o:1", 1000, "503");
+  b.retry("o:2", 1000, "503");
+  b.park("o:3", "unknown order");
+  CAF_REQUIRE_EQUAL(b.take_due(0, 1), std::vector<std::string>{"o:4"});
+  CAF_CHECK_EQUAL(b.parked(), 1u);
+  CAF_CHECK_EQUAL(b.withdraw("A"), 4u);
+  CAF_CHECK_EQUAL(b.withdraw("A"), 0u);
+  CAF_CHECK_EQUAL(b.parked(), 0u);
+  CAF_CHECK_EQUAL(b.pending(), 2u); // o:2 (B), o:4 until its outcome
+  CAF_CHECK(b.lines_of("o:1").empty());
+  CAF_CHECK_EQUAL(b.lines_of("o:2").size(), 1u);
+  CAF_CHECK_EQUAL(b.take_due(1000, 10), std::vector<std::string>{"o:2"});
+  // The outcome of the attempt in flight: nothing of it is left here.
+  b.retry("o:4", 0, "503");
+  CAF_CHECK_EQUAL(b.pending(), 1u);
+  CAF_CHECK(b.take_due(1000, 10).empty()); // o:2 in flight
+  CAF_CHECK_EQUAL(b.acknowledge("o:2"), std::vector<std::string>{"B"});
+  CAF_CHECK_EQUAL(b.pending(), 0u);
+  CAF_CHECK(!b.next_due_ms());
+  for (auto& r : b.recent())
+    CAF_CHECK_EQUAL(cancel_state_name(r.state),
+                    r.line.sku == "A" ? "moved" : "acknowledged");
+  // The SKU comes back (moved here again): its lines are owed here again.
+  CAF_CHECK(b.add(line("o:1", "A"), true));
+  CAF_CHECK_EQUAL(b.pending(), 1u);
+}

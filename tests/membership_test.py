@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Membership changes (issue 6): SKUs move with their stock, dedup records,
-listings and pending outbox while orders keep coming.
+listings, pending outbox and pending cancellations while orders keep
+coming.
 
 Three stockwired on loopback (each its own data directory) with the same
 channel accounts on one fakechannel; SKUs with stock, some listed on two
-channels, one order each whose result is remembered. Then, under a
-continuous order load through node1 and node3:
+channels, one order each whose result is remembered; and a few SKUs out of
+stock, each oversold by a signed Shopify webhook order whose cancellation
+the fake refuses (it does not know the order), so it stays pending on the
+SKU's owner (issue 8). Then, under a continuous order load through node1
+and node3:
 
 1. node4 joins: it starts with the epoch-2 configuration (four members,
    [cluster.previous] = epoch 1), node1 and node2 get it by SIGHUP; while
@@ -27,7 +31,10 @@ under load is retried until it does, and then every SKU's stock is exactly
 its initial stock minus the orders the load generator sent; the audit
 replays to the stock; a retry of each remembered order replays its
 original result; the listings moved; every channel converges to the exact
-quantities. The fraction of SKUs each change moved is printed (about 1/N).
+quantities; after each change every pending cancellation is on its SKU's
+owner, which sent it again (not counted as a new oversell), and the
+previous owner lists it as moved. The fraction of SKUs each change moved
+is printed (about 1/N).
 No wall-clock assertion: everything is polled with a deadline.
 
   membership_test.py --stockwired build/bin/stockwired \\
@@ -35,6 +42,7 @@ No wall-clock assertion: everything is polled with a deadline.
       [--stockctl build/bin/stockctl]
 """
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -45,9 +53,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_util import SHOPIFY_WOO_TOML, Fake  # noqa: E402
 from http_util import (Node, TestFailure, check, check_audit_replays,  # noqa: E402
-                       expect_error, run_in)
-from sync_util import (channels_toml, list_everywhere, poll,  # noqa: E402
-                       wait_converged)
+                       expect_error, run_in, shopify_headers, shopify_order)
+from sync_util import (WEBHOOK_SECRETS, channels_toml,  # noqa: E402
+                       list_everywhere, poll, wait_converged, with_secrets)
 from cluster_test import Load, free_ports, stock_views  # noqa: E402
 from stockctl_test import Ctl  # noqa: E402
 
@@ -64,6 +72,11 @@ LOAD_THREADS = 4       # through node1 and node3, which never leave
 SETTLE_DEADLINE_S = 60
 MESH_TIMEOUT_S = 20
 RETRY_DEADLINE_S = 30
+# Out-of-stock SKUs oversold by a Shopify webhook order each: some move to
+# node4 at epoch 2, some are node2's and move when it leaves at epoch 3.
+OVERSOLD_TO_NODE4 = 3
+OVERSOLD_FROM_NODE2 = 2
+OVERSOLD_ORDER_BASE = 770_001
 
 
 class Cluster:
@@ -90,7 +103,7 @@ class Cluster:
         if previous:
             toml += (f"[cluster.previous]\nepoch = {previous[0]}\n"
                      f"members = [{listing(previous[1])}]\n")
-        toml += channels_toml(self.fake) + "\n"
+        toml += channels_toml(self.fake, with_secrets({}, ["shopify"])) + "\n"
         with open(self.nodes[name].config, "w") as f:
             f.write(toml)
 
@@ -270,6 +283,74 @@ def check_first_orders_replay(cluster, names, skus, first_orders):
             f"OLD-{sku} with another qty")
 
 
+def pick_oversold(cluster):
+    """SKUs to oversell: OVERSOLD_TO_NODE4 that move to node4 at epoch 2,
+    OVERSOLD_FROM_NODE2 that node2 owns until it leaves at epoch 3."""
+    cands = [f"OV-{i}" for i in range(400)]
+    o1 = cluster.owners(cands, EPOCH1)
+    o2 = cluster.owners(cands, EPOCH2)
+    to4 = [s for s in cands if o2[s] == "node4"][:OVERSOLD_TO_NODE4]
+    from2 = [s for s in cands
+             if o1[s] == o2[s] == "node2"][:OVERSOLD_FROM_NODE2]
+    return to4 + from2
+
+
+def oversell(cluster, via, skus):
+    """Stock 0 for each of `skus`, then a signed Shopify orders/create
+    webhook of one unit each through `via`: rejected, so its owner records
+    the order's cancellation. Returns {sku: the core's order id}."""
+    c = cluster.client(via)
+    orders = {}
+    for i, sku in enumerate(skus):
+        st, _, doc = c.call("PUT", f"/v1/stock/{sku}", {
+            "on_hand": 0, "idempotency_key": f"init-{sku}"})
+        check(st == 200, f"PUT {sku}: {st} {doc}")
+        oid = OVERSOLD_ORDER_BASE + i
+        body = json.dumps(shopify_order(oid, [(sku, 1)]))
+        hdrs = shopify_headers(WEBHOOK_SECRETS["shopify"], body,
+                               "orders/create", f"ev-{oid}")
+        st, _, doc = c.call("POST", "/webhooks/shopify", body, hdrs)
+        check(st == 200, f"webhook order {oid}: {st} {doc}")
+        lines = {x["sku"]: x["status"] for x in doc["events"][0]["lines"]}
+        check(lines == {sku: "rejected"}, f"order {oid}: {lines}")
+        orders[sku] = f"shopify:{oid}"
+    return orders
+
+
+def shopify_oversells(cluster, name):
+    """`name`'s GET /v1/oversells for Shopify: (its channel figures,
+    {order id: cancellation state} of the recent lines)."""
+    st, _, doc = cluster.client(name).call("GET", "/v1/oversells")
+    check(st == 200, f"GET /v1/oversells on {name}: {st} {doc}")
+    figures = next(x for x in doc["channels"] if x["channel"] == "shopify")
+    states = {r["order_id"]: r["cancellation"] for r in doc["recent"]
+              if r["channel"] == "shopify"}
+    return figures, states
+
+
+def check_cancellations_follow(cluster, names, orders, owners, previous):
+    """Every pending cancellation of `orders` ({sku: order id}) is on its
+    SKU's owner by `owners`, which sent it (the fake refused it: parked)
+    and holds exactly those; a previous owner by `previous` whose SKU moved
+    lists it as moved."""
+    def settled():
+        for n in names:
+            figures, states = shopify_oversells(cluster, n)
+            mine = {orders[s] for s in orders if owners[s] == n}
+            if figures["cancellations"]["pending"] != len(mine) or \
+                    any(states.get(o) != "parked" for o in mine):
+                return None
+        return True
+    poll("pending cancellations on their SKUs' owners", settled,
+         SETTLE_DEADLINE_S)
+    for sku, oid in orders.items():
+        if previous[sku] != owners[sku] and previous[sku] in names:
+            _, states = shopify_oversells(cluster, previous[sku])
+            check(states.get(oid) == "moved",
+                  f"{oid} on {previous[sku]}, {sku}'s previous owner: "
+                  f"{states.get(oid)}")
+
+
 def setup(prefix):
     """The command line's binaries; a Cluster in a fresh work directory."""
     ap = argparse.ArgumentParser()
@@ -306,6 +387,9 @@ def main():
     owners2 = cluster.owners(skus, EPOCH2)
     owners3 = cluster.owners(skus, EPOCH3)
     first_orders = {}  # sku -> the line of its order OLD-<sku>
+    oversold = pick_oversold(cluster)
+    oversold_orders = {}  # sku -> the core's id of its oversold order
+    ov_owners = [cluster.owners(oversold, m) for m in (EPOCH1, EPOCH2, EPOCH3)]
     load = spread_load(cluster, ["node1", "node3"] * (LOAD_THREADS // 2),
                        skus)
 
@@ -318,6 +402,25 @@ def main():
             held = cluster.held(n)
             check(sorted(held) == sorted(s for s in skus if owners1[s] == n),
                   f"{n} holds {len(held)} SKUs, not exactly those it owns")
+
+    def test_oversold_orders_pending_on_their_owners():
+        oversold_orders.update(oversell(cluster, "node1", oversold))
+        check_cancellations_follow(cluster, EPOCH1, oversold_orders,
+                                   ov_owners[0], ov_owners[0])
+        for n in EPOCH1:
+            figures, _ = shopify_oversells(cluster, n)
+            mine = sum(ov_owners[0][s] == n for s in oversold)
+            check(figures["oversells"] == mine,
+                  f"{n} owns {mine} oversold SKUs but counted {figures}")
+
+    def test_cancellations_moved_to_node4():
+        check_cancellations_follow(cluster, EPOCH2, oversold_orders,
+                                   ov_owners[1], ov_owners[0])
+        figures, _ = shopify_oversells(cluster, "node4")
+        check(figures["oversells"] == 0 and
+              figures["cancellations"]["sent"] >= OVERSOLD_TO_NODE4,
+              f"node4 counted moved oversells as its own or sent none: "
+              f"{figures}")
 
     def test_node4_joins_under_load():
         load.start()
@@ -348,6 +451,7 @@ def main():
               f"{load.refused} answered 503", flush=True)
         check(all(owners2[s] in (owners1[s], "node4") for s in skus),
               "a SKU moved between two old members")
+        moved += OVERSOLD_TO_NODE4  # the oversold SKUs picked to move too
         check(docs["node4"]["moved_in"] == moved,
               f"node4 received {docs['node4']['moved_in']} SKUs, {moved} "
               f"moved to it")
@@ -405,7 +509,7 @@ def main():
         doc = check_status_by_stockctl("node3", 2, 1,
                                        {n: "member" for n in EPOCH2})
         node4 = next(m for m in doc["members"] if m["id"] == "node4")
-        check(node4["move"]["moved_in"] == len(moved),
+        check(node4["move"]["moved_in"] == len(moved) + OVERSOLD_TO_NODE4,
               f"node4 moved_in: {node4}")
 
     def test_stockctl_after_node2_left():
@@ -460,12 +564,18 @@ def main():
         check(all(owners3[s] == owners2[s] for s in skus
                   if owners2[s] != "node2"),
               "a SKU moved that node2 did not own")
+        moved += OVERSOLD_FROM_NODE2  # the oversold SKUs node2 held
         check(out == moved == received,
               f"node2 moved {out}, the others received {received}, "
               f"{moved} expected")
 
     def test_every_sku_has_one_owner():
-        check_one_owner(cluster, EPOCH3, skus, owners3)
+        check_one_owner(cluster, EPOCH3, skus + oversold,
+                        {**owners3, **ov_owners[2]})
+
+    def test_cancellations_moved_from_node2():
+        check_cancellations_follow(cluster, EPOCH3, oversold_orders,
+                                   ov_owners[2], ov_owners[1])
 
     def test_unacked_orders_retried_applied_once():
         retry_unacked(cluster, "node4", load)
@@ -497,8 +607,12 @@ def main():
         ("three nodes at epoch 1, full mesh", test_start_three),
         ("stock, listings and a first order on every SKU",
          test_stock_listings_first_orders),
+        ("oversold webhook orders: cancellations pending on their owners",
+         test_oversold_orders_pending_on_their_owners),
         ("node4 joins under load (epoch 2); node3 on epoch 1 is refused",
          test_node4_joins_under_load),
+        ("pending cancellations moved to node4 with their SKUs",
+         test_cancellations_moved_to_node4),
         ("stockctl through old members answers by epoch 2 (owner, status)",
          test_stockctl_answers_by_epoch_2),
         ("node2 leaves under load (epoch 3), hands off everything",
@@ -507,6 +621,8 @@ def main():
          test_stockctl_after_node2_left),
         ("every SKU is held by exactly its owner",
          test_every_sku_has_one_owner),
+        ("node2's pending cancellations moved to the SKUs' new owners",
+         test_cancellations_moved_from_node2),
         ("orders without a 200, retried: stock exact, audit replays",
          test_unacked_orders_retried_applied_once),
         ("first orders replay after the moves; other payloads conflict",

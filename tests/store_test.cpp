@@ -4,6 +4,8 @@
 #include <caf/test/unit_test.hpp>
 #include <caf/test/unit_test_impl.hpp>
 
+#include <tuple>
+
 #include "persistence/codec.hpp"
 #include "persistence/store.hpp"
 #include "tests/test_util.hpp"
@@ -273,8 +275,9 @@ CAF_TEST(an outbox clear removes only what the acknowledged version covers) {
 namespace {
 
 // Everything a SKU can have: stock, audit trail, dedup records of two
-// kinds, two listings, an outbox entry; plus a neighbour whose SKU shares
-// the prefix, which an export must leave alone.
+// kinds, two listings, an outbox entry, pending cancellations of two
+// oversold orders (one of them on two channels' keys); plus a neighbour
+// whose SKU shares the prefix, which an export must leave alone.
 void write_full_sku(store& db, const std::string& sku) {
   write_batch b;
   for (std::uint64_t v = 1; v <= 3; ++v)
@@ -298,6 +301,8 @@ void write_full_sku(store& db, const std::string& sku) {
   b.put_listing(sku, "shopify", shop);
   b.put_listing(sku, "ebay", ebay);
   b.put_outbox("shopify", sku, outbox_record{3, 97, 1003});
+  b.put_cancel("shopify", "shopify:77", sku, cancel_record{2, 1004});
+  b.put_cancel("ebay", "ebay:12-3", sku, cancel_record{1, 1005});
   CAF_REQUIRE(db.commit(b).is_ok());
 }
 
@@ -319,6 +324,8 @@ CAF_TEST(an exported sku imports whole into another store and nothing else) {
   CAF_CHECK_EQUAL(b.dedup.size(), 2u);
   CAF_CHECK_EQUAL(b.listings.size(), 2u);
   CAF_CHECK_EQUAL(b.outbox.size(), 1u);
+  CAF_CHECK_EQUAL(b.cancels.size(), 2u);
+  CAF_CHECK_EQUAL(b.records(), 11u);
   CAF_CHECK_EQUAL(check_bundle(b), "");
   CAF_CHECK(out[1].empty());
   write_batch w;
@@ -343,6 +350,26 @@ CAF_TEST(an exported sku imports whole into another store and nothing else) {
   CAF_REQUIRE_EQUAL(listings.size(), 2u);
   CAF_CHECK(listings[0].second.alloc.has_value());
   CAF_CHECK_EQUAL(to->count("outbox"), 1u);
+  // The pending cancellations arrive whole, to be sent by the new owner.
+  std::vector<std::tuple<std::string, std::string, std::string, cancel_record>>
+      cancels;
+  CAF_REQUIRE(to->for_each_cancel([&](const std::string& channel,
+                                      const std::string& order_id,
+                                      const std::string& sku,
+                                      const cancel_record& r) {
+                    cancels.emplace_back(channel, order_id, sku, r);
+                    return true;
+                  })
+                  .is_ok());
+  CAF_REQUIRE_EQUAL(cancels.size(), 2u);
+  CAF_CHECK(cancels[0] == std::make_tuple(std::string{"ebay"},
+                                          std::string{"ebay:12-3"},
+                                          std::string{"SKU-1"},
+                                          cancel_record{1, 1005}));
+  CAF_CHECK(cancels[1] == std::make_tuple(std::string{"shopify"},
+                                          std::string{"shopify:77"},
+                                          std::string{"SKU-1"},
+                                          cancel_record{2, 1004}));
   CAF_CHECK(to->get_stock("SKU-10", &s).is_not_found());
   // The old owner deletes what it exported; the neighbour stays whole.
   write_batch erase;
@@ -356,6 +383,7 @@ CAF_TEST(an exported sku imports whole into another store and nothing else) {
   CAF_CHECK_EQUAL(from->count("dedup"), 2u);
   CAF_CHECK_EQUAL(from->count("listing"), 2u);
   CAF_CHECK_EQUAL(from->count("outbox"), 1u);
+  CAF_CHECK_EQUAL(from->count("cancel"), 2u); // SKU-10's
 }
 
 CAF_TEST(a bundle with a key of another sku or a bad value is refused) {
@@ -376,6 +404,16 @@ CAF_TEST(a bundle with a key of another sku or a bad value is refused) {
   auto foreign_outbox = good;
   foreign_outbox.outbox[0].first = codec::outbox_key("shopify", "SKU-2");
   CAF_CHECK_NOT_EQUAL(check_bundle(foreign_outbox), "");
+  auto foreign_cancel = good;
+  foreign_cancel.cancels[0].first =
+      codec::cancel_key("shopify", "shopify:77", "SKU-2");
+  CAF_CHECK_NOT_EQUAL(check_bundle(foreign_cancel), "");
+  auto short_cancel = good; // channel ‖ 0x00 ‖ sku: no order id
+  short_cancel.cancels[0].first = codec::outbox_key("shopify", "SKU-1");
+  CAF_CHECK_NOT_EQUAL(check_bundle(short_cancel), "");
+  auto bad_cancel = good;
+  bad_cancel.cancels[0].second = "\x01";
+  CAF_CHECK_NOT_EQUAL(check_bundle(bad_cancel), "");
   auto garbage = good;
   garbage.sku_records[0].second = "\x07junk";
   CAF_CHECK_NOT_EQUAL(check_bundle(garbage), "");
