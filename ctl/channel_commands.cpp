@@ -49,7 +49,11 @@ void write_channel(json_writer& w, const channel_view& c, double pushes_per_s) {
   number_or_null(w, c.rate_max);
   w.key("headroom");
   number_or_null(w, headroom_of(c));
-  w.key("last_error");
+  w.field("sync", c.sync).key("poll_interval_s");
+  number_or_null(w, c.poll_interval_s > 0
+                       ? static_cast<std::int64_t>(c.poll_interval_s)
+                       : std::int64_t{-1}); // null in event mode
+  w.field("cancellations_pending", c.cancellations_pending).key("last_error");
   text_or_null(w, c.last_error);
   w.end_object();
 }

@@ -94,6 +94,9 @@ merge_channels(const std::vector<node_report>& reports) {
       add_budget(&v.rate_max, s.rate_max, first);
       if (v.last_error.empty() && !s.last_error.empty())
         v.last_error = r.node + ": " + s.last_error;
+      v.sync = first || v.sync == s.sync ? s.sync : "mixed";
+      v.poll_interval_s = std::max(v.poll_interval_s, s.poll_interval_s);
+      v.cancellations_pending += s.cancellations_pending;
     }
   std::vector<channel_view> out;
   for (auto& [channel, v] : by_channel)

@@ -50,6 +50,10 @@ struct channel_view {
   double rate_available = -1;
   double rate_max = -1;
   std::string last_error; // "node: error" of the first node with one
+  // "event" or "poll"; "mixed" when the nodes' connectors differ.
+  std::string sync;
+  std::uint64_t poll_interval_s = 0; // the longest of the polling nodes
+  std::uint64_t cancellations_pending = 0; // oversold orders not cancelled
 };
 
 /// Every channel over all `reports`, sorted by channel.

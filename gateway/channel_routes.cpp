@@ -35,6 +35,7 @@ void write_connector_status(json_writer& w, const connector_status& s) {
       .field("backlog", s.backlog)
       .field("inflight", s.inflight)
       .field("parked_listings", s.parked_listings)
+      .field("backing_off", s.backing_off)
       .field("acked", s.acked)
       .field("retried", s.retried)
       .field("parked", s.parked)
@@ -52,6 +53,11 @@ void write_connector_status(json_writer& w, const connector_status& s) {
     w.null(); // no client-side rate limit
   else
     w.value(s.rate_available);
+  w.key("rate_max");
+  if (s.rate_max < 0)
+    w.null();
+  else
+    w.value(s.rate_max);
   w.key("last_error");
   if (s.last_error.empty())
     w.null();

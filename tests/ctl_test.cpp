@@ -156,8 +156,13 @@ CAF_TEST(channel figures are summed and the worst state wins) {
   a.acked = 100;
   a.rate_available = 10;
   a.rate_max = 40;
+  a.sync = "event";
+  a.cancellations_pending = 1;
   connector_status b = a;
   b.breaker = "open";
+  b.sync = "poll";
+  b.poll_interval_s = 60;
+  b.cancellations_pending = 2;
   b.backlog = 4;
   b.parked_listings = 1;
   b.last_error = "HTTP 500";
@@ -171,6 +176,9 @@ CAF_TEST(channel figures are summed and the worst state wins) {
   CAF_CHECK_EQUAL(v.breaker, "open");
   CAF_CHECK_EQUAL(v.last_error, "node2: HTTP 500");
   CAF_CHECK_EQUAL(headroom_of(v), 0.5);
+  CAF_CHECK_EQUAL(v.sync, "mixed");
+  CAF_CHECK_EQUAL(v.poll_interval_s, 60u);
+  CAF_CHECK_EQUAL(v.cancellations_pending, 3u);
   auto h = health_of(v);
   CAF_CHECK_EQUAL(
       h, (std::vector<std::string>{"circuit_open", "parked_listings"}));

@@ -443,7 +443,8 @@ def main():
             per = [nodes[m][ch] for m in MEMBERS]
             mine = got[ch]
             for f in ("listings", "backlog", "acked", "retried", "parked",
-                      "parked_listings", "requests", "throttled"):
+                      "parked_listings", "requests", "throttled",
+                      "backing_off", "cancellations_pending"):
                 check(mine[f] == sum(p[f] for p in per),
                       f"{ch} {f}: {mine[f]} vs {[p[f] for p in per]}")
             check(mine["listings"] == len(skus) and mine["backlog"] == 0 and
@@ -455,7 +456,11 @@ def main():
                       mine["headroom"] is None, f"{ch} unlimited: {mine}")
             else:
                 check(0 <= mine["headroom"] <= 1 and
-                      mine["rate_max"] > 0, f"{ch} budget: {mine}")
+                      mine["rate_max"] == sum(p["rate_max"] for p in per),
+                      f"{ch} budget: {mine} vs {per}")
+            check(mine["sync"] == "event" and mine["poll_interval_s"] is None
+                  and all(p["sync"] == "event" for p in per),
+                  f"{ch} sync mode: {mine} vs {per}")
 
     def test_channel_resync_pushes_every_sku_again():
         before = cluster.fake.counters()
