@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #include <lmdb.h>
 
@@ -25,6 +26,30 @@ constexpr char schema_version[] = "2";
 
 // Named databases plus room for the outbox, listings and ownership tables.
 constexpr unsigned max_named_dbs = 16;
+
+// Every record of database `dbi` in key order, in one read transaction,
+// as fn(key, value, &status) until fn returns false (with `status` set
+// when it stopped for an error); `what` names the database in errors.
+template <class F>
+status scan_all(MDB_env* env, unsigned dbi, const char* what, F fn) {
+  read_txn txn{env};
+  if (txn.rc() != 0)
+    return from_mdb(txn.rc(), "read txn");
+  lmdb::cursor cur{txn.get(), dbi};
+  if (cur.rc() != 0)
+    return from_mdb(cur.rc(), std::string{what} + " cursor");
+  MDB_val k;
+  MDB_val v;
+  int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_FIRST);
+  for (; rc == 0; rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT)) {
+    auto st = status::ok();
+    if (!fn(as_view(k), as_view(v), &st))
+      return st;
+  }
+  if (rc != MDB_NOTFOUND)
+    return from_mdb(rc, std::string{what} + " scan");
+  return status::ok();
+}
 
 } // namespace
 
@@ -373,94 +398,58 @@ status store::get_listings(
 status store::scan_outbox(bool (*fn)(void*, const std::string&,
                                      const std::string&, const outbox_record&),
                           void* ctx) const {
-  read_txn txn{env_};
-  if (txn.rc() != 0)
-    return from_mdb(txn.rc(), "read txn");
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn.get(), outbox_dbi_, &cur);
-  if (rc != 0)
-    return from_mdb(rc, "outbox cursor");
-  MDB_val k;
-  MDB_val v;
-  status st = status::ok();
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    auto [channel, sku] = codec::split_pair_key(as_view(k));
-    auto rec = codec::decode_outbox(as_view(v));
-    if (!rec) {
-      st = status::corruption("undecodable outbox entry of " + std::string{sku});
-      break;
-    }
-    if (!fn(ctx, std::string{channel}, std::string{sku}, *rec))
-      break;
-  }
-  mdb_cursor_close(cur);
-  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
-    st = from_mdb(rc, "outbox scan");
-  return st;
+  return scan_all(env_, outbox_dbi_, "outbox",
+                  [&](std::string_view key, std::string_view value,
+                      status* st) {
+                    auto [channel, sku] = codec::split_pair_key(key);
+                    auto rec = codec::decode_outbox(value);
+                    if (!rec) {
+                      *st = status::corruption("undecodable outbox entry of " +
+                                               std::string{sku});
+                      return false;
+                    }
+                    return fn(ctx, std::string{channel}, std::string{sku},
+                              *rec);
+                  });
 }
 
 status store::scan_cancel(bool (*fn)(void*, const std::string&,
                                      const std::string&, const std::string&,
                                      const cancel_record&),
                           void* ctx) const {
-  read_txn txn{env_};
-  if (txn.rc() != 0)
-    return from_mdb(txn.rc(), "read txn");
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn.get(), cancel_dbi_, &cur);
-  if (rc != 0)
-    return from_mdb(rc, "cancel cursor");
-  MDB_val k;
-  MDB_val v;
-  status st = status::ok();
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    auto f = codec::split_cancel_key(as_view(k));
-    auto rec = codec::decode_cancel(as_view(v));
-    if (!rec) {
-      st = status::corruption("undecodable cancellation of order " +
-                              std::string{f.order_id});
-      break;
-    }
-    if (!fn(ctx, std::string{f.channel}, std::string{f.order_id},
-            std::string{f.sku}, *rec))
-      break;
-  }
-  mdb_cursor_close(cur);
-  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
-    st = from_mdb(rc, "cancel scan");
-  return st;
+  return scan_all(env_, cancel_dbi_, "cancel",
+                  [&](std::string_view key, std::string_view value,
+                      status* st) {
+                    auto f = codec::split_cancel_key(key);
+                    auto rec = codec::decode_cancel(value);
+                    if (!rec) {
+                      *st = status::corruption(
+                          "undecodable cancellation of order " +
+                          std::string{f.order_id});
+                      return false;
+                    }
+                    return fn(ctx, std::string{f.channel},
+                              std::string{f.order_id}, std::string{f.sku},
+                              *rec);
+                  });
 }
 
 status store::scan_listing(bool (*fn)(void*, const std::string&,
                                       const std::string&, const listing&),
                            void* ctx) const {
-  read_txn txn{env_};
-  if (txn.rc() != 0)
-    return from_mdb(txn.rc(), "read txn");
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn.get(), listing_dbi_, &cur);
-  if (rc != 0)
-    return from_mdb(rc, "listing cursor");
-  MDB_val k;
-  MDB_val v;
-  status st = status::ok();
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    auto [sku, channel] = codec::split_pair_key(as_view(k));
-    auto rec = codec::decode_listing(as_view(v));
-    if (!rec) {
-      st = status::corruption("undecodable listing of " + std::string{sku});
-      break;
-    }
-    if (!fn(ctx, std::string{sku}, std::string{channel}, *rec))
-      break;
-  }
-  mdb_cursor_close(cur);
-  if (st.is_ok() && rc != 0 && rc != MDB_NOTFOUND)
-    st = from_mdb(rc, "listing scan");
-  return st;
+  return scan_all(env_, listing_dbi_, "listing",
+                  [&](std::string_view key, std::string_view value,
+                      status* st) {
+                    auto [sku, channel] = codec::split_pair_key(key);
+                    auto rec = codec::decode_listing(value);
+                    if (!rec) {
+                      *st = status::corruption("undecodable listing of " +
+                                               std::string{sku});
+                      return false;
+                    }
+                    return fn(ctx, std::string{sku}, std::string{channel},
+                              *rec);
+                  });
 }
 
 status store::scan_stock(bool (*fn)(void*, const std::string&,
@@ -513,10 +502,10 @@ unsigned store::dbi_of(write_batch::db target) const {
     return listing_dbi_;
   case write_batch::db::outbox:
     return outbox_dbi_;
-  case write_batch::db::meta:
-    return meta_dbi_;
   case write_batch::db::cancel:
     return cancel_dbi_;
+  case write_batch::db::meta:
+    return meta_dbi_;
   }
   return audit_dbi_;
 }
@@ -538,13 +527,13 @@ std::string store::record_name(const write_batch::record& r) {
     return "write outbox of " + std::string{sku} + " for " +
            std::string{channel};
   }
-  case write_batch::db::meta:
-    return "write meta " + r.key;
   case write_batch::db::cancel: {
     auto f = codec::split_cancel_key(r.key);
     return "write cancellation of order " + std::string{f.order_id} + " (" +
            std::string{f.sku} + ") for " + std::string{f.channel};
   }
+  case write_batch::db::meta:
+    return "write meta " + r.key;
   }
   return "write";
 }
