@@ -48,6 +48,9 @@ def parse_args(argv):
                    help="directory of stockwired and fakechannel "
                         "(default: build/bin of this repository)")
     p.add_argument("--out", default="lab-out")
+    p.add_argument("--from", dest="from_dir", default=None,
+                   help="run nothing: write the summary and report again "
+                        "from the <mode>.json files in this directory")
     p.add_argument("--work", default=None,
                    help="where the runs' configs, data and logs go "
                         "(default: a temporary directory, removed)")
@@ -67,6 +70,12 @@ def main(argv):
         "burst_multiplier", "rate_per_s", "zipf_s", "skus", "on_hand",
         "poll_interval_s")}
     os.makedirs(args.out, exist_ok=True)
+    if args.from_dir:
+        runs = {}
+        for mode in modes:
+            with open(os.path.join(args.from_dir, mode + ".json")) as f:
+                runs[mode] = json.load(f)
+        return write_outputs(runs, args.out)
     work_ctx = (tempfile.TemporaryDirectory(prefix="flash-sale-")
                 if args.work is None else None)
     work = args.work or work_ctx.name
@@ -88,13 +97,18 @@ def main(argv):
     finally:
         if work_ctx is not None:
             work_ctx.cleanup()
+    return write_outputs(runs, args.out)
+
+
+def write_outputs(runs, out):
+    """summary.txt and report.html in `out`; the exit code of the lab."""
     summary = report.summary_text(runs)
-    with open(os.path.join(args.out, "summary.txt"), "w") as f:
+    with open(os.path.join(out, "summary.txt"), "w") as f:
         f.write(summary)
-    with open(os.path.join(args.out, "report.html"), "w") as f:
+    with open(os.path.join(out, "report.html"), "w") as f:
         f.write(report.html_report(runs, summary))
     print(summary, end="")
-    print(f"report: {os.path.join(args.out, 'report.html')}")
+    print(f"report: {os.path.join(out, 'report.html')}")
     return 1 if any(r["findings"] for r in runs.values()) else 0
 
 

@@ -15,8 +15,12 @@ import socket
 import subprocess
 import time
 
-# How long a process may take to start listening or to stop.
+# How long a process may take to start listening or to stop. A node seeds
+# its demo catalogue before it listens (one durable write per SKU and
+# listing: about 25 s for 1,000 SKUs on five channels here), so its start
+# may take this long per SKU on top.
 START_TIMEOUT_S = 30
+SEED_S_PER_SKU = 0.1
 STOP_TIMEOUT_S = 60
 # One HTTP exchange with a lab process.
 HTTP_TIMEOUT_S = 30
@@ -120,7 +124,7 @@ class Process:
                 self.proc.wait()
         return self.proc.returncode
 
-    def wait_listening(self, port):
+    def wait_listening(self, port, timeout_s=START_TIMEOUT_S):
         def up():
             if not self.alive():
                 raise LabError(f"{self.name} exited with "
@@ -130,8 +134,7 @@ class Process:
                     return True
             except OSError:
                 return False
-        wait_until(f"{self.name} listening on {port}", up, START_TIMEOUT_S,
-                   0.05)
+        wait_until(f"{self.name} listening on {port}", up, timeout_s, 0.05)
 
 
 def fake_toml(ports, node_url, scenario):
@@ -219,7 +222,8 @@ class Lab:
                 name, [os.path.join(self.bin, "stockwired"), "--config", cfg],
                 self.dir))
         for node, port in zip(self.nodes, self.http_ports):
-            node.wait_listening(port)
+            node.wait_listening(
+                port, START_TIMEOUT_S + SEED_S_PER_SKU * self.s.skus)
         for port in self.http_ports:
             wait_until(f"node on {port} ready",
                        lambda p=port: http_json(p, "GET", "/readyz")[0] == 200,

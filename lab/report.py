@@ -139,8 +139,8 @@ def summary_text(runs):
 
 # -- SVG ------------------------------------------------------------------
 
-W, H = 760, 300
-ML, MR, MT, MB = 60, 130, 20, 40
+W, H = 800, 300
+ML, MR, MT, MB = 60, 165, 20, 40
 
 
 def _scale(lo, hi, a, b, log=False):
@@ -223,9 +223,10 @@ def chart(title, series, x_range, y_range, x_label, y_label, log_y=False,
         pts = [(min(max(x, x0), x1), min(max(y, y0), y1)) for x, y in pts]
         if pts:
             d = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
-            width = 2.5 if label == "truth" else 1.5
-            out.append(f'<polyline fill="none" stroke="{color}" '
-                       f'stroke-width="{width}" points="{d}"/>')
+            style = ('stroke-width="7" stroke-opacity="0.25"'
+                     if label == "truth" else 'stroke-width="1.5"')
+            out.append(f'<polyline fill="none" stroke="{color}" {style} '
+                       f'points="{d}"/>')
         ly = MT + 12 + 16 * i
         out.append(f'<line x1="{W - MR + 8}" y1="{ly - 4}" '
                    f'x2="{W - MR + 24}" y2="{ly - 4}" stroke="{color}" '
@@ -276,6 +277,11 @@ def lag_chart(run):
                  bands=burst_band(s))
 
 
+# Vertical offset between the channels' lines in the hottest-SKU chart, in
+# units (small against the 1-unit steps).
+HOT_CHART_LIFT = 0.04
+
+
 def hot_chart(run):
     """The hottest SKU: its true available quantity against what each
     channel showed, oversells marked."""
@@ -285,8 +291,12 @@ def hot_chart(run):
     series = [("truth", COLORS["truth"],
                [(0.0, truth[0][1])] + truth if truth else [], True)]
     y_max = max([q for _, q in truth] + [1])
-    for ch, points in run["histories"].get(sku, {}).items():
-        pts = [(t / 1000.0, q) for t, q in points]
+    # Channels that show the same number would hide each other: each line
+    # is lifted by a small, fixed step (the caption says so).
+    for i, (ch, points) in enumerate(
+            sorted(run["histories"].get(sku, {}).items())):
+        lift = (i - 2) * HOT_CHART_LIFT
+        pts = [(t / 1000.0, q + lift) for t, q in points]
         y_max = max([y_max] + [q for _, q in pts])
         series.append((ch, COLORS.get(ch, "#777"), pts, True))
     markers = [(p["t_ms"] / 1000.0, p["shown_before"], "#d50000",
@@ -340,6 +350,11 @@ def html_report(runs, summary):
     for mode, run in runs.items():
         parts.append(f"<h2>{e(mode_title(run))}</h2>")
         parts.append(hot_chart(run))
+        parts.append("<p><small>The wide grey line is the true available "
+                     "quantity (Stockwire's audit trail); each channel's line "
+                     "is what it showed (lifted by a few hundredths of a "
+                     "unit each so that equal lines stay visible); crosses "
+                     "are oversells.</small></p>")
         parts.append(lag_chart(run))
     parts.append("<h2>Summary</h2><pre>" + e(summary) + "</pre>")
     parts.append("</body></html>")

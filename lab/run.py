@@ -194,8 +194,8 @@ class Run:
         result = {"scenario": s.describe()}
         self.log(f"[{s.mode}] starting fakechannel and "
                  f"{len(self.lab.http_ports)} node(s) in {self.lab.dir}")
-        self.lab.start()
         try:
+            self.lab.start()
             result["converge_s"] = self.converge()
             self.log(f"[{s.mode}] all channels show {s.on_hand} units of "
                      f"{s.skus} SKUs after {result['converge_s']:.1f} s; "
