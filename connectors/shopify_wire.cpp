@@ -166,6 +166,35 @@ protected:
     decide_rest(item_verdict::retry, error_text("THROTTLED", "Throttled"));
   }
 
+  static std::string code_of(const json& e) {
+    auto* code = member(e, "code");
+    return code && code->is_string() ? code->get<std::string>() : "USER_ERROR";
+  }
+
+  // The answer's `data` when it is a readable 2xx without top-level
+  // errors; otherwise every item is decided (throttled, refused,
+  // unreadable, a top-level error) and the result is nullptr. `body` keeps
+  // the parsed answer alive.
+  const json* read_data(const http_response& resp,
+                        std::optional<json>& body) {
+    body = parse_json(resp.body);
+    const json* cost = cost_of(body);
+    read_budget(cost);
+    const json* errors = body ? member(*body, "errors") : nullptr;
+    if (resp.status == 429 || (errors && is_throttled(*errors))) {
+      throttle(resp, cost);
+    } else if (!is_2xx(resp.status)) {
+      refuse(resp, error_text(std::to_string(resp.status), rest_errors(resp)));
+    } else if (!body) {
+      decide_rest(item_verdict::retry, unreadable(resp, "not JSON"));
+    } else if (errors && errors->is_array() && !errors->empty()) {
+      top_error(errors->at(0));
+    } else {
+      return &body->at("data");
+    }
+    return nullptr;
+  }
+
   void top_error(const json& e) {
     auto message = text_of(e.value("message", json("")));
     std::string code = "GRAPHQL_ERROR";
@@ -279,20 +308,11 @@ private:
   }
 
   void read(const http_response& resp) override {
-    auto body = parse_json(resp.body);
-    const json* cost = cost_of(body);
-    read_budget(cost);
-    const json* errors = body ? member(*body, "errors") : nullptr;
-    if (resp.status == 429 || (errors && is_throttled(*errors)))
-      return throttle(resp, cost);
-    if (!is_2xx(resp.status))
-      return refuse(resp,
-                    error_text(std::to_string(resp.status), rest_errors(resp)));
-    if (!body)
-      return decide_rest(item_verdict::retry, unreadable(resp, "not JSON"));
-    if (errors && errors->is_array() && !errors->empty())
-      return top_error(errors->at(0));
-    const auto& payload = body->at("data").at("inventorySetQuantities");
+    std::optional<json> body;
+    const json* data = read_data(resp, body);
+    if (data == nullptr)
+      return;
+    const auto& payload = data->at("inventorySetQuantities");
     const auto& user_errors = payload.at("userErrors");
     if (user_errors.empty()) {
       for (auto i : sent_)
@@ -303,11 +323,6 @@ private:
       return decide_rest(item_verdict::retry,
                          unreadable(resp, "userErrors is not a list"));
     read_user_errors(user_errors);
-  }
-
-  static std::string code_of(const json& e) {
-    auto* code = member(e, "code");
-    return code && code->is_string() ? code->get<std::string>() : "USER_ERROR";
   }
 
   static bool is_stale(const std::string& code) {
@@ -505,21 +520,12 @@ private:
       "orderCancelUserErrors { field message code } } }";
 
   void read(const http_response& resp) override {
-    auto body = parse_json(resp.body);
-    const json* cost = cost_of(body);
-    read_budget(cost);
-    const json* errors = body ? member(*body, "errors") : nullptr;
-    if (resp.status == 429 || (errors && is_throttled(*errors)))
-      return throttle(resp, cost);
-    if (!is_2xx(resp.status))
-      return refuse(resp,
-                    error_text(std::to_string(resp.status), rest_errors(resp)));
-    if (!body)
-      return decide(0, item_verdict::retry, unreadable(resp, "not JSON"));
-    if (errors && errors->is_array() && !errors->empty())
-      return top_error(errors->at(0));
+    std::optional<json> body;
+    const json* data = read_data(resp, body);
+    if (data == nullptr)
+      return;
     const auto& user_errors =
-        body->at("data").at("orderCancel").at("orderCancelUserErrors");
+        data->at("orderCancel").at("orderCancelUserErrors");
     if (!user_errors.is_array())
       return decide(0, item_verdict::retry,
                     unreadable(resp, "orderCancelUserErrors is not a list"));
@@ -529,8 +535,7 @@ private:
     // INVALID, ...): asking again cannot help. An order that is already
     // cancelled is what we wanted.
     const auto& e = user_errors.at(0);
-    auto* c = member(e, "code");
-    auto code = c && c->is_string() ? c->get<std::string>() : "USER_ERROR";
+    auto code = code_of(e);
     auto* m = member(e, "message");
     auto message = m ? text_of(*m) : std::string{};
     if (code.find("ALREADY") != std::string::npos)

@@ -12,6 +12,7 @@
 #include "actors/node_counters.hpp"
 #include "actors/sku_actor.hpp"
 #include "persistence/store.hpp"
+#include "tests/caf_ask.hpp"
 #include "tests/test_util.hpp"
 
 using namespace stockwire;
@@ -68,21 +69,7 @@ struct fixture : test_coordinator_fixture<> {
 
   template <class T, class Msg>
   caf::expected<T> ask(const caf::actor& dest, Msg msg) {
-    auto h = self->request(dest, caf::infinite, std::move(msg));
-    sched.run();
-    caf::expected<T> result{caf::error{}};
-    bool got = false;
-    h.receive(
-        [&](T& x) {
-          result = std::move(x);
-          got = true;
-        },
-        [&](caf::error& e) {
-          result = std::move(e);
-          got = true;
-        });
-    CAF_REQUIRE(got);
-    return result;
+    return stockwire::test::ask<T>(self, sched, dest, std::move(msg));
   }
 
   // Every cancellation record as "channel/order/sku:qty".

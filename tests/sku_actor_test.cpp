@@ -11,6 +11,7 @@
 #include "actors/sku_actor.hpp"
 #include "actors/sku_region.hpp"
 #include "persistence/store.hpp"
+#include "tests/caf_ask.hpp"
 #include "tests/test_util.hpp"
 
 #include <thread>
@@ -48,21 +49,7 @@ struct fixture : test_coordinator_fixture<> {
   // Sends `msg` as a request, runs every actor until idle, returns the reply.
   template <class T, class Msg>
   caf::expected<T> ask(const caf::actor& dest, Msg msg) {
-    auto h = self->request(dest, caf::infinite, std::move(msg));
-    sched.run();
-    caf::expected<T> result{caf::error{}};
-    bool got = false;
-    h.receive(
-        [&](T& x) {
-          result = std::move(x);
-          got = true;
-        },
-        [&](caf::error& e) {
-          result = std::move(e);
-          got = true;
-        });
-    CAF_REQUIRE(got);
-    return result;
+    return stockwire::test::ask<T>(self, sched, dest, std::move(msg));
   }
 
   caf::actor sku(const std::string& name) {
