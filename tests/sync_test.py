@@ -597,6 +597,16 @@ def test_an_oversell_is_cancelled_once_on_its_channel(args, workdir):
               rec[0]["sku"] == "DEMO-1" and rec[0]["qty"] == 2 and
               rec[0]["cancellation"] == "acknowledged",
               f"/v1/oversells recent: {rec}")
+        # The route takes no query and only GET; refused requests change
+        # nothing.
+        doc_err = expect_error(c.call("GET", "/v1/oversells?limit=5"), 400,
+                               "invalid_argument", "a query on /v1/oversells")
+        check("unknown query parameter 'limit'" in
+              doc_err["error"]["message"], f"{doc_err}")
+        expect_error(c.call("POST", "/v1/oversells", {}), 405,
+                     "method_not_allowed", "POST /v1/oversells")
+        check(c.call("GET", "/v1/oversells")[2] == doc,
+              "/v1/oversells changed by refused requests")
         # Corrected at once; nothing else was pushed (no tick yet).
         check(shown_demo(env, "woocommerce") == 0 and
               shown_demo(env, "shopify") == 0, "what the channels show")
