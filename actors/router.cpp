@@ -20,6 +20,7 @@
 #include "actors/handoff.hpp"
 #include "actors/inspector.hpp"
 #include "actors/messages.hpp"
+#include "tls/caf_module.hpp"
 
 namespace stockwire {
 
@@ -31,6 +32,13 @@ namespace {
 // publishes its router.
 constexpr std::chrono::milliseconds reconnect_backoff_min{100};
 constexpr std::chrono::milliseconds reconnect_backoff_max{2000};
+
+// Two members dialling each other at the same moment open two connections,
+// of which CAF then closes one (with TLS after two handshakes). So the
+// member with the greater id dials this much later than the other, which
+// has normally connected by then: its hello hands the later one that
+// connection (adopt), and the later one does not dial at all.
+constexpr std::chrono::milliseconds dial_stagger{500};
 
 // A connection attempt (TCP connect and BASP handshake) still unanswered
 // after this counts as failed.
@@ -48,7 +56,7 @@ constexpr std::chrono::milliseconds handoff_request_margin{500};
 
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 // (hello_atom, member id): sent to a router once connected to it, so that
-// a peer waiting out its backoff connects back at once.
+// it uses this connection (adopt) instead of dialling one of its own.
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 
 // Another member, and how the router reaches it.
@@ -565,8 +573,17 @@ caf::result<void> resync_everywhere(router_actor* self,
 
 // -- connections --------------------------------------------------------------
 
+// How much later than `p` this node dials: dial_stagger when its id is the
+// greater (see there), else nothing.
+std::chrono::milliseconds stagger(router_actor* self, const peer& p) {
+  return self->state.cfg.self_id > p.member.id
+             ? dial_stagger
+             : std::chrono::milliseconds{0};
+}
+
 void retry_later(router_actor* self, peer& p) {
-  self->delayed_send(self, p.backoff, reconnect_atom::value, p.member.id);
+  self->delayed_send(self, p.backoff + stagger(self, p),
+                     reconnect_atom::value, p.member.id);
   p.backoff = std::min(p.backoff * 2, reconnect_backoff_max);
 }
 
@@ -587,6 +604,16 @@ void connect_failed(router_actor* self, const std::string& id,
                   why);
   }
   retry_later(self, p);
+}
+
+// `p` is reachable through `handle`, its router's proxy.
+void connected(router_actor* self, peer& p, caf::actor handle,
+               const char* how) {
+  p.handle = std::move(handle);
+  self->monitor(p.handle);
+  p.backoff = reconnect_backoff_min;
+  p.outage_logged = false;
+  spdlog::info("cluster: connected to {}{}", describe(p.member), how);
 }
 
 void connect(router_actor* self, const std::string& id) {
@@ -612,16 +639,30 @@ void connect(router_actor* self, const std::string& id) {
               return;
             auto& p = i->second;
             p.connecting = false;
-            p.handle = caf::actor_cast<caf::actor>(std::move(ptr));
-            self->monitor(p.handle);
+            if (p.handle)
+              return; // it dialled us meanwhile (adopt)
+            connected(self, p, caf::actor_cast<caf::actor>(std::move(ptr)),
+                      "");
             self->send(p.handle, hello_atom::value, st.cfg.self_id);
-            p.backoff = reconnect_backoff_min;
-            p.outage_logged = false;
-            spdlog::info("cluster: connected to {}", describe(p.member));
           },
           [self, id](caf::error& err) {
             connect_failed(self, id, caf::to_string(err));
           });
+}
+
+// A hello from member `id`: it connected to this node. Uses that
+// connection (its sender is the member's router) instead of dialling a
+// second one (see dial_stagger).
+void adopt(router_actor* self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.peers.find(id);
+  if (i == st.peers.end())
+    return;
+  auto& p = i->second;
+  if (p.handle)
+    return;
+  if (auto sender = caf::actor_cast<caf::actor>(self->current_sender()))
+    connected(self, p, std::move(sender), " (it dialled)");
 }
 
 void on_down(router_actor* self, const caf::down_msg& dm) {
@@ -669,9 +710,15 @@ void update_peers(router_actor* self) {
       ++i;
     }
   }
-  for (auto& [id, m] : wanted)
-    if (st.peers.emplace(id, peer{m, caf::actor{}}).second)
+  for (auto& [id, m] : wanted) {
+    auto [i, added] = st.peers.emplace(id, peer{m, caf::actor{}});
+    if (!added)
+      continue;
+    if (auto later = stagger(self, i->second); later.count() > 0)
+      self->delayed_send(self, later, reconnect_atom::value, id);
+    else
       connect(self, id);
+  }
 }
 
 // -- membership changes ---------------------------------------------------------
@@ -709,7 +756,7 @@ caf::behavior router(router_actor* self, caf::actor region,
   st.region = std::move(region);
   st.cfg = std::move(cfg);
   st.m = st.cfg.membership;
-  st.middleman = self->system().middleman().actor_handle();
+  st.middleman = tls::connector(self->system());
   handoff_config hc;
   hc.membership = st.m;
   hc.self_id = st.cfg.self_id;
@@ -788,14 +835,7 @@ caf::behavior router(router_actor* self, caf::actor region,
           update_peers(self);
       },
       [=](reconnect_atom, const std::string& id) { connect(self, id); },
-      [=](hello_atom, const std::string& id) {
-        auto& st = self->state;
-        auto i = st.peers.find(id);
-        if (i == st.peers.end())
-          return;
-        i->second.backoff = reconnect_backoff_min;
-        connect(self, id);
-      },
+      [=](hello_atom, const std::string& id) { adopt(self, id); },
   };
 }
 
@@ -827,8 +867,10 @@ placement_info placement_of(const cluster::membership& m,
   return r;
 }
 
-void configure_cluster_networking(caf::actor_system_config& cfg) {
+void configure_cluster_networking(caf::actor_system_config& cfg,
+                                  const tls::credentials& tls) {
   cfg.load<caf::io::middleman>();
+  tls::load_module(cfg, tls);
   cfg.set("middleman.heartbeat-interval", heartbeat_interval);
   cfg.set("middleman.connection-timeout", peer_silence_max);
 }
@@ -841,7 +883,7 @@ caf::actor spawn_router(caf::actor_system& sys, caf::actor region,
 bool publish_router(caf::actor_system& sys, const caf::actor& router,
                     const std::string& host, std::uint16_t port,
                     std::string* error) {
-  auto published = sys.middleman().publish(router, port, host.c_str(), true);
+  auto published = tls::publish(sys, router, host, port);
   if (!published) {
     *error = "cannot publish on " + host + ":" +
              std::to_string(port) + ": " + sys.render(published.error());

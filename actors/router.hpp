@@ -83,6 +83,7 @@
 
 #include "actors/channel_directory.hpp"
 #include "cluster/membership.hpp"
+#include "tls/credentials.hpp"
 
 namespace stockwire {
 
@@ -103,9 +104,13 @@ struct router_config {
 };
 
 /// Loads CAF's networking module (the middleman) and turns on BASP
-/// heartbeats, so that a hung peer is detected, not only a dead one. Call
-/// before the actor system is constructed.
-void configure_cluster_networking(caf::actor_system_config& cfg);
+/// heartbeats, so that a hung peer is detected, not only a dead one. With
+/// `tls.enabled()` also CAF's OpenSSL module: every published port and
+/// every connection to a member then requires mutual TLS. Call before the
+/// actor system is constructed. REQUIRES: tls::check_credentials(tls)
+/// passed.
+void configure_cluster_networking(caf::actor_system_config& cfg,
+                                  const tls::credentials& tls);
 
 /// Spawns the router in front of the node's `region` and starts connecting
 /// to the other members. REQUIRES: the actor system was configured with
@@ -119,7 +124,8 @@ placement_info placement_of(const cluster::membership& m,
                             const std::string& sku, bool clustered);
 
 /// Publishes `router` on host:port (with address reuse: a restarted node
-/// gets its port back at once). Returns false with the reason otherwise.
+/// gets its port back at once), through TLS when the system has CAF's
+/// OpenSSL module. Returns false with the reason otherwise.
 bool publish_router(caf::actor_system& sys, const caf::actor& router,
                     const std::string& host, std::uint16_t port,
                     std::string* error);

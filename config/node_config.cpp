@@ -78,6 +78,7 @@ void read_node(table_reader& r, node_config& cfg) {
   r.string("id", &cfg.node_id, check_node_id);
   r.string("data_dir", &cfg.data_dir, check_non_empty);
   r.integer("threads", 0, threads_max, &cfg.threads);
+  r.boolean("allow_plaintext_remote", &cfg.allow_plaintext_remote);
 }
 
 void read_http(table_reader& r, gateway::settings& http) {
@@ -544,6 +545,43 @@ void read_admin(table_reader& r, node_config& cfg) {
   });
 }
 
+// [tls]: the PEM files of mutual TLS. The files themselves are read at
+// start (tls::check_credentials), not here: parsing does no I/O.
+void read_tls(table_reader& r, node_config& cfg) {
+  r.string("certificate", &cfg.tls.certificate, check_non_empty);
+  r.string("key", &cfg.tls.key, check_non_empty);
+  r.string("cafile", &cfg.tls.cafile, check_non_empty);
+  r.string("passphrase", &cfg.tls.passphrase, check_non_empty);
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Without TLS, the cluster and admin ports take commands from anyone who
+// can connect: refuse an address off this machine unless the operator
+// said so. Returns the problem, naming the key, or empty.
+std::string check_plaintext(const node_config& cfg) {
+  if (cfg.tls.enabled() || cfg.allow_plaintext_remote)
+    return {};
+  auto refuse = [](const std::string& key, const std::string& host) {
+    return key + ": " + host +
+           " is not a loopback address: without [tls] its connections are "
+           "neither encrypted nor authenticated (configure [tls], or set "
+           "node.allow_plaintext_remote = true on a trusted network)";
+  };
+  if (cfg.admin_port != 0 && !is_loopback(cfg.admin_host))
+    return refuse("admin.listen", cfg.admin_host);
+  if (!cfg.cluster)
+    return {};
+  if (!is_loopback(cfg.cluster->listen_host))
+    return refuse("cluster.listen", cfg.cluster->listen_host);
+  for (auto& m : cfg.cluster->members)
+    if (!is_loopback(m.host))
+      return refuse("cluster.members (" + m.id + ")", m.host);
+  return {};
+}
+
 using section_fn = void (*)(table_reader&, node_config&);
 
 struct section {
@@ -561,6 +599,7 @@ const section sections[] = {
     {"demo", read_demo},
     {"sync", read_sync},
     {"admin", read_admin},
+    {"tls", read_tls},
 };
 
 void read_document(const toml::table& doc, std::string_view source,
@@ -595,6 +634,20 @@ void read_document(const toml::table& doc, std::string_view source,
   read_cluster(doc, source, result);
   if (!result.ok())
     return;
+  auto& tls = result.config.tls;
+  if (doc.contains("tls") &&
+      (tls.certificate.empty() || tls.key.empty() || tls.cafile.empty())) {
+    std::ostringstream msg;
+    msg << source << ":" << doc.get("tls")->source().begin.line
+        << ": tls: certificate, key and cafile are all required (mutual "
+           "TLS: every node presents a certificate and checks its peers')";
+    result.error = msg.str();
+    return;
+  }
+  if (auto why = check_plaintext(result.config); !why.empty()) {
+    result.error = std::string{source} + ": " + why;
+    return;
+  }
   for (auto&& [k, v] : doc) {
     if (known.count(std::string{k.str()}) == 0) {
       std::ostringstream msg;

@@ -18,6 +18,7 @@
 #include "cluster/ring.hpp"
 #include "connectors/channel.hpp"
 #include "gateway/settings.hpp"
+#include "tls/credentials.hpp"
 
 namespace stockwire::config {
 
@@ -117,6 +118,12 @@ struct node_config {
   // over TCP) is published. Port 0: not published (the default).
   std::string admin_host = "127.0.0.1";
   std::uint16_t admin_port = 0;
+  // `[tls]`: certificate, key and CA of mutual TLS on the cluster and admin
+  // ports (and this node's connections to other members). Empty: plain
+  // TCP, which is then refused on non-loopback addresses unless
+  // `[node] allow_plaintext_remote` (docs/CONFIG.md, "TLS").
+  tls::credentials tls;
+  bool allow_plaintext_remote = false;
 };
 
 /// Either a configuration or the reason there is none.

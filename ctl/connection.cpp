@@ -7,6 +7,7 @@
 
 #include "actors/errors.hpp"
 #include "config/node_config.hpp"
+#include "tls/caf_module.hpp"
 
 namespace stockwire::ctl {
 
@@ -52,6 +53,27 @@ failure to_failure(const caf::error& err, const std::string& node) {
   }
 }
 
+failure connect_failure(const caf::error& err, const std::string& node,
+                        bool tls) {
+  if (err == caf::sec::disconnect_during_handshake)
+    return {exit_handshake,
+            tls ? "node " + node +
+                      " refused the TLS handshake: one side does not trust "
+                      "the other's certificate (is --tls-cafile the "
+                      "cluster's CA, and --tls-certificate signed by it?)"
+                : "node " + node +
+                      " closed the connection during the handshake: it "
+                      "requires TLS (give --tls-certificate, --tls-key and "
+                      "--tls-cafile, or $STOCKWIRE_TLS_CERTIFICATE, ...)"};
+  if (err == caf::sec::request_timeout)
+    return {exit_unreachable,
+            "node " + node + " did not answer within --timeout-ms"};
+  return {exit_unreachable,
+          "node " + node + " unreachable" +
+              (tls ? " (or it does not speak TLS)" : "") + ": " +
+              caf::to_string(err)};
+}
+
 session::session(caf::actor_system& sys, caf::actor admin, std::string node,
                  std::chrono::milliseconds timeout)
     : self_(sys), admin_(std::move(admin)), node_(std::move(node)),
@@ -72,14 +94,26 @@ std::unique_ptr<session> session::open(caf::actor_system& sys,
               (why.empty() ? "port must be between 1 and 65535" : why)};
     return nullptr;
   }
-  auto admin = sys.middleman().remote_actor(host, port);
-  if (!admin) {
-    *f = {exit_unreachable,
-          "node " + node + " unreachable: " + sys.render(admin.error())};
+  caf::actor admin;
+  caf::scoped_actor self{sys};
+  self->request(tls::connector(sys), timeout, caf::connect_atom::value, host,
+                port)
+      .receive(
+          [&](caf::node_id&, caf::strong_actor_ptr& ptr,
+              std::set<std::string>&) {
+            if (ptr)
+              admin = caf::actor_cast<caf::actor>(std::move(ptr));
+            else
+              *f = {exit_unreachable,
+                    "node " + node + " publishes nothing on that port"};
+          },
+          [&](caf::error& err) {
+            *f = connect_failure(err, node, tls::active(sys));
+          });
+  if (!admin)
     return nullptr;
-  }
   return std::unique_ptr<session>{
-      new session(sys, std::move(*admin), node, timeout)};
+      new session(sys, std::move(admin), node, timeout)};
 }
 
 } // namespace stockwire::ctl

@@ -34,6 +34,11 @@ struct failure {
   std::string message;
 };
 
+/// The exit code and message for a failed connection to `node`; `tls`:
+/// stockctl presented a certificate.
+failure connect_failure(const caf::error& err, const std::string& node,
+                        bool tls);
+
 /// Prints "stockctl: <message>" on stderr; returns the failure's code.
 int report(const failure& f);
 
@@ -47,8 +52,10 @@ failure to_failure(const caf::error& err, const std::string& node);
 
 class session {
 public:
-  /// Connects to `node` (HOST:PORT); nullptr with the failure otherwise
-  /// (exit_usage for a malformed address, exit_unreachable).
+  /// Connects to `node` (HOST:PORT) within `timeout`, through TLS when
+  /// `sys` has CAF's OpenSSL module (tls/caf_module.hpp); nullptr with the
+  /// failure otherwise (exit_usage for a malformed address,
+  /// exit_unreachable, exit_handshake).
   static std::unique_ptr<session> open(caf::actor_system& sys,
                                        const std::string& node,
                                        std::chrono::milliseconds timeout,

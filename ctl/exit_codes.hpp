@@ -16,6 +16,8 @@ enum exit_code : int {
   exit_refused = 8,         // refused by the node (negative stock, ...)
   exit_partial = 9,         // printed, but some cluster node did not answer
   exit_unfinished = 10,     // resync: pushes still pending after --wait-ms
+  exit_handshake = 11,      // the node refused the connection's handshake:
+                            // TLS required, or the certificate not trusted
 };
 
 constexpr const char* exit_codes_help =
@@ -24,6 +26,8 @@ constexpr const char* exit_codes_help =
     "7 unknown channel (or SKU not listed on it), 8 refused by the node "
     "(negative stock, key reused with another payload, ...), 9 printed but "
     "some cluster node did not answer (its figures are missing), 10 resync "
-    "queued but pushes still pending when --wait-ms ran out.";
+    "queued but pushes still pending when --wait-ms ran out, 11 the node "
+    "refused the handshake (it requires TLS, or one side does not trust the "
+    "other's certificate).";
 
 } // namespace stockwire::ctl

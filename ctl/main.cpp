@@ -16,6 +16,7 @@
 
 #include "actors/messages.hpp"
 #include "ctl/commands.hpp"
+#include "tls/caf_module.hpp"
 
 namespace stockwire::ctl {
 
@@ -26,6 +27,9 @@ using command_fn = std::function<int(session&)>;
 
 // Bounds of the numeric flags: beyond them a value is a typo.
 constexpr int timeout_ms_max = 600'000;
+// The passphrase of an encrypted --tls-key: from the environment only (a
+// flag would show in `ps`).
+constexpr const char* tls_passphrase_env = "STOCKWIRE_TLS_PASSPHRASE";
 constexpr std::uint32_t audit_limit_max = 100'000;
 constexpr int sample_ms_max = 60'000;
 constexpr int wait_ms_max = 3'600'000;
@@ -164,6 +168,18 @@ int run(int argc, char** argv) {
   app.add_option("--timeout-ms", timeout_ms,
                  "per-request timeout (default 10000)")
       ->check(CLI::Range(1, timeout_ms_max));
+  tls::credentials tls_files;
+  app.add_option("--tls-certificate", tls_files.certificate,
+                 "PEM certificate stockctl presents, signed by the cluster's "
+                 "CA (nodes with [tls] require one)")
+      ->envname("STOCKWIRE_TLS_CERTIFICATE");
+  app.add_option("--tls-key", tls_files.key,
+                 "its PEM private key (an encrypted key reads its passphrase "
+                 "from $STOCKWIRE_TLS_PASSPHRASE)")
+      ->envname("STOCKWIRE_TLS_KEY");
+  app.add_option("--tls-cafile", tls_files.cafile,
+                 "PEM CA that signed the node's certificate")
+      ->envname("STOCKWIRE_TLS_CAFILE");
   command_fn command;
   sku_args sku;
   add_sku(app, o, sku, command);
@@ -181,9 +197,16 @@ int run(int argc, char** argv) {
     app.exit(e);
     return exit_usage;
   }
+  if (const char* pass = std::getenv(tls_passphrase_env); pass != nullptr)
+    tls_files.passphrase = pass;
+  if (auto why = tls::check_credentials(
+          tls_files, {"--tls-certificate", "--tls-key", "--tls-cafile"});
+      !why.empty())
+    return report({exit_usage, why});
   caf::actor_system_config cfg;
   register_message_types(cfg);
   cfg.load<caf::io::middleman>();
+  tls::load_module(cfg, tls_files);
   cfg.set("logger.console", caf::atom("none"));
   cfg.set("scheduler.max-threads", 1);
   caf::actor_system sys{cfg};

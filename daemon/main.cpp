@@ -30,6 +30,7 @@
 #include "daemon/node.hpp"
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
+#include "tls/credentials.hpp"
 
 using namespace stockwire;
 
@@ -63,6 +64,10 @@ std::string read_config(const config::command_line& args,
     return "bad configuration: " + parsed.error;
   if (auto why = config::apply_overrides(args, parsed.config); !why.empty())
     return why;
+  if (auto why = tls::check_credentials(
+          parsed.config.tls, {"tls.certificate", "tls.key", "tls.cafile"});
+      !why.empty())
+    return "bad configuration: " + args.config_path + ": " + why;
   *cfg = std::move(parsed.config);
   return {};
 }

@@ -18,6 +18,7 @@
 #include "actors/sku_region.hpp"
 #include "connectors/http_client.hpp"
 #include "persistence/store.hpp"
+#include "tls/credentials.hpp"
 
 namespace stockwire {
 
@@ -27,7 +28,7 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
                                     const config::node_config& node_cfg) {
   configure_actor_system(cfg, node_cfg.threads);
   if (node_cfg.cluster || node_cfg.admin_port != 0)
-    configure_cluster_networking(cfg);
+    configure_cluster_networking(cfg, node_cfg.tls);
   return cfg;
 }
 
@@ -331,6 +332,14 @@ bool build_membership(node::impl& im, const config::node_config& cfg,
   return true;
 }
 
+// How the cluster and admin ports talk, for the start-up log.
+std::string transport(const config::node_config& cfg) {
+  if (!cfg.tls.enabled())
+    return " (plain TCP)";
+  return " (mutual TLS, " + tls::describe_certificate(cfg.tls.certificate) +
+         ")";
+}
+
 // Spawns the router (and its handoff actor) in front of the region and
 // publishes it on the cluster port; the router connects to the other
 // members.
@@ -357,9 +366,10 @@ bool start_router(node::impl& im, const config::node_config& cfg,
   for (std::size_t i = 0; i < members.size(); ++i)
     if (members[i].id == cfg.node_id)
       owned = ring.shards_per_member()[i];
-  spdlog::info("cluster listening on {}:{} ({} of {} members{}, epoch {}, "
+  spdlog::info("cluster listening on {}:{}{} ({} of {} members{}, epoch {}, "
                "owns {} of {} shards{})",
-               cc.listen_host, cc.listen_port, cfg.node_id, members.size(),
+               cc.listen_host, cc.listen_port, transport(cfg),
+               cfg.node_id, members.size(),
                membership.is_member(cfg.node_id) ? "" : ", leaving", cc.epoch,
                owned, ring.shard_count(),
                cc.previous ? ", moving SKUs from epoch " +
@@ -399,8 +409,8 @@ bool start_admin(node::impl& im, const config::node_config& cfg,
   if (!publish_router(im.sys, im.admin, cfg.admin_host, cfg.admin_port,
                       error))
     return false;
-  spdlog::info("admin listening on {}:{} (stockctl)", cfg.admin_host,
-               cfg.admin_port);
+  spdlog::info("admin listening on {}:{}{} (stockctl)", cfg.admin_host,
+               cfg.admin_port, transport(cfg));
   return true;
 }
 

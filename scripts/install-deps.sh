@@ -15,7 +15,7 @@ packages=(
   nlohmann-json3-dev
   libjemalloc-dev
   libxxhash-dev
-  libssl-dev
+  libssl-dev openssl     # openssl: scripts/make-certs.sh (TLS certificates)
   clang libclang-rt-dev   # scripts/fuzz.sh: libFuzzer
   python3
 )

@@ -318,8 +318,9 @@ CAF_TEST(the cluster table is read with its defaults) {
   CAF_CHECK_EQUAL(c.shards, cluster::shard_count_default);
   CAF_CHECK_EQUAL(c.epoch, 1u);
   CAF_CHECK_EQUAL(c.forward_timeout_ms, 2000);
-  auto set = parse(std::string{"[node]\nid = \"node1\"\n"} + three_members +
-                   "listen = \"0.0.0.0:5000\"\nshards = 1024\nepoch = 7\n"
+  auto set = parse(std::string{"[node]\nid = \"node1\"\n"
+                               "allow_plaintext_remote = true\n"} +
+                   three_members + "listen = \"0.0.0.0:5000\"\nshards = 1024\nepoch = 7\n"
                    "forward_timeout_ms = 300\n");
   CAF_REQUIRE_EQUAL(set.error, "");
   CAF_CHECK_EQUAL(set.config.cluster->listen_host, "0.0.0.0");
@@ -466,4 +467,63 @@ CAF_TEST(the shipped add node4 configurations are valid and agree) {
   }
   CAF_CHECK_EQUAL(all[0].members.size(), 4u);
   CAF_CHECK_EQUAL(all[0].previous->members.size(), 3u);
+}
+
+CAF_TEST(tls needs certificate key and cafile together) {
+  auto r = parse("[tls]\ncertificate = \"n1.pem\"\nkey = \"n1.key\"\n"
+                 "cafile = \"ca.pem\"\n");
+  CAF_REQUIRE_EQUAL(r.error, "");
+  CAF_CHECK(r.config.tls.enabled());
+  CAF_CHECK_EQUAL(r.config.tls.certificate, "n1.pem");
+  CAF_CHECK_EQUAL(r.config.tls.key, "n1.key");
+  CAF_CHECK_EQUAL(r.config.tls.cafile, "ca.pem");
+  CAF_CHECK_EQUAL(r.config.tls.passphrase, "");
+  CAF_CHECK(!parse("").config.tls.enabled());
+  r = parse("[tls]\ncertificate = \"n1.pem\"\n");
+  CAF_CHECK(mentions(r.error, "tls: certificate, key and cafile are all "
+                              "required"));
+  r = parse("[tls]\ncertificate = \"n1.pem\"\nkey = \"n1.key\"\n"
+            "cafile = \"ca.pem\"\nca = \"x\"\n");
+  CAF_CHECK(mentions(r.error, "tls.ca: unknown key"));
+  r = parse("[tls]\ncertificate = \"\"\n");
+  CAF_CHECK(mentions(r.error, "tls.certificate: must not be empty"));
+}
+
+CAF_TEST(plain tcp off loopback is refused unless allowed) {
+  auto remote_member = std::string{
+      "[node]\nid = \"node1\"\n[cluster]\nmembers = [\n"
+      "  { id = \"node1\", host = \"127.0.0.1\", port = 4101 },\n"
+      "  { id = \"node2\", host = \"10.0.0.2\", port = 4102 },\n]\n"};
+  auto r = parse(remote_member);
+  CAF_CHECK(mentions(r.error, "cluster.members (node2): 10.0.0.2 is not a "
+                              "loopback address"));
+  CAF_CHECK(mentions(r.error, "configure [tls]"));
+  r = parse("[node]\nid = \"node1\"\n[cluster]\nlisten = \"0.0.0.0:4101\"\n"
+            "members = [{ id = \"node1\", host = \"127.0.0.1\", port = 4101 "
+            "}]\n");
+  CAF_CHECK(mentions(r.error, "cluster.listen: 0.0.0.0 is not a loopback"));
+  r = parse("[admin]\nlisten = \"[::]:4100\"\n");
+  CAF_CHECK(mentions(r.error, "admin.listen: :: is not a loopback"));
+  CAF_CHECK_EQUAL(parse("[admin]\nlisten = \"[::1]:4100\"\n").error, "");
+  CAF_CHECK_EQUAL(parse("[admin]\nlisten = \"localhost:4100\"\n").error, "");
+  r = parse("[node]\nallow_plaintext_remote = true\n" +
+            remote_member.substr(remote_member.find("[cluster]")));
+  CAF_CHECK_EQUAL(r.error, "");
+  r = parse(remote_member + "[tls]\ncertificate = \"n1.pem\"\n"
+                            "key = \"n1.key\"\ncafile = \"ca.pem\"\n");
+  CAF_CHECK_EQUAL(r.error, "");
+}
+
+CAF_TEST(the shipped tls configurations are valid and match the plain ones) {
+  for (auto n : {"1", "2", "3"}) {
+    auto plain = shipped(std::string{"node"} + n + ".toml");
+    auto tls = shipped(std::string{"tls/node"} + n + ".toml");
+    CAF_REQUIRE(tls.config.cluster);
+    CAF_CHECK(tls.config.tls.enabled());
+    CAF_CHECK_EQUAL(tls.config.tls.certificate,
+                    std::string{"./data/tls/node"} + n + ".pem");
+    CAF_CHECK(tls.config.cluster->members == plain.config.cluster->members);
+    CAF_CHECK_EQUAL(tls.config.admin_port, plain.config.admin_port);
+    CAF_CHECK(!plain.config.tls.enabled());
+  }
 }
