@@ -880,6 +880,7 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
         if (cmd.skus.empty()) {
           for (auto& [sku, e] : st.skus)
             again(sku, e);
+          result.cancellations_requeued = st.cancels.unpark_all(mono_ms());
         } else {
           for (auto& sku : cmd.skus) {
             auto i = st.skus.find(sku);

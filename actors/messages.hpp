@@ -127,7 +127,8 @@ struct get_oversells {
 };
 
 /// Push the current quantity of `skus` (empty: every SKU the connector
-/// knows) to `channel` again, un-parking them. Replies resync_result.
+/// knows, and send its parked cancellations again) to `channel`,
+/// un-parking them. Replies resync_result.
 struct resync_channel {
   std::string channel;
   std::vector<std::string> skus;
@@ -345,6 +346,9 @@ struct resync_result {
   std::string channel;
   std::uint64_t queued = 0; // SKUs that will be pushed again
   std::vector<std::string> unknown; // asked-for SKUs the connector lacks
+  // Whole channel only: parked cancellations of oversold orders that will
+  // be sent again.
+  std::uint64_t cancellations_requeued = 0;
 };
 
 /// Sync lag percentiles of one channel, in microseconds: over the last
@@ -889,7 +893,7 @@ typename Inspector::result_type inspect(Inspector& f, resync_channel& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resync_result& x) {
   return f(caf::meta::type_name("resync_result"), x.channel, x.queued,
-           x.unknown);
+           x.unknown, x.cancellations_requeued);
 }
 
 template <class Inspector>

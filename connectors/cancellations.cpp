@@ -140,6 +140,22 @@ void cancellation_book::park(const std::string& order_id,
   mark_recent(order_id, cancel_state::parked, error);
 }
 
+std::size_t cancellation_book::unpark_all(std::int64_t now_ms) {
+  std::size_t n = 0;
+  for (auto& [id, e] : orders_) {
+    if (!e.parked)
+      continue;
+    e.parked = false;
+    e.attempts = 0;
+    e.not_before_ms = now_ms;
+    enqueue(id, e);
+    mark_recent(id, cancel_state::pending, "");
+    ++n;
+  }
+  parked_ -= n;
+  return n;
+}
+
 std::size_t cancellation_book::withdraw(const std::string& sku) {
   std::size_t n = 0;
   std::vector<std::string> emptied;

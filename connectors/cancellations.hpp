@@ -110,6 +110,11 @@ public:
   /// The channel refused the cancellation for good. REQUIRES: in flight.
   void park(const std::string& order_id, const std::string& error);
 
+  /// Every parked order is pending again, due at `now_ms` with its
+  /// attempts reset (the operator fixed what the channel refused, e.g. by
+  /// `stockctl channel resync`). Returns how many.
+  std::size_t unpark_all(std::int64_t now_ms);
+
   /// The lines of `sku` moved to another node (see above): removed from
   /// every order, not counted as acknowledged. Returns how many.
   std::size_t withdraw(const std::string& sku);

@@ -81,6 +81,7 @@ double rate_of(const rates& r, const std::string& channel) {
 
 struct resync_totals {
   std::uint64_t queued = 0;
+  std::uint64_t cancellations_requeued = 0;
   std::vector<std::string> unknown; // named SKUs no answering node knows
 };
 
@@ -89,6 +90,7 @@ resync_totals total_of(const resync_report& r) {
   std::map<std::string, std::size_t> unknown_on;
   for (auto& n : r.results) {
     t.queued += n.result.queued;
+    t.cancellations_requeued += n.result.cancellations_requeued;
     for (auto& sku : n.result.unknown)
       ++unknown_on[sku];
   }
@@ -272,7 +274,9 @@ int channel_resync(session& s, const options& o, const resync_args& a) {
     json_writer w;
     w.begin_object().field("channel", a.channel);
     write_coverage(w, rep->members);
-    w.field("queued", t.queued).key("unknown");
+    w.field("queued", t.queued)
+        .field("cancellations_requeued", t.cancellations_requeued)
+        .key("unknown");
     string_array(w, t.unknown);
     w.field("waited_ms", static_cast<std::int64_t>(waited.count()))
         .field("pushed", t.queued - left)
@@ -290,6 +294,9 @@ int channel_resync(session& s, const options& o, const resync_args& a) {
                 << " still pending, " << p.parked << " parked after "
                 << human_us(static_cast<std::uint64_t>(waited.count()) * 1000);
     std::cout << '\n';
+    if (t.cancellations_requeued > 0)
+      std::cout << t.cancellations_requeued
+                << " parked cancellations of oversold orders sent again\n";
     if (!t.unknown.empty()) {
       std::cout << "not listed on " << a.channel << ":";
       for (auto& u : t.unknown)

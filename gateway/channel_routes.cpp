@@ -77,6 +77,7 @@ std::string render_resync(const resync_result& r) {
   w.begin_object()
       .field("channel", r.channel)
       .field("queued", r.queued)
+      .field("cancellations_requeued", r.cancellations_requeued)
       .key("unknown")
       .begin_array();
   for (auto& sku : r.unknown)

@@ -85,6 +85,33 @@ CAF_TEST(a parked order is never due again and stays pending) {
   CAF_CHECK(recent[1].error.find("invalid_id") != std::string::npos);
 }
 
+CAF_TEST(unparking makes every parked order due again from its first attempt) {
+  cancellation_book b{10};
+  b.add(line("o:1", "A"), false);
+  b.add(line("o:2", "B"), false);
+  b.add(line("o:3", "C"), false);
+  CAF_REQUIRE_EQUAL(b.take_due(0, 3).size(), 3u);
+  b.retry("o:1", 500, "HTTP 503"); // still in the retry cycle: untouched
+  b.park("o:2", "refused");
+  b.park("o:3", "refused");
+  CAF_CHECK_EQUAL(b.parked(), 2u);
+  CAF_CHECK_EQUAL(b.attempts_of("o:1"), 1u);
+  CAF_CHECK_EQUAL(b.unpark_all(100), 2u);
+  CAF_CHECK_EQUAL(b.parked(), 0u);
+  CAF_CHECK_EQUAL(b.pending(), 3u);
+  CAF_CHECK_EQUAL(b.attempts_of("o:2"), 0u);
+  auto next = b.next_due_ms();
+  CAF_CHECK(next && *next == 100);
+  std::vector<std::string> unparked{"o:2", "o:3"};
+  CAF_CHECK(b.take_due(100, 10) == unparked);
+  for (auto& r : b.recent())
+    if (r.line.order_id != "o:1")
+      CAF_CHECK(r.state == cancel_state::pending && r.error.empty());
+  std::vector<std::string> retried{"o:1"};
+  CAF_CHECK(b.take_due(500, 10) == retried);
+  CAF_CHECK_EQUAL(b.unpark_all(600), 0u); // nothing parked: nothing changes
+}
+
 CAF_TEST(recent lines are the newest with the state of their order) {
   cancellation_book b{2};
   b.add(line("o:1", "A", 1, 1), false);
