@@ -11,6 +11,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
+#include "cluster/budget_share.hpp"
 #include "connectors/cancel_wire.hpp"
 #include "connectors/cancellations.hpp"
 #include "connectors/http_client.hpp"
@@ -112,6 +113,7 @@ struct connector_state {
   std::uint64_t journal_seq = 0;
   std::optional<token_pacer> pacer;
   std::optional<token_pacer> feed_pacer; // Amazon createFeed
+  double share = 1; // of the account's budget (both pacers are scaled)
   std::int64_t throttled_until_ms = 0;
   circuit_breaker breaker;
   backoff retry_backoff;
@@ -130,6 +132,29 @@ struct connector_state {
 using connector_actor = caf::stateful_actor<connector_state>;
 
 void pump(connector_actor* self);
+
+// Paces by `share` of the account's budget: creates the buckets, or
+// rescales them keeping the tokens they hold (token_pacer::resize).
+void apply_share(connector_state& st, double share, std::int64_t now) {
+  st.share = share;
+  if (st.cfg.requests_per_s > 0) {
+    auto s = cluster::slice_of(
+        st.cfg.requests_per_s * limits::connector_pacing_margin, st.cfg.burst,
+        st.cfg.request_cost, share);
+    if (st.pacer)
+      st.pacer->resize(s.rate_per_s, s.burst, now);
+    else
+      st.pacer.emplace(s.rate_per_s, s.burst, now);
+  }
+  if (st.cfg.account.kind == channel_kind::amazon) {
+    auto f = cluster::slice_of(limits::amazon_create_feed_per_s,
+                               limits::amazon_create_feed_burst, 1, share);
+    if (st.feed_pacer)
+      st.feed_pacer->resize(f.rate_per_s, f.burst, now);
+    else
+      st.feed_pacer.emplace(f.rate_per_s, f.burst, now);
+  }
+}
 
 std::int64_t target_of(const connector_state& st, const sku_entry& e) {
   return allocate(e.available, e.ids.alloc ? *e.ids.alloc : st.cfg.account.alloc);
@@ -220,6 +245,7 @@ void send_report(connector_actor* self, bool recount = false) {
   r.inflight = st.jobs.size();
   r.breaker = std::string{breaker_state_name(st.breaker.state())};
   r.cancels_pending = st.cancels.pending();
+  r.budget_share = st.share;
   if (st.metrics)
     self->send(st.metrics, std::move(r));
   r = channel_metrics{};
@@ -489,9 +515,14 @@ void on_answer(connector_actor* self, std::uint64_t id, http_result& res) {
     if (auto b = run.job->budget(); b && st.pacer) {
       // The channel counted this request, not the others still in flight
       // (their cost is already taken from our bucket): keep them counted.
+      // It reports the account's budget: this node's share of it.
       auto others = static_cast<double>(st.jobs.size() - 1);
-      st.pacer->observe(b->available - others * st.cfg.request_cost,
-                        b->maximum, b->restore_per_s, mono_ms());
+      auto s = cluster::slice_of(b->restore_per_s, std::max(1.0, b->maximum),
+                                 st.cfg.request_cost, st.share);
+      if (b->maximum >= 1)
+        st.pacer->observe(b->available * st.share -
+                              others * st.cfg.request_cost,
+                          s.burst, s.rate_per_s, mono_ms());
     }
   } else {
     ++st.report.transport_errors;
@@ -794,12 +825,7 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
                                std::max<std::int64_t>(
                                    st.cfg.breaker_open.count(),
                                    circuit_breaker::open_ms_max_default)};
-  if (st.cfg.requests_per_s > 0)
-    st.pacer.emplace(st.cfg.requests_per_s * limits::connector_pacing_margin,
-                     std::max(1.0, st.cfg.burst), mono_ms());
-  if (st.cfg.account.kind == channel_kind::amazon)
-    st.feed_pacer.emplace(limits::amazon_create_feed_per_s,
-                          limits::amazon_create_feed_burst, mono_ms());
+  apply_share(st, st.cfg.budget_share, mono_ms());
   if (st.cfg.revisions_per_day > 0)
     st.revisions.emplace(st.cfg.revisions_per_day,
                          std::min(st.cfg.revisions_reserve,
@@ -825,6 +851,17 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
                        st.cfg.account.id, n, m.sku);
       },
       [=](poll_atom) { on_poll(self); },
+      [=](set_budget_share& m) {
+        auto& st = self->state;
+        // The negated comparison also refuses NaN.
+        if (!(m.share > 0 && m.share <= 1) || m.share == st.share)
+          return;
+        spdlog::info("connector {}: pacing by {:.4g} of the account's "
+                     "budget (was {:.4g})",
+                     st.cfg.account.id, m.share, st.share);
+        apply_share(st, m.share, mono_ms());
+        pump(self); // a larger share may let a waiting request go sooner
+      },
       [=](get_oversells&) { return oversells_of(self->state); },
       [=](listing_removed& m) {
         auto& st = self->state;
@@ -908,6 +945,8 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
           if (!e.parked && !e.inflight && e.not_before_ms > now)
             ++s.backing_off;
         s.cancellations_pending = st.cancels.pending();
+        s.budget_share = st.share;
+        s.requests_per_s = st.pacer ? st.pacer->restore_per_s() : -1;
         return s;
       },
       [=](get_listing_status& q) -> caf::result<listing_status> {

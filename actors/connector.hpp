@@ -17,6 +17,8 @@
 //   get_oversells     -> oversell_report (totals, recent oversells and the
 //                     state of their cancellations)
 //   resync_channel    -> resync_result: push those SKUs (or all) again
+//   set_budget_share  from the router after a membership change: pace by
+//                     that share of the account's budget from now on
 // Sends:
 //   journal_entry     clear_outbox of acknowledged versions, delete_cancel
 //                     of acknowledged cancellations (no reply used)
@@ -44,6 +46,14 @@
 // outbox cleared), retry (backoff with jitter, or the channel's
 // Retry-After), or parked (a permanent error; the listing waits for an
 // operator: a new PUT of the listing or a resync un-parks it).
+//
+// Cluster: the node paces by its share of the account's budget
+// (cluster/budget_share.hpp, `budget_share`): the token bucket's rate and
+// burst, and Amazon's createFeed budget, are scaled by it (a burst never
+// below one request's cost), and so is what the channel reports of its
+// budget (Shopify's throttleStatus is the account's, not this node's). A
+// new share rescales the buckets keeping the tokens they hold (never more
+// than the new size). Per-listing caps (eBay) and concurrency are per node.
 //
 // Sync lag of a change, the same in both modes: from when the node
 // received it (the SKU actor's clock) to when this channel acknowledged a
@@ -73,6 +83,9 @@ struct connector_config {
   double requests_per_s = 0;
   double burst = 1;
   double request_cost = 1;
+  // This node's share of the account's budget (cluster/budget_share.hpp):
+  // 1 on a single node, 1 / nodes in a cluster. 0 < budget_share <= 1.
+  double budget_share = 1;
   // Jobs (requests) in flight at once for this account.
   std::size_t concurrency = 4;
   // eBay: per-listing revisions per UTC day (0: no cap), of which

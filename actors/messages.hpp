@@ -293,6 +293,13 @@ struct cancellations_moved {
   std::string sku;
 };
 
+/// Node-local (the router, after it accepted a membership change, to every
+/// connector): pace by `share` of the channel account's budget from now on
+/// (cluster/budget_share.hpp). No reply.
+struct set_budget_share {
+  double share = 1;
+};
+
 // -- connectors and metrics (node-local) ----------------------------------------
 
 /// What a connector pushed since its last report, plus its current gauges.
@@ -317,6 +324,7 @@ struct channel_metrics {
   std::uint64_t cancels_retried = 0;
   std::uint64_t cancels_parked = 0;
   std::uint64_t cancels_pending = 0; // orders not acknowledged (gauge)
+  double budget_share = 1; // of the account's budget, this node's (gauge)
 };
 
 /// One recent oversold line and its order's cancellation on the channel.
@@ -391,6 +399,10 @@ struct connector_status {
   std::string sync;                  // event | poll
   std::uint64_t poll_interval_s = 0; // poll mode only
   std::uint64_t cancellations_pending = 0;
+  // This node's share of the account's budget (1: all of it) and the rate
+  // its bucket restores (its share, less the safety margin; -1: unlimited).
+  double budget_share = 1;
+  double requests_per_s = -1;
 };
 
 /// What one channel has been told about one SKU.
@@ -864,7 +876,8 @@ typename Inspector::result_type inspect(Inspector& f, connector_status& x) {
            x.breaker, x.listings, x.backlog, x.inflight, x.parked_listings,
            x.acked, x.retried, x.parked, x.throttled, x.requests,
            x.rate_available, x.last_error, x.backing_off, x.rate_max, x.sync,
-           x.poll_interval_s, x.cancellations_pending);
+           x.poll_interval_s, x.cancellations_pending, x.budget_share,
+           x.requests_per_s);
 }
 
 template <class Inspector>
@@ -1079,6 +1092,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::sku_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::listing_removed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::order_oversold)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::cancellations_moved)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::set_budget_share)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::channel_metrics)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::get_metrics_text)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::change_membership)

@@ -142,6 +142,10 @@ void describe_all(metrics::registry& r) {
   r.describe("stockwire_channel_cancellations_pending", metric_type::gauge,
              "Oversold orders whose cancellation the channel has not "
              "acknowledged (parked ones included).");
+  r.describe("stockwire_channel_budget_share", metric_type::gauge,
+             "This node's share of the channel account's rate limit (1 / "
+             "the nodes of the cluster, previous ring included; 1 on a "
+             "single node).");
   r.describe("stockwire_journal_failed_commits_total", metric_type::counter,
              "Group transactions LMDB refused (disk or map full, I/O).");
   metrics::histogram_layout ops;
@@ -205,6 +209,7 @@ void on_report(metrics_actor* self, channel_metrics& m) {
                 m.cancels_parked);
   r.gauge_set("stockwire_channel_cancellations_pending", ch,
               static_cast<double>(m.cancels_pending));
+  r.gauge_set("stockwire_channel_budget_share", ch, m.budget_share);
 }
 
 void check_alerts(metrics_actor* self) {

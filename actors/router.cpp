@@ -20,6 +20,7 @@
 #include "actors/handoff.hpp"
 #include "actors/inspector.hpp"
 #include "actors/messages.hpp"
+#include "cluster/budget_share.hpp"
 #include "tls/caf_module.hpp"
 
 namespace stockwire {
@@ -723,6 +724,17 @@ void update_peers(router_actor* self) {
 
 // -- membership changes ---------------------------------------------------------
 
+// Every connector of the node paces by its share of its account's budget
+// under the membership the router routes by (cluster/budget_share.hpp).
+void tell_budget_share(router_actor* self) {
+  auto& st = self->state;
+  if (!st.cfg.channels)
+    return;
+  auto share = cluster::budget_share(cluster::pushing_nodes(st.m));
+  for (auto& [id, connector] : st.cfg.channels->connectors)
+    self->send(connector, set_budget_share{share});
+}
+
 caf::result<void> change(router_actor* self, change_membership& x) {
   auto& st = self->state;
   if (auto why = cluster::check_transition(&st.m, x.next, st.cfg.self_id);
@@ -743,6 +755,7 @@ caf::result<void> change(router_actor* self, change_membership& x) {
   update_peers(self);
   if (st.cfg.inspector)
     self->send(st.cfg.inspector, x); // its SKU count goes by the new ring
+  tell_budget_share(self);
   spdlog::info("cluster: epoch {} applied ({} members{})", st.m.epoch(),
                st.m.current->members().size(),
                st.m.is_member(st.cfg.self_id) ? "" : "; this node is leaving");

@@ -60,7 +60,10 @@
 // get_cluster_status and list_held_skus through its handoff actor. It
 // stays connected to members of the previous ring that left, so that what
 // they hold can still move. It passes each change on to the node's
-// inspector too (its SKU count goes by the current ring). stockctl's
+// inspector too (its SKU count goes by the current ring), and tells every
+// connector of the node its new share of its account's budget
+// (set_budget_share: 1 / the members of both rings,
+// cluster/budget_share.hpp). stockctl's
 // get_sku_activity and get_listing_status never wait behind a move: they
 // report what this node has now.
 //

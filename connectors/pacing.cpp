@@ -213,4 +213,9 @@ void token_pacer::observe(double available, double maximum,
   bucket_.try_take(now_ms, maximum - std::clamp(available, 0.0, maximum));
 }
 
+void token_pacer::resize(double restore_per_s, double maximum,
+                         std::int64_t now_ms) {
+  observe(bucket_.available(now_ms), maximum, restore_per_s, now_ms);
+}
+
 } // namespace stockwire

@@ -234,6 +234,13 @@ public:
   void observe(double available, double maximum, double restore_per_s,
                std::int64_t now_ms);
 
+  /// Paces by `restore_per_s` and `maximum` from now on (this node's share
+  /// of the budget changed): the tokens held now are kept, never more than
+  /// the new maximum. A smaller share drops what is above it; a larger one
+  /// is earned by refilling at the new rate, never granted at once (the
+  /// other nodes may have spent it). Same refusals as observe().
+  void resize(double restore_per_s, double maximum, std::int64_t now_ms);
+
   double available(std::int64_t now_ms) { return bucket_.available(now_ms); }
   double maximum() const { return bucket_.burst(); }
   double restore_per_s() const { return bucket_.rate_per_s(); }

@@ -49,6 +49,8 @@ void write_channel(json_writer& w, const channel_view& c, double pushes_per_s) {
   number_or_null(w, c.rate_max);
   w.key("headroom");
   number_or_null(w, headroom_of(c));
+  w.field("budget_share", c.budget_share).key("requests_per_s");
+  number_or_null(w, c.requests_per_s);
   w.field("sync", c.sync).key("poll_interval_s");
   number_or_null(w, c.poll_interval_s > 0
                        ? static_cast<std::int64_t>(c.poll_interval_s)

@@ -92,6 +92,8 @@ merge_channels(const std::vector<node_report>& reports) {
       v.requests += s.requests;
       add_budget(&v.rate_available, s.rate_available, first);
       add_budget(&v.rate_max, s.rate_max, first);
+      add_budget(&v.requests_per_s, s.requests_per_s, first);
+      v.budget_share += s.budget_share;
       if (v.last_error.empty() && !s.last_error.empty())
         v.last_error = r.node + ": " + s.last_error;
       v.sync = first || v.sync == s.sync ? s.sync : "mixed";

@@ -49,6 +49,11 @@ struct channel_view {
   // paces its own connector); -1: no client-side limit.
   double rate_available = -1;
   double rate_max = -1;
+  // Shares of the account's budget of the nodes that answered, summed (1
+  // when all did and agree on the membership), and the rate their buckets
+  // restore, summed (-1: no client-side limit).
+  double budget_share = 0;
+  double requests_per_s = -1;
   std::string last_error; // "node: error" of the first node with one
   // "event" or "poll"; "mixed" when the nodes' connectors differ.
   std::string sync;

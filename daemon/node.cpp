@@ -16,6 +16,7 @@
 #include "actors/router.hpp"
 #include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
+#include "cluster/budget_share.hpp"
 #include "connectors/http_client.hpp"
 #include "persistence/store.hpp"
 #include "tls/credentials.hpp"
@@ -38,12 +39,23 @@ constexpr std::chrono::seconds membership_change_timeout{10};
 // How long start-up waits for one demo-catalogue write.
 constexpr std::chrono::seconds demo_write_timeout{10};
 
-connector_config connector_settings(const config::channel_settings& c) {
+// This node's share of every channel account's budget: 1 / the members of
+// both rings (cluster/budget_share.hpp); a SIGHUP's change reaches the
+// connectors through the router.
+double budget_share_of(const config::cluster_settings& cc) {
+  static const std::vector<cluster::member> none;
+  return cluster::budget_share(cluster::pushing_nodes(
+      cc.members, cc.previous ? cc.previous->members : none));
+}
+
+connector_config connector_settings(const config::channel_settings& c,
+                                    double budget_share) {
   connector_config cc;
   cc.account = c.account;
   cc.requests_per_s = c.requests_per_s;
   cc.burst = c.burst;
   cc.request_cost = c.request_cost;
+  cc.budget_share = budget_share;
   cc.concurrency = c.concurrency;
   cc.revisions_per_day = c.revisions_per_day;
   cc.revisions_reserve = c.revisions_reserve;
@@ -459,9 +471,11 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
     ho.request_timeout = std::chrono::milliseconds{timeout_ms};
   im->client = std::make_shared<http_client>(ho);
   auto dir = std::make_shared<channel_directory>();
+  auto share = cfg.cluster ? budget_share_of(*cfg.cluster) : 1.0;
   for (auto& c : cfg.channels) {
     dir->connectors.emplace(c.account.id,
-                            spawn_connector(im->sys, connector_settings(c),
+                            spawn_connector(im->sys,
+                                            connector_settings(c, share),
                                             im->client, im->journal,
                                             im->metrics));
     if (c.sync == sync_mode::poll)

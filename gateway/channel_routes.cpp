@@ -58,6 +58,11 @@ void write_connector_status(json_writer& w, const connector_status& s) {
     w.null();
   else
     w.value(s.rate_max);
+  w.field("budget_share", s.budget_share).key("requests_per_s");
+  if (s.requests_per_s < 0)
+    w.null();
+  else
+    w.value(s.requests_per_s);
   w.key("last_error");
   if (s.last_error.empty())
     w.null();

@@ -18,6 +18,11 @@ and node3:
 2. node2 leaves: epoch 3 (node1, node3, node4) by SIGHUP on all four; node2
    hands off everything it holds, reports an empty store, and is stopped.
 
+Every node's connectors pace by 1/N of their account's budget, N the
+members of both rings (GET /v1/channels budget_share): 1/3 at epoch 1,
+1/4 once the SIGHUP of epoch 2 reached them, and still 1/4 at epoch 3
+while node2, in [cluster.previous] only, hands off.
+
 After each change stockctl (given --stockctl; every node has an [admin]
 port) asked through nodes that started at epoch 1 must answer by the new
 membership: `cluster owner` of a moved SKU names its new owner (and the
@@ -158,6 +163,20 @@ def wait_settled(cluster, names, epoch):
                    for d in docs.values()) and docs
     return poll(f"{names} settled at epoch {epoch}", settled,
                 SETTLE_DEADLINE_S)
+
+
+def wait_budget_share(cluster, names, pushing):
+    """Until every channel's connector on each of `names` paces by 1 /
+    `pushing` of its account's budget (the members of both rings; the
+    router tells them after a SIGHUP)."""
+    def shares(name):
+        st, _, doc = cluster.client(name).call("GET", "/v1/channels")
+        check(st == 200, f"GET /v1/channels on {name}: {st} {doc}")
+        return {c["channel"]: c["budget_share"] for c in doc["channels"]}
+    for n in names:
+        poll(f"{n}'s connectors at a budget share of 1/{pushing}",
+             lambda n=n: all(abs(x - 1 / pushing) < 1e-9
+                             for x in shares(n).values()), 20)
 
 
 def wait_routed(cluster, via, skus, owners):
@@ -378,6 +397,7 @@ def start_epoch1(cluster, skus):
         cluster.nodes[n].start()
     for n in EPOCH1:
         wait_routed(cluster, n, skus, owners)
+    wait_budget_share(cluster, EPOCH1, 3)
 
 
 def main():
@@ -443,6 +463,7 @@ def main():
         cluster.configure("node3", 2, EPOCH2, previous)
         cluster.hup("node3")
         docs = wait_settled(cluster, EPOCH2, 2)
+        wait_budget_share(cluster, EPOCH2, 4)
         moved = sum(owners1[s] != owners2[s] for s in skus)
         print(f"  3 -> 4 members: {moved} of {SKU_COUNT} SKUs moved "
               f"({moved / SKU_COUNT:.1%}; 1/N = 25%); node4 received "
@@ -552,6 +573,8 @@ def main():
              lambda: cluster.status("node2")["sweep_done"], SETTLE_DEADLINE_S)
         check(cluster.held("node2") == [], "node2 still holds SKUs")
         docs = wait_settled(cluster, EPOCH3, 3)
+        # node2 is in [cluster.previous] only and still counts: 4 nodes.
+        wait_budget_share(cluster, EPOCH2, 4)
         st = cluster.status("node2")
         check(not st["member"], f"node2 thinks it is a member: {st}")
         moved = sum(owners2[s] != owners3[s] for s in skus)

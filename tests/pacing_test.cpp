@@ -312,3 +312,24 @@ CAF_TEST(a request costing more than the bucket waits for a full bucket) {
   CAF_CHECK(p.try_take(500, 5000));
   CAF_CHECK_EQUAL(p.available(5000), 0.0);
 }
+
+CAF_TEST(a resized pacer keeps its tokens up to the new maximum) {
+  token_pacer p{5, 5, 0}; // Amazon, the whole account
+  CAF_CHECK(p.try_take(2, 0));
+  // A third node joins: a third of the budget; 3 tokens held, 5/3 kept.
+  p.resize(5.0 / 3, 5.0 / 3, 0);
+  CAF_CHECK_EQUAL(p.maximum(), 5.0 / 3);
+  CAF_CHECK_EQUAL(p.restore_per_s(), 5.0 / 3);
+  CAF_CHECK_EQUAL(p.available(0), 5.0 / 3);
+  CAF_CHECK(p.try_take(1, 0));
+  // Back to half: the larger share is earned by refilling, not granted.
+  p.resize(2.5, 2.5, 0);
+  CAF_CHECK_EQUAL(p.available(0), 2.0 / 3);
+  CAF_CHECK_EQUAL(p.available(400), 2.0 / 3 + 1);
+  CAF_CHECK_EQUAL(p.available(10'000), 2.5);
+  // Malformed sizes are refused like malformed reports.
+  p.resize(0, 2.5, 10'000);
+  p.resize(2.5, 0.5, 10'000);
+  CAF_CHECK_EQUAL(p.maximum(), 2.5);
+  CAF_CHECK_EQUAL(p.restore_per_s(), 2.5);
+}
