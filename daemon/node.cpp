@@ -43,9 +43,8 @@ constexpr std::chrono::seconds demo_write_timeout{10};
 // both rings (cluster/budget_share.hpp); a SIGHUP's change reaches the
 // connectors through the router.
 double budget_share_of(const config::cluster_settings& cc) {
-  static const std::vector<cluster::member> none;
-  return cluster::budget_share(cluster::pushing_nodes(
-      cc.members, cc.previous ? cc.previous->members : none));
+  return cluster::budget_share(
+      cluster::pushing_nodes(config::make_membership(cc)));
 }
 
 connector_config connector_settings(const config::channel_settings& c,
