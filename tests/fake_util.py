@@ -12,6 +12,9 @@ import subprocess
 import time
 
 START_TIMEOUT_S = 20
+# An Amazon feed is processed within this (feed_processing_ms plus slack).
+FEED_DEADLINE_S = 20
+AMAZON_AUTH = {"x-amz-access-token": "Atza|fake_token"}
 
 # A fakechannel with only shopify and woocommerce (the cluster tests list on
 # those two): eBay's revision budget and Amazon's feed pacing would stretch
@@ -91,3 +94,43 @@ class Fake:
         status, _, _ = self.request(any_channel, "POST", "/_fake/reset")
         if status != 200:
             raise FakeFailure(f"reset answered {status}")
+
+    def amazon_feed(self, feed_type, content_type, document):
+        """Submits a feed the way Amazon's Feeds API 2021-06-30 takes it:
+        createFeedDocument, upload `document` (text, or a dict as JSON),
+        createFeed, then polls until processing ends. Returns (the feed's
+        final status, its processing report: parsed JSON or raw bytes)."""
+        s, _, doc = self.request("amazon", "POST",
+                                 "/feeds/2021-06-30/documents",
+                                 {"contentType": content_type}, AMAZON_AUTH)
+        if s != 201 or not doc.get("url"):
+            raise FakeFailure(f"createFeedDocument: {s} {doc}")
+        upload = "/" + doc["url"].split("/", 3)[3]
+        s, _, _ = self.request("amazon", "PUT", upload, document,
+                               {"Content-Type": content_type.split(";")[0]})
+        if s != 200:
+            raise FakeFailure(f"feed document upload: {s}")
+        s, _, b = self.request("amazon", "POST", "/feeds/2021-06-30/feeds",
+                               {"feedType": feed_type,
+                                "marketplaceIds": ["ATVPDKIKX0DER"],
+                                "inputFeedDocumentId": doc["feedDocumentId"]},
+                               AMAZON_AUTH)
+        if s != 202:
+            raise FakeFailure(f"createFeed: {s} {b}")
+        deadline = time.monotonic() + FEED_DEADLINE_S
+        while True:
+            feed = self.request("amazon", "GET",
+                                "/feeds/2021-06-30/feeds/" + b["feedId"],
+                                None, AMAZON_AUTH)[2]
+            if feed["processingStatus"] in ("DONE", "FATAL"):
+                break
+            if time.monotonic() > deadline:
+                raise FakeFailure(f"feed {b['feedId']} still "
+                                  f"{feed['processingStatus']}")
+            time.sleep(0.05)
+        s, _, d = self.request("amazon", "GET", "/feeds/2021-06-30/documents/"
+                               + feed["resultFeedDocumentId"], None,
+                               AMAZON_AUTH)
+        report = self.request("amazon", "GET",
+                              "/" + d["url"].split("/", 3)[3])[2]
+        return feed, report

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from fake_util import Fake
+from fake_util import AMAZON_AUTH, Fake
 
 POLL_DEADLINE_S = 20
 
@@ -244,7 +244,6 @@ def test_shopify_strict(fake):
 
 # -- Amazon -------------------------------------------------------------------
 
-AMAZON_AUTH = {"x-amz-access-token": "Atza|fake_token"}
 
 
 def amazon_patch(sku, quantity):
@@ -295,37 +294,12 @@ def test_amazon(fake):
 
 
 def amazon_feed(fake, messages):
-    s, _, doc = fake.request("amazon", "POST", "/feeds/2021-06-30/documents",
-                             {"contentType": "application/json; "
-                                             "charset=UTF-8"}, AMAZON_AUTH)
-    check(s == 201 and doc["url"], "createFeedDocument: %s" % doc)
-    upload = doc["url"].split("/", 3)[3]
+    """A JSON_LISTINGS_FEED of `messages`; its processing report."""
     feed = {"header": {"sellerId": "SELLER1", "version": "2.0",
                        "issueLocale": "en_US"},
             "messages": messages}
-    s, _, _ = fake.request("amazon", "PUT", "/" + upload, feed)
-    check(s == 200, "upload")
-    s, _, b = fake.request("amazon", "POST", "/feeds/2021-06-30/feeds",
-                           {"feedType": "JSON_LISTINGS_FEED",
-                            "marketplaceIds": ["ATVPDKIKX0DER"],
-                            "inputFeedDocumentId": doc["feedDocumentId"]},
-                           AMAZON_AUTH)
-    check(s == 202, "createFeed: %s" % b)
-    feed_id = b["feedId"]
-    result = {}
-
-    def done():
-        s, _, b = fake.request("amazon", "GET",
-                               "/feeds/2021-06-30/feeds/" + feed_id,
-                               None, AMAZON_AUTH)
-        result.update(b)
-        return b["processingStatus"] in ("DONE", "FATAL")
-    poll("feed processing", done)
-    s, _, b = fake.request("amazon", "GET", "/feeds/2021-06-30/documents/" +
-                           result["resultFeedDocumentId"], None, AMAZON_AUTH)
-    report = fake.request("amazon", "GET",
-                          "/" + b["url"].split("/", 3)[3])[2]
-    return report
+    return fake.amazon_feed("JSON_LISTINGS_FEED",
+                            "application/json; charset=UTF-8", feed)[1]
 
 
 def feed_message(i, sku, quantity):
@@ -720,39 +694,14 @@ def test_flipkart_cancel(fake):
 
 def ack_feed(fake, rows):
     """Uploads an order acknowledgement flat file; the processing report."""
-    s, _, doc = fake.request("amazon", "POST", "/feeds/2021-06-30/documents",
-                             {"contentType": "text/tab-separated-values; "
-                                             "charset=UTF-8"}, AMAZON_AUTH)
-    check(s == 201, "createFeedDocument: %s" % doc)
     text = "order-id\tamazon-order-item-code\tcancellation-reason-code\n" + \
         "".join("\t".join(r) + "\n" for r in rows)
-    s, _, _ = fake.request("amazon", "PUT", "/" + doc["url"].split("/", 3)[3],
-                           text, {"Content-Type": "text/tab-separated-values"})
-    check(s == 200, "upload")
-    s, _, b = fake.request("amazon", "POST", "/feeds/2021-06-30/feeds",
-                           {"feedType":
-                            "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA",
-                            "marketplaceIds": ["ATVPDKIKX0DER"],
-                            "inputFeedDocumentId": doc["feedDocumentId"]},
-                           AMAZON_AUTH)
-    check(s == 202, "createFeed: %s" % b)
-    feed_id = b["feedId"]
-    result = {}
-
-    def done():
-        s, _, b = fake.request("amazon", "GET",
-                               "/feeds/2021-06-30/feeds/" + feed_id,
-                               None, AMAZON_AUTH)
-        result.update(b)
-        return b["processingStatus"] in ("DONE", "FATAL")
-    poll("ack feed processing", done)
+    result, report = fake.amazon_feed(
+        "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA",
+        "text/tab-separated-values; charset=UTF-8", text)
     check(result["processingStatus"] == "DONE" and result["feedType"] ==
           "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA", "feed: %s" % result)
-    s, _, b = fake.request("amazon", "GET", "/feeds/2021-06-30/documents/" +
-                           result["resultFeedDocumentId"], None, AMAZON_AUTH)
-    s, h, report = fake.request("amazon", "GET",
-                                "/" + b["url"].split("/", 3)[3])
-    check(s == 200 and isinstance(report, bytes), "text report: %r" % report)
+    check(isinstance(report, bytes), "text report: %r" % report)
     return report.decode()
 
 

@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 
-from fake_util import Fake
+from fake_util import AMAZON_AUTH, Fake
 
 POLL_DEADLINE_S = 20
 
@@ -46,7 +46,6 @@ SECRETS = {"shopify": "shpss_test_7f3a", "amazon": "relay-amzn-test-1",
            "flipkart": "relay-fk-test-4"}
 
 SHOPIFY_AUTH = {"X-Shopify-Access-Token": "shpat_fake_token"}
-AMAZON_AUTH = {"x-amz-access-token": "Atza|fake_token"}
 WOO_AUTH = {"Authorization": "Basic " +
             base64.b64encode(b"ck_fake:cs_fake").decode()}
 EBAY_AUTH = {"Authorization": "Bearer v^1.1#fake_token"}
@@ -439,25 +438,12 @@ def test_sold_out_delivered_and_reproducible(fake, stockwire):
 
 
 def amazon_cancel_feed(fake, rows):
-    s, _, doc = fake.request("amazon", "POST", "/feeds/2021-06-30/documents",
-                             {"contentType": "text/tab-separated-values; "
-                                             "charset=UTF-8"}, AMAZON_AUTH)
-    check(s == 201, "createFeedDocument: %s" % doc)
     text = "order-id\tamazon-order-item-code\tcancellation-reason-code\n" + \
         "".join("%s\t\tNoInventory\n" % r for r in rows)
-    s, _, _ = fake.request("amazon", "PUT", "/" + doc["url"].split("/", 3)[3],
-                           text, {"Content-Type": "text/tab-separated-values"})
-    check(s == 200, "upload")
-    s, _, b = fake.request("amazon", "POST", "/feeds/2021-06-30/feeds",
-                           {"feedType":
-                            "POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA",
-                            "marketplaceIds": ["ATVPDKIKX0DER"],
-                            "inputFeedDocumentId": doc["feedDocumentId"]},
-                           AMAZON_AUTH)
-    check(s == 202, "createFeed: %s" % b)
-    wait_until("feed DONE", lambda: fake.request(
-        "amazon", "GET", "/feeds/2021-06-30/feeds/" + b["feedId"], None,
-        AMAZON_AUTH)[2]["processingStatus"] == "DONE")
+    feed, _ = fake.amazon_feed("POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA",
+                               "text/tab-separated-values; charset=UTF-8",
+                               text)
+    check(feed["processingStatus"] == "DONE", "feed: %s" % feed)
 
 
 def cancel(fake, channel, order_id):
