@@ -136,6 +136,20 @@ struct node::impl {
 
 namespace {
 
+// Logs what a recovery scan at start handed on (`what` has a {} for the
+// count and one for the note on `orphaned`: records of channel accounts no
+// longer configured, left alone); nothing when there was nothing.
+void log_recovered(fmt::format_string<std::size_t, std::string> what,
+                   std::size_t pending, std::size_t orphaned) {
+  if (pending + orphaned == 0)
+    return;
+  spdlog::info(what, pending,
+               orphaned > 0 ? fmt::format(" ({} for channels no longer "
+                                          "configured, left alone)",
+                                          orphaned)
+                            : std::string{});
+}
+
 // Hands every pending outbox entry to its connector: what a channel had
 // not acknowledged before the last stop is pushed again now.
 bool recover_outbox(node::impl& im, std::string* error) {
@@ -164,13 +178,8 @@ bool recover_outbox(node::impl& im, std::string* error) {
     *error = "cannot read the outbox: " + st.to_string();
     return false;
   }
-  if (pending + orphaned > 0)
-    spdlog::info("outbox: {} pushes pending from before the restart{}",
-                 pending,
-                 orphaned > 0 ? fmt::format(" ({} for channels no longer "
-                                            "configured, left alone)",
-                                            orphaned)
-                              : std::string{});
+  log_recovered("outbox: {} pushes pending from before the restart{}",
+                pending, orphaned);
   return true;
 }
 
@@ -197,14 +206,9 @@ bool recover_cancellations(node::impl& im, std::string* error) {
     *error = "cannot read the pending cancellations: " + st.to_string();
     return false;
   }
-  if (pending + orphaned > 0)
-    spdlog::info("cancellations: {} oversold order lines still to cancel "
-                 "on their channel{}",
-                 pending,
-                 orphaned > 0 ? fmt::format(" ({} for channels no longer "
-                                            "configured, left alone)",
-                                            orphaned)
-                              : std::string{});
+  log_recovered("cancellations: {} oversold order lines still to cancel "
+                "on their channel{}",
+                pending, orphaned);
   return true;
 }
 

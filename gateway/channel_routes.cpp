@@ -133,28 +133,17 @@ bool good_channel(const settings& cfg, const std::string& channel,
 } // namespace
 
 void get_channel_list(const context_ptr& ctx, respond_fn respond) {
-  std::vector<get_channel_status> cmds;
-  for (auto& id : ctx->core().channels())
-    cmds.push_back(get_channel_status{id});
-  auto n = cmds.size();
-  if (n == 0)
-    return respond(json_reply("{\"channels\":[]}"));
-  if (!ctx->acquire(n))
-    return respond(error_reply(ctx->cfg(), errc::overloaded,
-                               "too many commands in flight; retry later"));
-  ctx->core().call(std::move(cmds), [ctx, n, respond = std::move(respond)](
-                                        outcomes<connector_status> results) {
-    ctx->release(n);
-    for (auto& r : results) // every id is configured: only 503s here
-      if (!r.ok())
-        return respond(error_reply(ctx->cfg(), r.code, r.detail));
-    json_writer w;
-    w.begin_object().key("channels").begin_array();
-    for (auto& r : results)
-      write_connector_status(w, r.reply);
-    w.end_array().end_object();
-    respond(json_reply(w.take()));
-  });
+  call_each_channel<connector_status>(
+      ctx, [](const std::string& id) { return get_channel_status{id}; },
+      std::move(respond),
+      [](outcomes<connector_status>& results, respond_fn& respond) {
+        json_writer w;
+        w.begin_object().key("channels").begin_array();
+        for (auto& r : results)
+          write_connector_status(w, r.reply);
+        w.end_array().end_object();
+        respond(json_reply(w.take()));
+      });
 }
 
 void get_channel_one(const context_ptr& ctx, const std::string& channel,
@@ -248,30 +237,14 @@ std::string render_oversells(outcomes<oversell_report>& results) {
 
 void get_oversell_report(const context_ptr& ctx, const query_params& query,
                          respond_fn respond) {
-  auto& cfg = ctx->cfg();
-  if (!query.empty())
-    return respond(error_reply(cfg, 400, "invalid_argument",
-                               "unknown query parameter '" +
-                                   query.front().first + "' (none is taken)"));
-  std::vector<get_oversells> cmds;
-  for (auto& id : ctx->core().channels())
-    cmds.push_back(get_oversells{id});
-  auto n = cmds.size();
-  if (n == 0) {
-    outcomes<oversell_report> none;
-    return respond(json_reply(render_oversells(none)));
-  }
-  if (!ctx->acquire(n))
-    return respond(error_reply(cfg, errc::overloaded,
-                               "too many commands in flight; retry later"));
-  ctx->core().call(std::move(cmds), [ctx, n, respond = std::move(respond)](
-                                        outcomes<oversell_report> results) {
-    ctx->release(n);
-    for (auto& r : results) // every id is configured: only 503s here
-      if (!r.ok())
-        return respond(error_reply(ctx->cfg(), r.code, r.detail));
-    respond(json_reply(render_oversells(results)));
-  });
+  if (refuse_any_query(ctx, query, respond))
+    return;
+  call_each_channel<oversell_report>(
+      ctx, [](const std::string& id) { return get_oversells{id}; },
+      std::move(respond),
+      [](outcomes<oversell_report>& results, respond_fn& respond) {
+        respond(json_reply(render_oversells(results)));
+      });
 }
 
 void get_lag_report(const context_ptr& ctx, respond_fn respond) {

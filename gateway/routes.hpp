@@ -73,6 +73,48 @@ void call_one(const context_ptr& ctx, Cmd cmd, respond_fn respond, Then then) {
   });
 }
 
+/// Sends `make(id)` for every configured channel account (counted in
+/// flight) and calls `then(outcomes<Reply>& all, respond_fn& respond)` once
+/// each answered (no account: no outcome). An error (a 503: every id is
+/// configured), or no room in flight, is answered with the error envelope
+/// instead.
+template <class Reply, class MakeCmd, class Then>
+void call_each_channel(const context_ptr& ctx, MakeCmd make,
+                       respond_fn respond, Then then) {
+  std::vector<decltype(make(std::string{}))> cmds;
+  for (auto& id : ctx->core().channels())
+    cmds.push_back(make(id));
+  auto n = cmds.size();
+  if (n == 0) {
+    outcomes<Reply> none;
+    return then(none, respond);
+  }
+  if (!ctx->acquire(n))
+    return respond(error_reply(ctx->cfg(), errc::overloaded,
+                               "too many commands in flight; retry later"));
+  ctx->core().call(std::move(cmds), [ctx, n, respond = std::move(respond),
+                                     then = std::move(then)](
+                                        outcomes<Reply> results) mutable {
+    ctx->release(n);
+    for (auto& r : results)
+      if (!r.ok())
+        return respond(error_reply(ctx->cfg(), r.code, r.detail));
+    then(results, respond);
+  });
+}
+
+/// For a route that takes no query parameter: answers 400 naming the first
+/// one given and returns true; false when there is none.
+inline bool refuse_any_query(const context_ptr& ctx, const query_params& query,
+                             respond_fn& respond) {
+  if (query.empty())
+    return false;
+  respond(error_reply(ctx->cfg(), 400, "invalid_argument",
+                      "unknown query parameter '" + query.front().first +
+                          "' (none is taken)"));
+  return true;
+}
+
 /// call_one answering 200 with the JSON body `render(reply)`.
 template <class Reply, class Cmd>
 void answer_one(const context_ptr& ctx, Cmd cmd, respond_fn respond,

@@ -495,11 +495,9 @@ void post_webhook(const context_ptr& ctx, const std::string& channel,
 
 void get_unknown_skus(const context_ptr& ctx, const query_params& query,
                       respond_fn respond) {
+  if (refuse_any_query(ctx, query, respond))
+    return;
   auto& cfg = ctx->cfg();
-  if (!query.empty())
-    return respond(error_reply(cfg, 400, "invalid_argument",
-                               "unknown query parameter '" +
-                                   query.front().first + "' (none is taken)"));
   std::vector<std::string> channels;
   for (auto& a : cfg.webhook_accounts)
     channels.push_back(a.channel);
