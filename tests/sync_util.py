@@ -3,11 +3,16 @@ fakechannel, listings on all five channels, and waiting until every channel
 shows what it should (Python 3 standard library only).
 """
 import json
+import os
 import re
 import socket
+import sys
 import time
 
-from http_util import (TestFailure, check, csv_text, import_listings,
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lab"))
+import procs  # noqa: E402
+from http_util import (TestFailure, check, csv_text, import_listings,  # noqa: E402
                        webhook_signature)
 
 # Rows per POST /v1/listings:import (the gateway's import_rows_max).
@@ -40,14 +45,8 @@ def channels_toml(fake, overrides=None):
 
 
 # The channels' webhook secrets: the demo ones, which the fake's storefront
-# signs with by default (docs/WEBHOOKS.md).
-WEBHOOK_SECRETS = {
-    "shopify": "demo-shopify-webhook-secret",
-    "amazon": "demo-amazon-relay-secret",
-    "woocommerce": "demo-woocommerce-webhook-secret",
-    "ebay": "demo-ebay-webhook-secret",
-    "flipkart": "demo-flipkart-webhook-secret",
-}
+# signs with by default (docs/WEBHOOKS.md); the lab uses the same.
+WEBHOOK_SECRETS = procs.WEBHOOK_SECRETS
 
 
 def with_secrets(overrides=None, channels=CHANNELS):
