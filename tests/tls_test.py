@@ -160,6 +160,8 @@ def main():
         check(p.returncode == 2 and says in p.stderr,
               f"exit {p.returncode}, stderr {p.stderr!r}: expected 2 and "
               f"{says!r}")
+        check(not os.path.exists(node.data),
+              f"refused at start, but {node.data} was created")
 
     def test_make_certificates():
         make_certs(args.make_certs, certs, *MEMBERS, "stockctl")
@@ -271,6 +273,17 @@ def main():
         ctl_fails(EXIT_USAGE, "cluster", "status", tls=False,
                   env={"STOCKWIRE_TLS_CERTIFICATE": f"{certs}/stockctl.pem"},
                   says="give all three")
+        ctl_fails(EXIT_USAGE, "cluster", "status", tls=False, env={
+            "STOCKWIRE_TLS_CERTIFICATE": f"{certs}/stockctl.pem",
+            "STOCKWIRE_TLS_KEY": f"{certs}/node1.key",
+            "STOCKWIRE_TLS_CAFILE": f"{certs}/ca.pem"},
+            says=f"--tls-key: {certs}/node1.key does not belong to the "
+                 f"certificate in {certs}/stockctl.pem")
+        ctl_fails(EXIT_USAGE, "cluster", "status", tls=False, env={
+            "STOCKWIRE_TLS_CERTIFICATE": f"{certs}/missing.pem",
+            "STOCKWIRE_TLS_KEY": f"{certs}/stockctl.key",
+            "STOCKWIRE_TLS_CAFILE": f"{certs}/ca.pem"},
+            says="--tls-certificate: cannot read")
 
     def test_refused_and_closed_connections_leave_the_links_alone():
         # One failed or ended session must not take others down (the
