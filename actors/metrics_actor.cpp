@@ -36,11 +36,18 @@ channel_order_table& channel_orders() {
 } // namespace
 
 channel_order_counters& channel_order_counts(const std::string& channel) {
+  // Called per webhook order line by SKU actors on every worker: each
+  // thread remembers the counters it has seen (they are never freed), so
+  // only a thread's first use of a channel takes the table's lock.
+  thread_local std::unordered_map<std::string, channel_order_counters*> seen;
+  if (auto i = seen.find(channel); i != seen.end())
+    return *i->second;
   auto& t = channel_orders();
   std::lock_guard<std::mutex> guard{t.mtx};
   auto& slot = t.by_channel[channel];
   if (!slot)
     slot = std::make_unique<channel_order_counters>();
+  seen.emplace(channel, slot.get());
   return *slot;
 }
 
