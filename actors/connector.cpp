@@ -1,41 +1,26 @@
 #include "actors/connector.hpp"
 
 #include <algorithm>
-#include <deque>
-#include <map>
-#include <random>
-#include <unordered_map>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/connector_state.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "cluster/budget_share.hpp"
-#include "connectors/cancel_wire.hpp"
-#include "connectors/cancellations.hpp"
 #include "connectors/http_client.hpp"
 #include "connectors/pacing.hpp"
 #include "connectors/wire.hpp"
 #include "core/limits.hpp"
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::http_result)
-
 namespace stockwire {
 
-namespace {
+namespace connector_detail {
 
 using namespace std::chrono;
 
-std::int64_t mono_ms() {
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t wall_ns() {
-  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
-      .count();
-}
+namespace {
 
 // The journal never sees a SKU named like this (SKUs are printable), so a
 // failed clear fences only this connector's clears (of outbox entries and
@@ -44,103 +29,14 @@ std::string outbox_owner_name(const std::string& channel) {
   return std::string{"\x01outbox:"} + channel;
 }
 
-// Changes received at `at_ns` (when the cap of marks was reached, later
-// changes join the newest mark: their lag is then over-, never
-// under-counted).
-struct change_mark {
-  std::int64_t at_ns = 0;
-  std::uint32_t count = 1;
-};
-
-// SKUs held back until a time (monotonic ms): pacing, backoff.
-using delay_queue = std::multimap<std::int64_t, std::string>;
-
-// What this connector knows and owes about one SKU.
-struct sku_entry {
-  listing ids;
-  std::uint64_t version = 0;   // newest durable version known
-  std::int64_t available = 0;  // at that version
-  std::deque<change_mark> waiting; // changes not covered by a push yet
-  std::uint64_t acked_version = 0;
-  std::optional<std::int64_t> shown; // quantity of the last acked push
-  bool force = false;     // push even at an acknowledged version
-  bool pushed_force = false; // the push in flight was forced
-  bool inflight = false;
-  std::uint64_t pushed_version = 0;
-  std::uint64_t pushed_job = 0; // the job carrying the push in flight
-  std::int64_t pushed_quantity = 0;
-  std::vector<change_mark> pushed; // changes the push in flight covers
-  bool queued = false;                 // in the ready or delay queue
-  bool urgent_queued = false;          // in the sell-out queue
-  std::optional<delay_queue::iterator> delayed; // where, if delayed
-  unsigned attempts = 0;               // consecutive failed pushes
-  std::int64_t not_before_ms = 0;      // backoff (monotonic)
-  bool parked = false;
-  std::string last_error;
-  std::int64_t last_lag_us = -1;
-  std::int64_t last_ack_ms = 0;
-};
-
-struct running_job {
-  std::unique_ptr<push_job> job;
-  std::vector<std::string> skus; // same order as the job's items
-  std::vector<push_item> items;
-  bool cancel = false;             // a cancel job: its items are orders
-  std::vector<std::string> orders; // cancel job: core order ids, in order
-  bool failed_transport = false;
-  std::optional<http_request> delayed; // sent when its delay has passed
-};
-
-struct connector_state {
-  connector_config cfg;
-  std::shared_ptr<http_client> client;
-  caf::actor journal;
-  caf::actor metrics;
-  std::unordered_map<std::string, sku_entry> skus;
-  std::deque<std::string> ready;              // may be pushed now
-  // Sell-outs and back-in-stock transitions (is_critical): pushed before
-  // anything in `ready`, one request each. In a flash sale the channel's
-  // budget is spent on a queue of ordinary decrements; a SKU whose last
-  // unit just sold must not wait behind them, each second it waits is a
-  // second other channels' buyers can buy what is gone (an oversell).
-  std::deque<std::string> urgent;
-  delay_queue delayed;
-  std::unordered_map<std::uint64_t, running_job> jobs;
-  std::uint64_t next_job = 1;
-  // Random start: push ids (Shopify idempotency keys) never repeat across
-  // restarts.
-  std::uint64_t next_push_id = std::random_device{}() * 0x9E3779B97F4A7C15ull;
-  std::uint64_t journal_seq = 0;
-  std::optional<token_pacer> pacer;
-  std::optional<token_pacer> feed_pacer; // Amazon createFeed
-  double share = 1; // of the account's budget (both pacers are scaled)
-  std::int64_t throttled_until_ms = 0;
-  circuit_breaker breaker;
-  backoff retry_backoff;
-  std::optional<revision_budget> revisions;
-  std::mt19937_64 rng{std::random_device{}()};
-  bool wakeup_scheduled = false;
-  std::int64_t wakeup_at_ms = 0;
-  channel_metrics report; // accumulates until sent
-  connector_status totals;
-  std::uint64_t parked_listings = 0;
-  std::uint64_t last_backlog = 0;
-  cancellation_book cancels{limits::oversells_recent_max};
-  static inline const char* name = "stockwire.connector";
-};
-
-using connector_actor = caf::stateful_actor<connector_state>;
-
-void pump(connector_actor* self);
-
 // Paces by `share` of the account's budget: creates the buckets, or
 // rescales them keeping the tokens they hold (token_pacer::resize).
 void apply_share(connector_state& st, double share, std::int64_t now) {
   st.share = share;
   if (st.cfg.requests_per_s > 0) {
-    auto s = cluster::slice_of(
-        st.cfg.requests_per_s * limits::connector_pacing_margin, st.cfg.burst,
-        st.cfg.request_cost, share);
+    auto s = cluster::slice_of(st.cfg.requests_per_s *
+                                   limits::connector_pacing_margin,
+                               st.cfg.burst, st.cfg.request_cost, share);
     if (st.pacer)
       st.pacer->resize(s.rate_per_s, s.burst, now);
     else
@@ -157,7 +53,8 @@ void apply_share(connector_state& st, double share, std::int64_t now) {
 }
 
 std::int64_t target_of(const connector_state& st, const sku_entry& e) {
-  return allocate(e.available, e.ids.alloc ? *e.ids.alloc : st.cfg.account.alloc);
+  return allocate(e.available,
+                  e.ids.alloc ? *e.ids.alloc : st.cfg.account.alloc);
 }
 
 // Whether `e` owes the channel a push (ignoring timing and sync mode).
@@ -187,14 +84,16 @@ void undelay(connector_actor* self, sku_entry& e) {
 }
 
 // A transition: the channel's budget goes to it first (the sell-out
-// queue), and eBay's revision reserve is for it: a sell-out (to zero from a number
-// shown, or from unknown) or back in stock after one. Telling a channel
+// queue), and eBay's revision reserve is for it: a sell-out (to zero from a
+// number shown, or from unknown) or back in stock after one. Telling a channel
 // zero again that already shows zero is paced like any other push.
 bool is_critical(const sku_entry& e, std::int64_t quantity) {
   if (quantity == 0)
     return !e.shown || *e.shown != 0;
   return e.shown && *e.shown == 0;
 }
+
+} // namespace
 
 // Queues a SKU that is due: a transition on the sell-out queue (also when
 // it already waits in `ready` as an ordinary change: the stale entry is
@@ -224,6 +123,8 @@ void schedule_wakeup(connector_actor* self, std::int64_t at_ms) {
   self->delayed_send(self, milliseconds{wait}, pump_atom::value);
 }
 
+namespace {
+
 std::uint64_t backlog(const connector_state& st) {
   std::uint64_t n = 0;
   for (auto& [sku, e] : st.skus)
@@ -232,9 +133,11 @@ std::uint64_t backlog(const connector_state& st) {
   return n;
 }
 
+} // namespace
+
 // Sends what accumulated; the backlog (a walk over every SKU) is counted
 // only on the periodic report, not after every job.
-void send_report(connector_actor* self, bool recount = false) {
+void send_report(connector_actor* self, bool recount) {
   auto& st = self->state;
   if (recount)
     st.last_backlog = backlog(st);
@@ -274,324 +177,6 @@ void clear_outbox(
   for (auto& [sku, version] : acked)
     writes.clear_outbox(self->state.cfg.account.id, sku, version);
   write_through_journal(self, std::move(writes), acked.size());
-}
-
-// A job the channel refused for its rate limit: hold every request until
-// the channel's Retry-After, or (Amazon sends none) the time its bucket
-// needs for one more request once ours is emptied to match it.
-void note_throttled(connector_actor* self, const push_job& job,
-                    std::int64_t now) {
-  auto& st = self->state;
-  ++st.report.throttled;
-  ++st.totals.throttled;
-  std::int64_t wait = limits::connector_throttle_wait_default.count();
-  if (auto ra = job.retry_after()) {
-    wait = ra->count();
-  } else if (st.pacer) {
-    st.pacer->observe(0, st.pacer->maximum(), st.pacer->restore_per_s(), now);
-    wait = st.pacer->wait_ms(st.cfg.request_cost, now);
-  }
-  st.throttled_until_ms = std::max(st.throttled_until_ms, now + wait);
-}
-
-// The channel's own id of a core order id ("<channel>:<id>").
-std::string channel_order_id(const connector_state& st,
-                             const std::string& order_id) {
-  auto prefix = st.cfg.account.id + ":";
-  if (order_id.compare(0, prefix.size(), prefix) == 0)
-    return order_id.substr(prefix.size());
-  return order_id;
-}
-
-// Reads the outcome of a cancel job: acknowledged orders are forgotten
-// (their records deleted through the journal), transient failures wait for
-// a backoff, permanent ones are parked and logged.
-void finish_cancel_job(connector_actor* self, running_job& run,
-                       std::int64_t now) {
-  auto& st = self->state;
-  auto& channel = st.cfg.account.id;
-  auto& results = run.job->results();
-  write_batch deletes;
-  std::size_t ops = 0;
-  bool any_acked = false;
-  bool any_failed = false;
-  for (std::size_t k = 0; k < run.orders.size(); ++k) {
-    auto& order = run.orders[k];
-    auto verdict =
-        k < results.size() ? results[k].verdict : item_verdict::retry;
-    auto error = k < results.size() ? results[k].error
-                                    : std::string{"no result for this order"};
-    switch (verdict) {
-    case item_verdict::acked:
-      any_acked = true;
-      for (auto& sku : st.cancels.acknowledge(order)) {
-        deletes.delete_cancel(channel, order, sku);
-        ++ops;
-      }
-      ++st.report.cancels_acked;
-      spdlog::info("connector {}: order {} cancelled on the channel "
-                   "(oversell)",
-                   channel, order);
-      break;
-    case item_verdict::retry: {
-      if (!run.job->throttled())
-        any_failed = true;
-      std::int64_t at = st.throttled_until_ms;
-      if (!run.job->throttled()) {
-        std::optional<std::int64_t> after;
-        if (auto ra = run.job->retry_after())
-          after = ra->count();
-        at = now + st.retry_backoff.retry_delay_ms(
-                       st.cancels.attempts_of(order) + 1, after, st.rng());
-      }
-      st.cancels.retry(order, at, error);
-      st.totals.last_error = channel + " cancel " + order + ": " + error;
-      ++st.report.cancels_retried;
-      break;
-    }
-    case item_verdict::parked:
-      st.cancels.park(order, error);
-      st.totals.last_error = channel + " cancel " + order + ": " + error;
-      ++st.report.cancels_parked;
-      spdlog::warn("connector {}: cancellation of oversold order {} refused "
-                   "for good, parked (the order stays pending on disk and "
-                   "is sent again after a restart): {}",
-                   channel, order, error);
-      break;
-    }
-  }
-  if (any_acked)
-    st.breaker.on_success(now);
-  else if (any_failed || run.failed_transport)
-    st.breaker.on_failure(now);
-  write_through_journal(self, std::move(deletes), ops);
-}
-
-// Records the acknowledgement of `version` of `sku` (lag of every change it
-// covers) and whether anything newer is still owed.
-void on_acked(connector_actor* self, const std::string& sku, sku_entry& e,
-              std::uint64_t version, std::int64_t quantity,
-              const std::vector<change_mark>& covered,
-              std::int64_t acked_ns) {
-  auto& st = self->state;
-  e.acked_version = std::max(e.acked_version, version);
-  e.shown = quantity;
-  e.attempts = 0;
-  e.last_error.clear();
-  e.last_ack_ms = acked_ns / 1'000'000;
-  auto record = [&](const change_mark& m) {
-    auto lag_us = std::max<std::int64_t>(0, (acked_ns - m.at_ns) / 1000);
-    st.report.lag_us.insert(st.report.lag_us.end(), m.count, lag_us);
-    e.last_lag_us = lag_us;
-  };
-  for (auto& m : covered)
-    record(m);
-  // Changes that arrived meanwhile but carry no newer version than the
-  // acknowledged one (outbox recovery raced a SKU actor) are covered too.
-  while (!e.waiting.empty() && e.version <= e.acked_version) {
-    record(e.waiting.front());
-    e.waiting.pop_front();
-  }
-  ++st.report.acked;
-  ++st.totals.acked;
-  enqueue(self, sku, e);
-}
-
-void finish_job(connector_actor* self, std::uint64_t id) {
-  auto& st = self->state;
-  auto i = st.jobs.find(id);
-  if (i == st.jobs.end())
-    return;
-  auto run = std::move(i->second);
-  st.jobs.erase(i);
-  auto now = mono_ms();
-  auto now_ns = wall_ns();
-  auto& results = run.job->results();
-  std::vector<std::pair<std::string, std::uint64_t>> acked;
-  bool any_acked = false;
-  bool any_failed = false;
-  if (run.job->throttled())
-    note_throttled(self, *run.job, now);
-  if (run.cancel) {
-    finish_cancel_job(self, run, now);
-    send_report(self);
-    pump(self);
-    return;
-  }
-  for (std::size_t k = 0; k < run.skus.size(); ++k) {
-    auto& sku = run.skus[k];
-    auto& item = run.items[k];
-    auto verdict = k < results.size() ? results[k].verdict : item_verdict::retry;
-    auto error = k < results.size() ? results[k].error
-                                    : std::string{"no result for this item"};
-    auto found = st.skus.find(sku);
-    // The listing was removed while the push was out (and maybe listed
-    // again since, with a push of its own): this result is nobody's.
-    if (found == st.skus.end() || !found->second.inflight ||
-        found->second.pushed_job != id)
-      continue;
-    auto& e = found->second;
-    e.inflight = false;
-    switch (verdict) {
-    case item_verdict::acked:
-      any_acked = true;
-      on_acked(self, sku, e, item.version, item.quantity, e.pushed, now_ns);
-      e.pushed.clear();
-      acked.emplace_back(sku, item.version);
-      break;
-    case item_verdict::retry: {
-      if (!run.job->throttled())
-        any_failed = true;
-      // The changes go back in front: their lag keeps counting.
-      e.waiting.insert(e.waiting.begin(), e.pushed.begin(), e.pushed.end());
-      e.pushed.clear();
-      // A forced push (an oversell correction, a poll tick, a resync) is
-      // owed again even at an acknowledged version.
-      e.force = e.force || e.pushed_force || item.version > e.acked_version;
-      if (run.job->throttled()) {
-        // Not the SKU's fault: it goes as soon as the channel takes more.
-        e.not_before_ms = st.throttled_until_ms;
-      } else {
-        ++e.attempts;
-        std::optional<std::int64_t> after;
-        if (auto ra = run.job->retry_after())
-          after = ra->count();
-        e.not_before_ms =
-            now + st.retry_backoff.retry_delay_ms(e.attempts, after, st.rng());
-      }
-      e.last_error = error;
-      st.totals.last_error = st.cfg.account.id + " " + sku + ": " + error;
-      ++st.report.retried;
-      ++st.totals.retried;
-      enqueue(self, sku, e);
-      break;
-    }
-    case item_verdict::parked:
-      e.waiting.insert(e.waiting.begin(), e.pushed.begin(), e.pushed.end());
-      e.pushed.clear();
-      e.parked = true;
-      e.last_error = error;
-      st.totals.last_error = st.cfg.account.id + " " + sku + ": " + error;
-      ++st.parked_listings;
-      ++st.report.parked;
-      ++st.totals.parked;
-      spdlog::warn("connector {}: listing {} parked (push of version {} "
-                   "refused for good): {}",
-                   st.cfg.account.id, sku, item.version, error);
-      break;
-    }
-  }
-  if (any_acked)
-    st.breaker.on_success(now);
-  else if (any_failed || run.failed_transport)
-    st.breaker.on_failure(now);
-  clear_outbox(self, acked);
-  send_report(self);
-  pump(self);
-}
-
-void send_next(connector_actor* self, std::uint64_t id);
-
-void send_request(connector_actor* self, std::uint64_t id, http_request req) {
-  auto me = caf::actor_cast<caf::actor>(self);
-  self->state.client->send(self->state.cfg.account, std::move(req),
-                           [me, id](http_result r) {
-                             caf::anon_send(me, answer_atom::value, id,
-                                            std::move(r));
-                           });
-}
-
-void on_answer(connector_actor* self, std::uint64_t id, http_result& res) {
-  auto& st = self->state;
-  auto i = st.jobs.find(id);
-  if (i == st.jobs.end())
-    return;
-  auto& run = i->second;
-  st.report.rtt_us.push_back(res.round_trip.count());
-  if (res.ok) {
-    ++st.report.requests;
-    ++st.totals.requests;
-    run.job->on_response(res.response);
-    if (auto b = run.job->budget(); b && st.pacer) {
-      // The channel counted this request, not the others still in flight
-      // (their cost is already taken from our bucket): keep them counted.
-      // It reports the account's budget: this node's share of it.
-      auto others = static_cast<double>(st.jobs.size() - 1);
-      auto s = cluster::slice_of(b->restore_per_s, std::max(1.0, b->maximum),
-                                 st.cfg.request_cost, st.share);
-      if (b->maximum >= 1)
-        st.pacer->observe(b->available * st.share -
-                              others * st.cfg.request_cost,
-                          s.burst, s.rate_per_s, mono_ms());
-    }
-  } else {
-    ++st.report.transport_errors;
-    run.failed_transport = true;
-    run.job->on_transport_error(res.error);
-  }
-  send_next(self, id);
-}
-
-// Sends the job's next request (after its delay), or finishes it.
-void send_next(connector_actor* self, std::uint64_t id) {
-  auto& st = self->state;
-  auto i = st.jobs.find(id);
-  if (i == st.jobs.end())
-    return;
-  auto& job = *i->second.job;
-  auto req = job.next();
-  if (!req) {
-    finish_job(self, id);
-    return;
-  }
-  auto delay = job.delay();
-  if (delay.count() > 0) {
-    i->second.delayed = std::move(req);
-    self->delayed_send(self, delay, step_atom::value, id);
-    return;
-  }
-  send_request(self, id, std::move(*req));
-}
-
-bool cancel_is_due(const connector_state& st, std::int64_t now) {
-  auto at = st.cancels.next_due_ms();
-  return at && *at <= now;
-}
-
-// Starts one cancel job if an oversold order is due and the channel's
-// budgets allow; false otherwise (a wakeup is scheduled when only the
-// Amazon createFeed budget holds it back).
-bool start_cancel_job(connector_actor* self, std::int64_t now) {
-  auto& st = self->state;
-  if (st.feed_pacer) { // Amazon: a feed, within the createFeed budget
-    auto wait = st.feed_pacer->wait_ms(1, now);
-    if (wait > 0) {
-      schedule_wakeup(self, now + wait);
-      return false;
-    }
-  }
-  running_job run;
-  run.cancel = true;
-  run.orders = st.cancels.take_due(now, cancel_batch_max(st.cfg.account));
-  if (run.orders.empty())
-    return false;
-  std::vector<cancel_item> items;
-  for (auto& order : run.orders) {
-    std::int64_t qty = 0;
-    for (auto& [sku, q] : st.cancels.lines_of(order))
-      qty += q;
-    items.push_back(cancel_item{channel_order_id(st, order), qty});
-  }
-  st.report.cancels_sent += run.orders.size();
-  if (st.pacer)
-    st.pacer->try_take(st.cfg.request_cost, now);
-  if (st.feed_pacer)
-    st.feed_pacer->try_take(1, now);
-  run.job = make_cancel_job(st.cfg.account, std::move(items));
-  auto id = st.next_job++;
-  st.jobs.emplace(id, std::move(run));
-  send_next(self, id);
-  return true;
 }
 
 // Starts jobs while budget, breaker and concurrency allow: cancellations
@@ -674,10 +259,10 @@ void pump(connector_actor* self) {
       if (st.revisions) {
         auto critical = is_critical(e, quantity);
         if (!st.revisions->allow(sku, critical, wall))
-          ready_at = std::max(ready_at,
-                              now + (st.revisions->next_allowed_ms(sku, critical,
-                                                                  wall) -
-                                     wall));
+          ready_at = std::max(
+              ready_at,
+              now +
+                  (st.revisions->next_allowed_ms(sku, critical, wall) - wall));
       }
       if (ready_at > now) {
         // Waits for its time off the ready queue, so a pump never rescans
@@ -716,6 +301,8 @@ void pump(connector_actor* self) {
   }
 }
 
+namespace {
+
 void on_changed(connector_actor* self, sku_changed& m) {
   auto& st = self->state;
   auto [i, added] = st.skus.try_emplace(m.sku);
@@ -743,40 +330,6 @@ void on_changed(connector_actor* self, sku_changed& m) {
   }
   enqueue(self, m.sku, e);
   pump(self);
-}
-
-// An oversold order line of this channel: its order is cancelled on the
-// channel (recovered ones were counted before the restart).
-void on_oversold(connector_actor* self, order_oversold& m) {
-  auto& st = self->state;
-  oversold_line line{m.order_id, m.sku, m.qty, m.at_ms};
-  if (!st.cancels.add(line, m.recovered))
-    return;
-  if (!m.recovered) {
-    ++st.report.oversells;
-    st.report.oversold_units += static_cast<std::uint64_t>(m.qty);
-    spdlog::info("connector {}: oversell: order {} asked {} of {}, which "
-                 "is not in stock; cancelling it on the channel",
-                 st.cfg.account.id, m.order_id, m.qty, m.sku);
-  }
-  pump(self);
-}
-
-oversell_report oversells_of(const connector_state& st) {
-  oversell_report r;
-  r.channel = st.cfg.account.id;
-  auto& t = st.cancels.totals();
-  r.oversells = t.oversells;
-  r.oversold_units = t.oversold_units;
-  r.cancellations_pending = st.cancels.pending();
-  r.cancellations_sent = t.sent;
-  r.cancellations_acknowledged = t.acknowledged;
-  r.cancellations_parked = t.parked;
-  for (auto& x : st.cancels.recent())
-    r.recent.push_back(oversell_record{
-        r.channel, x.line.order_id, x.line.sku, x.line.qty, x.line.at_ms,
-        std::string{cancel_state_name(x.state)}, x.error});
-  return r;
 }
 
 // A poll tick: every listed SKU's current quantity is pushed (parked
@@ -813,24 +366,23 @@ listing_status status_of(const connector_state& st, const std::string& sku,
 }
 
 caf::behavior connector(connector_actor* self, connector_config cfg,
-                        std::shared_ptr<http_client> client,
-                        caf::actor journal, caf::actor metrics) {
+                        std::shared_ptr<http_client> client, caf::actor journal,
+                        caf::actor metrics) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.client = std::move(client);
   st.journal = std::move(journal);
   st.metrics = std::move(metrics);
-  st.breaker = circuit_breaker{st.cfg.breaker_failures,
-                               st.cfg.breaker_open.count(),
-                               std::max<std::int64_t>(
-                                   st.cfg.breaker_open.count(),
-                                   circuit_breaker::open_ms_max_default)};
+  st.breaker = circuit_breaker{
+      st.cfg.breaker_failures, st.cfg.breaker_open.count(),
+      std::max<std::int64_t>(st.cfg.breaker_open.count(),
+                             circuit_breaker::open_ms_max_default)};
   apply_share(st, st.cfg.budget_share, mono_ms());
   if (st.cfg.revisions_per_day > 0)
-    st.revisions.emplace(st.cfg.revisions_per_day,
-                         std::min(st.cfg.revisions_reserve,
-                                  st.cfg.revisions_per_day - 1),
-                         revision_budget::burst_default);
+    st.revisions.emplace(
+        st.cfg.revisions_per_day,
+        std::min(st.cfg.revisions_reserve, st.cfg.revisions_per_day - 1),
+        revision_budget::burst_default);
   st.totals.channel = st.cfg.account.id;
   st.totals.kind = std::string{channel_kind_name(st.cfg.account.kind)};
   st.totals.sync = std::string{sync_mode_name(st.cfg.sync)};
@@ -839,7 +391,8 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
         static_cast<std::uint64_t>(st.cfg.poll_interval.count());
     self->delayed_send(self, st.cfg.poll_interval, poll_atom::value);
   }
-  self->delayed_send(self, limits::connector_report_interval, report_atom::value);
+  self->delayed_send(self, limits::connector_report_interval,
+                     report_atom::value);
   return {
       [=](sku_changed& m) { on_changed(self, m); },
       [=](order_oversold& m) { on_oversold(self, m); },
@@ -976,11 +529,13 @@ caf::behavior connector(connector_actor* self, connector_config cfg,
 
 } // namespace
 
+} // namespace connector_detail
+
 caf::actor spawn_connector(caf::actor_system& sys, connector_config cfg,
                            std::shared_ptr<http_client> client,
                            caf::actor journal, caf::actor metrics) {
-  return sys.spawn(connector, std::move(cfg), std::move(client),
-                   std::move(journal), std::move(metrics));
+  return sys.spawn(connector_detail::connector, std::move(cfg),
+                   std::move(client), std::move(journal), std::move(metrics));
 }
 
 } // namespace stockwire
