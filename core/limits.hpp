@@ -74,4 +74,15 @@ constexpr std::size_t oversells_recent_max = 100;
 // nothing finished.
 constexpr std::chrono::milliseconds connector_report_interval{1000};
 
+// Size of the write-ahead log's ring (persistence/wal.hpp), the file
+// holds it plus a 4 KiB header. An order writes ~400 bytes of records, so
+// at the ~130k orders/s the log allows on this disk, 128 MiB is ~2.5 s of
+// backlog for the applier before appends are held back; the file is
+// zero-filled once, when it is created.
+constexpr std::uint64_t wal_ring_bytes_default = 128ull << 20;
+// Smallest ring: one page (tests use it to wrap often).
+constexpr std::uint64_t wal_ring_bytes_min = 4096;
+// Largest ring: a record is at most half the ring and its length is a u32.
+constexpr std::uint64_t wal_ring_bytes_max = 4ull << 30;
+
 } // namespace stockwire::limits

@@ -9,7 +9,17 @@ namespace stockwire {
 
 class status {
 public:
-  enum class code { ok, not_found, map_full, io_error, corruption, invalid };
+  // log_full: the write-ahead log has no room until the applier releases
+  // records (back-pressure, not an error of the disk; retry later).
+  enum class code {
+    ok,
+    not_found,
+    map_full,
+    io_error,
+    corruption,
+    invalid,
+    log_full
+  };
 
   status() = default;
   static status ok() { return {}; }
@@ -27,6 +37,9 @@ public:
   }
   static status invalid(std::string msg) {
     return {code::invalid, std::move(msg)};
+  }
+  static status log_full(std::string msg) {
+    return {code::log_full, std::move(msg)};
   }
 
   bool is_ok() const { return code_ == code::ok; }

@@ -67,6 +67,8 @@ std::string status::to_string() const {
     return "corruption: " + msg_;
   case code::invalid:
     return "invalid: " + msg_;
+  case code::log_full:
+    return "log full: " + msg_;
   }
   return msg_;
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -70,6 +71,17 @@ public:
   std::size_t size() const { return records_.size() + stock_.size(); }
   bool empty() const { return records_.empty() && stock_.empty(); }
   void clear();
+
+  /// The batch as bytes, every write in order (the payload of a
+  /// write-ahead log record; FORMAT.md, "Batch encoding"). Implemented in
+  /// batch_codec.cpp.
+  std::string encode() const;
+  /// Replaces *out with the batch `bytes` encode()d. corruption (and *out
+  /// cleared) when they are not such an encoding: truncated, trailing
+  /// bytes, an unknown format, database or operation. Never throws.
+  static status decode(std::string_view bytes, write_batch* out);
+  /// The same writes in the same order, and the same stock records.
+  friend bool operator==(const write_batch& a, const write_batch& b);
 
 private:
   friend class store;
