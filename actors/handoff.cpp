@@ -1,16 +1,14 @@
 // The handoff actor: see handoff.hpp for the protocol and its contract.
+// The behaviour, the journal, the gate of SKU commands, the sweep and the
+// polls live here; imports in handoff_import.cpp, pushes in
+// handoff_export.cpp (handoff_state.hpp says which part lives where).
 #include "actors/handoff.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <map>
-#include <optional>
-#include <set>
-#include <string_view>
-#include <unordered_map>
-#include <unordered_set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -18,11 +16,13 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "actors/handoff_state.hpp"
 #include "actors/messages.hpp"
-#include "persistence/codec.hpp"
 #include "persistence/store.hpp"
 
 namespace stockwire {
+
+namespace handoff_detail {
 
 namespace {
 
@@ -40,9 +40,6 @@ constexpr std::size_t sweep_pages_per_step_max = 16;
 constexpr std::chrono::milliseconds sweep_interval{200};
 constexpr std::chrono::milliseconds sweep_retry_delay{500};
 
-// A release waits this long for the SKUs' actors to finish their commits.
-constexpr std::chrono::seconds release_timeout{10};
-
 // The journal fences the entries of a failed commit by this name until
 // resume; it is no valid SKU (a space), so it never fences a real one.
 const std::string journal_name = "handoff batch";
@@ -50,7 +47,7 @@ const std::string journal_name = "handoff batch";
 // meta key of the epoch whose move completed on this node.
 const std::string settled_epoch_key = "settled_epoch";
 
-using commit_done = std::function<void(bool ok, const std::string& why)>;
+} // namespace
 
 // Fault injection for the process-level crash test
 // (tests/membership_crash_test.py): a node started with
@@ -68,47 +65,6 @@ void crash_point(const char* name) {
   std::raise(SIGKILL);
 }
 
-struct handoff_state {
-  handoff_config cfg;
-  cluster::membership m;
-  caf::actor router;
-  caf::actor region;
-  caf::actor journal;
-  const store* db = nullptr;
-  channel_directory_ptr channels;
-
-  // -- outbound: SKUs this node holds but does not own
-  bool sweep_done = false;
-  bool sweep_busy = false;  // a sweep push is in flight
-  bool pass_clean = true;   // this pass found nothing to push
-  std::string sweep_cursor; // last SKU of the previous page
-  bool sweep_ticking = false;
-  std::unordered_set<std::string> in_push; // released, not yet acked
-  // Pulls waiting for a push in flight of their SKU.
-  std::unordered_map<std::string, std::vector<caf::response_promise>> pulls;
-  std::unordered_set<std::string> released; // released in the region
-
-  // -- inbound: SKUs this node owns but may not hold yet
-  bool inbound_complete = false;
-  std::set<std::string> done_previous; // previous owners whose sweep is done
-  std::set<std::string> polling;       // polls in flight
-  std::unordered_set<std::string> confirmed; // owned SKUs known to be here
-  std::unordered_set<std::string> importing; // import commit pending
-  // Commands waiting for their SKU to be pulled.
-  std::unordered_map<
-      std::string, std::vector<std::pair<caf::response_promise, caf::message>>>
-      waiting;
-
-  // -- journal
-  std::uint64_t next_seq = 1;
-  std::map<std::uint64_t, commit_done> commits;
-
-  cluster_status counters;
-  static inline const char* name = "stockwire.handoff";
-};
-
-using handoff_actor = caf::stateful_actor<handoff_state>;
-
 bool owns(const handoff_state& st, const std::string& sku) {
   return st.m.current->owner(sku).id == st.cfg.self_id;
 }
@@ -122,11 +78,15 @@ caf::error epoch_refused(const handoff_state& st, const std::string& from,
                         "; refused");
 }
 
+namespace {
+
 void report(handoff_actor* self) {
   auto& st = self->state;
   self->send(st.router, moved_atom::value, st.m.epoch(), st.sweep_done,
              st.inbound_complete);
 }
+
+} // namespace
 
 // -- journal ------------------------------------------------------------------
 
@@ -146,6 +106,8 @@ void commit(handoff_actor* self, write_batch batch, commit_done done) {
   self->send(st.journal, std::move(e));
 }
 
+namespace {
+
 void on_commit_result(handoff_actor* self, std::uint64_t upto, bool ok,
                       const std::string& why) {
   auto& st = self->state;
@@ -158,52 +120,7 @@ void on_commit_result(handoff_actor* self, std::uint64_t upto, bool ok,
     self->send(st.journal, resume_atom::value, journal_name);
 }
 
-// -- inbound: commands, pulls, imports ----------------------------------------
-
-// Hands the commands waiting for `sku` to the region (it is here now), or
-// fails them with `err`.
-void release_waiting(handoff_actor* self, const std::string& sku,
-                     const caf::error& err = caf::error{}) {
-  auto& st = self->state;
-  auto i = st.waiting.find(sku);
-  if (i == st.waiting.end())
-    return;
-  auto cmds = std::move(i->second);
-  st.waiting.erase(i);
-  for (auto& [rp, msg] : cmds)
-    if (err)
-      rp.deliver(err);
-    else
-      rp.delegate(st.region, std::move(msg));
-}
-
-void pull(handoff_actor* self, const std::string& sku,
-          const std::string& from) {
-  auto& st = self->state;
-  ++st.counters.pulls;
-  auto epoch = st.m.epoch();
-  self->request(st.router, st.cfg.request_timeout,
-                pull_sku{epoch, st.cfg.self_id, from, sku})
-      .then(
-          [self, sku, epoch](pull_result&) {
-            auto& st = self->state;
-            if (st.m.epoch() != epoch)
-              return; // the commands were failed by the change
-            st.confirmed.insert(sku);
-            release_waiting(self, sku);
-          },
-          [self, sku, from, epoch](caf::error& err) {
-            auto& st = self->state;
-            if (st.m.epoch() != epoch)
-              return;
-            release_waiting(self, sku,
-                            make_error(errc::owner_unavailable,
-                                       "sku " + sku + " is moving here from " +
-                                           from +
-                                           " and could not be fetched yet (" +
-                                           error_detail(err) + "); retry"));
-          });
-}
+// -- inbound: commands --------------------------------------------------------
 
 // A SKU command for a SKU this node owns while the move is incomplete: to
 // the region once the SKU is known to be here, after a pull otherwise.
@@ -236,284 +153,6 @@ caf::result<void> gate(handoff_actor* self, Cmd& x) {
   if (queue.size() == 1 && st.importing.count(sku) == 0)
     pull(self, sku, prev->id);
   return caf::delegated<void>{};
-}
-
-// The listing of `b` on `channel`, if it has one.
-std::optional<listing> listing_on(const sku_bundle& b,
-                                  std::string_view channel) {
-  for (auto& [key, value] : b.listings)
-    if (codec::split_pair_key(key).second == channel)
-      return codec::decode_listing(value);
-  return std::nullopt;
-}
-
-// Tells this node's connectors what a SKU that arrived still owes its
-// channels, as a restart does (daemon/node.cpp): the pushes of its outbox
-// entries, its listings with their stock to connectors in poll mode, and
-// the cancellations of its oversold order lines.
-void notify_connectors(handoff_actor* self, const sku_bundle& b) {
-  auto& st = self->state;
-  if (!st.channels)
-    return;
-  for (auto& [key, value] : b.outbox) {
-    auto channel = codec::split_pair_key(key).first;
-    auto rec = codec::decode_outbox(value);
-    auto ids = listing_on(b, channel);
-    auto c = st.channels->find(std::string{channel});
-    if (rec && ids && c)
-      self->send(c, sku_changed{b.sku,
-                                *ids,
-                                rec->available,
-                                rec->version,
-                                {rec->changed_at_ms * 1'000'000},
-                                false});
-  }
-  std::optional<stock_state> stock;
-  for (auto& [key, value] : b.sku_records)
-    if (key == codec::stock_key(b.sku))
-      stock = codec::decode_stock(value);
-  for (auto& [key, value] : b.listings) {
-    auto channel = std::string{codec::split_pair_key(key).second};
-    auto ids = codec::decode_listing(value);
-    if (stock && ids && st.channels->polls(channel))
-      self->send(st.channels->find(channel),
-                 sku_changed{b.sku, *ids, stock->available(), stock->version,
-                             {}, false, false});
-  }
-  for (auto& [key, value] : b.cancels) {
-    auto f = codec::split_cancel_key(key);
-    auto rec = codec::decode_cancel(value);
-    if (auto c = st.channels->find(std::string{f.channel}); rec && c)
-      self->send(c, order_oversold{b.sku, std::string{f.order_id}, rec->qty,
-                                   rec->created_at_ms, true});
-  }
-}
-
-caf::result<import_ack> accept_import(handoff_actor* self, import_skus& x) {
-  auto& st = self->state;
-  if (x.epoch != st.m.epoch())
-    return epoch_refused(st, x.from, x.epoch);
-  for (auto& b : x.bundles) {
-    if (!owns(st, b.sku))
-      return make_error(errc::owner_unavailable,
-                        st.cfg.self_id + " does not own sku " + b.sku +
-                            " at epoch " + std::to_string(st.m.epoch()) +
-                            "; import from " + x.from + " refused");
-    if (st.importing.count(b.sku) != 0)
-      return make_error(errc::owner_unavailable,
-                        "an import of sku " + b.sku +
-                            " is still being written; retry");
-    if (auto why = check_bundle(b); !why.empty())
-      return make_error(errc::invalid_argument,
-                        "import from " + x.from + " refused: " + why);
-  }
-  write_batch batch;
-  auto written = std::make_shared<std::vector<sku_bundle>>();
-  import_ack ack{st.m.epoch(), {}};
-  for (auto& b : x.bundles) {
-    bool held = false;
-    auto found = st.db->holds(b.sku, &held);
-    if (!found.is_ok())
-      return make_error(errc::store_unavailable, found.to_string());
-    ack.skus.push_back(b.sku);
-    if (held)
-      continue; // written before; its acknowledgement was lost
-    batch.put_bundle(b);
-    st.importing.insert(b.sku);
-    written->push_back(std::move(b));
-  }
-  auto rp = self->make_response_promise<import_ack>();
-  commit(self, std::move(batch),
-         [self, rp, ack, written,
-          from = x.from](bool ok, const std::string& why) mutable {
-           auto& st = self->state;
-           for (auto& b : *written)
-             st.importing.erase(b.sku);
-           if (!ok) {
-             rp.deliver(
-                 make_error(errc::store_unavailable,
-                            "import from " + from + " not stored: " + why));
-             return;
-           }
-           crash_point("handoff.imported");
-           st.counters.moved_in += written->size();
-           for (auto& b : *written)
-             notify_connectors(self, b);
-           for (auto& sku : ack.skus) {
-             st.confirmed.insert(sku);
-             release_waiting(self, sku);
-           }
-           if (!written->empty())
-             spdlog::info("handoff: {} SKUs received from {} (epoch {})",
-                          written->size(), from, ack.epoch);
-           rp.deliver(std::move(ack));
-         });
-  return rp;
-}
-
-// -- outbound: pushes ---------------------------------------------------------
-
-// Answers the pulls waiting for `sku`.
-void answer_pulls(handoff_actor* self, const std::string& sku, bool found,
-                  const caf::error& err = caf::error{}) {
-  auto& st = self->state;
-  auto i = st.pulls.find(sku);
-  if (i == st.pulls.end())
-    return;
-  for (auto& rp : i->second)
-    if (err)
-      rp.deliver(err);
-    else
-      rp.deliver(pull_result{sku, found});
-  st.pulls.erase(i);
-}
-
-struct push_job {
-  std::string to;
-  std::vector<std::string> skus;
-  std::vector<sku_bundle> bundles; // the non-empty ones
-  std::function<void(bool ok)> done;
-};
-using push_ptr = std::shared_ptr<push_job>;
-
-void unrelease(handoff_actor* self, std::vector<std::string> skus) {
-  auto& st = self->state;
-  for (auto& sku : skus)
-    st.released.erase(sku);
-  if (!skus.empty())
-    self->send(st.region, unrelease_atom::value, std::move(skus));
-}
-
-void end_push(handoff_actor* self, const push_ptr& p, bool ok,
-              const std::string& why) {
-  auto& st = self->state;
-  for (auto& sku : p->skus)
-    st.in_push.erase(sku);
-  if (ok) {
-    // Pulls that came after the acknowledgement: the SKU is there.
-    for (auto& b : p->bundles)
-      answer_pulls(self, b.sku, true);
-  } else {
-    ++st.counters.failed_pushes;
-    st.counters.last_error = why;
-    spdlog::warn("handoff: {} SKUs for {} not moved yet: {}", p->skus.size(),
-                 p->to, why);
-    auto err = make_error(errc::owner_unavailable,
-                          "the move to " + p->to + " failed: " + why);
-    for (auto& sku : p->skus)
-      answer_pulls(self, sku, false, err);
-  }
-  if (p->done)
-    p->done(ok);
-}
-
-// Tells this node's connectors to drop what they hold for a SKU that left:
-// its listings, and the cancellations its new owner now sends.
-void forget_moved(handoff_actor* self, const sku_bundle& b) {
-  auto& st = self->state;
-  if (!st.channels)
-    return;
-  for (auto& [key, value] : b.listings) {
-    auto channel = std::string{codec::split_pair_key(key).second};
-    if (auto c = st.channels->find(channel))
-      self->send(c, listing_removed{b.sku});
-  }
-  std::set<std::string_view> cancelling;
-  for (auto& [key, value] : b.cancels)
-    cancelling.insert(codec::split_cancel_key(key).channel);
-  for (auto channel : cancelling)
-    if (auto c = st.channels->find(std::string{channel}))
-      self->send(c, cancellations_moved{b.sku});
-}
-
-// The receiver holds the SKUs: delete this node's copies, forget them.
-void delete_moved(handoff_actor* self, const push_ptr& p,
-                  const import_ack& ack) {
-  crash_point("handoff.acked");
-  std::unordered_set<std::string> acked(ack.skus.begin(), ack.skus.end());
-  write_batch batch;
-  std::vector<std::string> gone;
-  for (auto& b : p->bundles)
-    if (acked.count(b.sku) != 0) {
-      batch.erase_bundle(b);
-      gone.push_back(b.sku);
-      answer_pulls(self, b.sku, true);
-    }
-  commit(self, std::move(batch),
-         [self, p, gone](bool ok, const std::string& why) {
-           auto& st = self->state;
-           if (!ok)
-             return end_push(self, p, false, "delete after the move: " + why);
-           st.counters.moved_out += gone.size();
-           for (auto& b : p->bundles)
-             forget_moved(self, b);
-           unrelease(self, gone);
-           spdlog::info("handoff: {} SKUs moved to {} (epoch {})", gone.size(),
-                        p->to, st.m.epoch());
-           end_push(self, p, true, {});
-         });
-}
-
-void send_import(handoff_actor* self, const push_ptr& p) {
-  crash_point("handoff.released");
-  auto& st = self->state;
-  std::vector<sku_bundle> bundles;
-  auto found = st.db->export_skus(p->skus, &bundles);
-  if (!found.is_ok())
-    return end_push(self, p, false, "export: " + found.to_string());
-  std::vector<std::string> absent;
-  for (auto& b : bundles)
-    if (b.empty()) {
-      answer_pulls(self, b.sku, false); // nothing here: nothing to move
-      absent.push_back(b.sku);
-    } else {
-      p->bundles.push_back(std::move(b));
-    }
-  unrelease(self, std::move(absent));
-  if (p->bundles.empty())
-    return end_push(self, p, true, {});
-  import_skus msg{st.m.epoch(), st.cfg.self_id, p->to, p->bundles};
-  self->request(st.router, st.cfg.request_timeout, std::move(msg))
-      .then([self, p](import_ack& ack) { delete_moved(self, p, ack); },
-            [self, p](caf::error& err) {
-              end_push(self, p, false, error_detail(err));
-            });
-}
-
-// Moves `skus` (none of them owned here, none in a push) to `to`.
-void push(handoff_actor* self, std::string to, std::vector<std::string> skus,
-          std::function<void(bool ok)> done) {
-  auto& st = self->state;
-  auto p = std::make_shared<push_job>();
-  p->to = std::move(to);
-  p->skus = std::move(skus);
-  p->done = std::move(done);
-  for (auto& sku : p->skus) {
-    st.in_push.insert(sku);
-    st.released.insert(sku);
-  }
-  self->request(st.region, release_timeout, release_atom::value, p->skus)
-      .then([self, p]() { send_import(self, p); },
-            [self, p](caf::error& err) {
-              end_push(self, p, false, "release: " + error_detail(err));
-            });
-}
-
-caf::result<pull_result> accept_pull(handoff_actor* self, pull_sku& x) {
-  auto& st = self->state;
-  if (x.epoch != st.m.epoch())
-    return epoch_refused(st, x.from, x.epoch);
-  auto owner = st.m.current->owner(x.sku).id;
-  if (owner != x.from)
-    return make_error(errc::owner_unavailable,
-                      x.from + " asked for sku " + x.sku + ", which " + owner +
-                          " owns at epoch " + std::to_string(st.m.epoch()) +
-                          " (member lists differ); refused");
-  auto rp = self->make_response_promise<pull_result>();
-  st.pulls[x.sku].push_back(rp);
-  if (st.in_push.count(x.sku) == 0)
-    push(self, owner, {x.sku}, nullptr);
-  return rp;
 }
 
 // -- the sweep and the polls --------------------------------------------------
@@ -773,13 +412,15 @@ caf::behavior handoff(handoff_actor* self, caf::actor router, caf::actor region,
 
 } // namespace
 
+} // namespace handoff_detail
+
 caf::actor spawn_handoff(caf::local_actor* router, caf::actor region,
                          caf::actor journal, const store* db,
                          channel_directory_ptr channels, handoff_config cfg) {
   auto self = caf::actor_cast<caf::actor>(router);
-  return router->spawn<caf::linked>(handoff, self, std::move(region),
-                                    std::move(journal), db, std::move(channels),
-                                    std::move(cfg));
+  return router->spawn<caf::linked>(handoff_detail::handoff, self,
+                                    std::move(region), std::move(journal), db,
+                                    std::move(channels), std::move(cfg));
 }
 
 } // namespace stockwire
