@@ -1,5 +1,6 @@
 #include "actors/journal.hpp"
 
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -8,6 +9,26 @@
 
 #include "actors/messages.hpp"
 #include "persistence/store.hpp"
+#include "persistence/wal.hpp"
+
+namespace stockwire {
+
+namespace {
+
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+
+// A group commit synced to the log, for the applier to commit to the store.
+struct logged_batch {
+  write_batch writes;
+  std::size_t ops = 0;
+  wal::position next; // after its record: where a replay would resume
+};
+
+} // namespace
+
+} // namespace stockwire
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::logged_batch)
 
 namespace stockwire {
 
@@ -18,8 +39,77 @@ struct owner_mark {
   std::uint64_t seq = 0;
 };
 
+// Meta key of the position after the last log record the store holds.
+constexpr char wal_applied_key[] = "wal.applied";
+
+std::string encode_position(wal::position p) {
+  return std::to_string(p.lsn) + ":" + std::to_string(p.offset);
+}
+
+struct applier_state {
+  store* db = nullptr;
+  wal* log = nullptr;
+  write_batch batch;
+  std::size_t ops = 0;
+  wal::position next;
+  bool flush_scheduled = false;
+  bool failing = false;
+  static inline const char* name = "stockwire.applier";
+};
+
+using applier_actor = caf::stateful_actor<applier_state>;
+
+// Retry interval of a failed apply (the records stay in the log).
+constexpr auto apply_retry_interval = std::chrono::milliseconds{100};
+
+void apply_now(applier_actor* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.ops == 0 && st.batch.empty())
+    return;
+  st.batch.put_meta(wal_applied_key, encode_position(st.next));
+  auto result = st.db->commit(st.batch);
+  if (!result.is_ok()) {
+    if (!st.failing)
+      spdlog::error("applier: commit of log records up to lsn {} failed, "
+                    "retrying: {}",
+                    st.next.lsn - 1, result.to_string());
+    st.failing = true;
+    st.flush_scheduled = true;
+    self->delayed_send(self, apply_retry_interval, flush_atom::value);
+    return;
+  }
+  st.failing = false;
+  st.log->release(st.next);
+  st.batch.clear();
+  st.ops = 0;
+}
+
+caf::behavior applier(applier_actor* self, store* db, wal* log) {
+  self->state.db = db;
+  self->state.log = log;
+  return {
+      [=](apply_atom, logged_batch& b) {
+        auto& st = self->state;
+        st.batch.append(std::move(b.writes));
+        st.ops += b.ops;
+        st.next = b.next;
+        if (!st.flush_scheduled) {
+          st.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
+      },
+      [=](flush_atom) { apply_now(self); },
+      [=](drain_atom) {
+        apply_now(self);
+        return caf::unit;
+      },
+  };
+}
+
 struct journal_state {
   store* db = nullptr;
+  caf::actor applier;
   journal_config cfg;
   write_batch batch;
   std::size_t batch_entries = 0;
@@ -39,13 +129,32 @@ std::int64_t now_ms() {
       .count();
 }
 
+// Appends the batch to the log and hands it to the applier. Waits while
+// the log is full (the applier releases records as it commits them).
+status append_to_log(journal_actor* self) {
+  auto& st = self->state;
+  auto payload = st.batch.encode();
+  wal::position at;
+  wal::position next;
+  auto result = st.cfg.log->append(payload, &at, &next);
+  while (result.status_code() == status::code::log_full) {
+    std::this_thread::sleep_for(std::chrono::microseconds{200});
+    result = st.cfg.log->append(payload, &at, &next);
+  }
+  if (result.is_ok())
+    self->send(st.applier, apply_atom::value,
+               logged_batch{std::move(st.batch), st.batch_entries, next});
+  return result;
+}
+
 void flush(journal_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   if (st.batch_entries == 0)
     return;
   auto started = std::chrono::steady_clock::now();
-  auto result = st.db->commit(st.batch);
+  auto result =
+      st.cfg.log != nullptr ? append_to_log(self) : st.db->commit(st.batch);
   auto us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started)
@@ -122,6 +231,10 @@ void purge_step(journal_actor* self) {
 caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
   self->state.db = db;
   self->state.cfg = cfg;
+  if (cfg.log != nullptr) {
+    self->state.applier =
+        self->spawn<caf::detached + caf::linked>(applier, db, cfg.log);
+  }
   if (cfg.purge_interval.count() > 0)
     self->delayed_send(self, cfg.purge_interval, purge_atom::value);
   return {
@@ -134,7 +247,17 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
       [=](stats_atom) { return self->state.stats; },
       [=](drain_atom) {
         flush(self);
-        return caf::unit;
+        auto rp = self->make_response_promise();
+        if (!self->state.applier) {
+          rp.deliver(caf::unit);
+          return;
+        }
+        // The applier answers with `unit`, which arrives as an empty
+        // message.
+        self->request(self->state.applier, caf::infinite, drain_atom::value)
+            .then(
+                [rp]() mutable { rp.deliver(caf::unit); },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       },
   };
 }

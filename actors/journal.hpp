@@ -33,6 +33,7 @@
 namespace stockwire {
 
 class store;
+class wal;
 
 struct journal_config {
   // Dedup records older than this are purged (0: never).
@@ -41,6 +42,10 @@ struct journal_config {
   std::chrono::milliseconds purge_interval{1000};
   std::size_t batch_records_max = limits::journal_batch_records_max;
   caf::actor metrics; // receives one note per commit; may be invalid
+  // The write-ahead log (null: none). With a log, a group commit is
+  // acknowledged once its record is synced to the log, and an applier
+  // thread commits the records to the store behind it.
+  wal* log = nullptr;
 };
 
 /// Spawns the journal writer over `db`, which must outlive it. `detached`

@@ -14,6 +14,7 @@
 #include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
 #include "persistence/store.hpp"
+#include "persistence/wal.hpp"
 
 namespace stockwire::bench {
 
@@ -251,11 +252,23 @@ scenario_result run_core(const core_options& opts) {
     result.extra.emplace_back("error", "\"" + st.to_string() + "\"");
     return result;
   }
+  std::unique_ptr<wal> log;
+  if (opts.log) {
+    wal::options wo;
+    wo.path = (std::filesystem::path{dir} / "wal.log").string();
+    log = wal::open(
+        wo, wal::position{}, [](wal::position, std::string_view) {}, &st);
+    if (!log) {
+      result.extra.emplace_back("error", "\"" + st.to_string() + "\"");
+      return result;
+    }
+  }
   caf::actor_system_config cfg;
   configure_actor_system(cfg, opts.threads);
   caf::actor_system sys{cfg};
   journal_config jc;
   jc.purge_interval = 0ms;
+  jc.log = log.get();
   auto journal = spawn_journal(sys, *db, jc, true);
   region_config rc;
   rc.idle_timeout = passivation ? 0ms : 60'000ms;

@@ -28,15 +28,15 @@ namespace {
 
 void usage() {
   std::fprintf(
-    stderr,
-    "usage: stockbench --scenario hot|catalog|sellout|retry|passivation|all\n"
-    "                  [--senders N] [--window W] [--duration SECONDS]\n"
-    "                  [--json] [--skus N] [--active-max N] [--no-fsync]\n"
-    "                  [--data-dir DIR] [--threads N] [--random-ids]\n"
-    "       stockbench --target http://HOST:PORT\n"
-    "                  --scenario hot|catalog|sellout|retry|all\n"
-    "                  [--connections N] [--batch K] [--duration SECONDS]\n"
-    "                  [--skus N] [--token T] [--random-ids] [--json]\n");
+      stderr,
+      "usage: stockbench --scenario hot|catalog|sellout|retry|passivation|all\n"
+      "                  [--senders N] [--window W] [--duration SECONDS]\n"
+      "                  [--json] [--skus N] [--active-max N] [--no-fsync]\n"
+      "                  [--data-dir DIR] [--threads N] [--random-ids]\n"
+      "       stockbench --target http://HOST:PORT\n"
+      "                  --scenario hot|catalog|sellout|retry|all\n"
+      "                  [--connections N] [--batch K] [--duration SECONDS]\n"
+      "                  [--skus N] [--token T] [--random-ids] [--json]\n");
 }
 
 bool parse_number(const char* text, double* out) {
@@ -97,6 +97,8 @@ int main(int argc, char** argv) {
       http.token = argv[++i];
     } else if (arg == "--random-ids") {
       opts.random_ids = true;
+    } else if (arg == "--wal") {
+      opts.log = true;
     } else if (arg == "--no-fsync") {
       opts.durable = false;
     } else if (arg == "--json") {
@@ -128,8 +130,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> scenarios;
   if (scenario == "all")
     scenarios = {"hot", "catalog", "sellout", "retry"};
-  else if (scenario == "hot" || scenario == "catalog" || scenario == "sellout"
-           || scenario == "retry" || scenario == "passivation")
+  else if (scenario == "hot" || scenario == "catalog" ||
+           scenario == "sellout" || scenario == "retry" ||
+           scenario == "passivation")
     scenarios = {scenario};
   else {
     std::fprintf(stderr, "stockbench: unknown scenario '%s'\n",
