@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
+#include "persistence/log_recovery.hpp"
 #include "persistence/store.hpp"
 #include "persistence/wal.hpp"
 
@@ -22,6 +23,8 @@ struct logged_batch {
   write_batch writes;
   std::size_t ops = 0;
   wal::position next; // after its record: where a replay would resume
+  // Owners to tell (applied_atom, seq) once the store holds the batch.
+  std::vector<std::pair<caf::strong_actor_ptr, std::uint64_t>> notify;
 };
 
 } // namespace
@@ -37,14 +40,8 @@ namespace {
 struct owner_mark {
   std::string sku;
   std::uint64_t seq = 0;
+  bool notify_applied = false;
 };
-
-// Meta key of the position after the last log record the store holds.
-constexpr char wal_applied_key[] = "wal.applied";
-
-std::string encode_position(wal::position p) {
-  return std::to_string(p.lsn) + ":" + std::to_string(p.offset);
-}
 
 struct applier_state {
   store* db = nullptr;
@@ -52,6 +49,7 @@ struct applier_state {
   write_batch batch;
   std::size_t ops = 0;
   wal::position next;
+  std::unordered_map<caf::strong_actor_ptr, std::uint64_t> notify;
   bool flush_scheduled = false;
   bool failing = false;
   static inline const char* name = "stockwire.applier";
@@ -67,7 +65,7 @@ void apply_now(applier_actor* self) {
   st.flush_scheduled = false;
   if (st.ops == 0 && st.batch.empty())
     return;
-  st.batch.put_meta(wal_applied_key, encode_position(st.next));
+  st.batch.put_meta(wal_applied_meta_key, encode_wal_position(st.next));
   auto result = st.db->commit(st.batch);
   if (!result.is_ok()) {
     if (!st.failing)
@@ -83,6 +81,9 @@ void apply_now(applier_actor* self) {
   st.log->release(st.next);
   st.batch.clear();
   st.ops = 0;
+  for (auto& [owner, seq] : st.notify)
+    self->send(caf::actor_cast<caf::actor>(owner), applied_atom::value, seq);
+  st.notify.clear();
 }
 
 caf::behavior applier(applier_actor* self, store* db, wal* log) {
@@ -94,6 +95,10 @@ caf::behavior applier(applier_actor* self, store* db, wal* log) {
         st.batch.append(std::move(b.writes));
         st.ops += b.ops;
         st.next = b.next;
+        for (auto& [owner, seq] : b.notify) {
+          auto& mark = st.notify[owner];
+          mark = std::max(mark, seq);
+        }
         if (!st.flush_scheduled) {
           st.flush_scheduled = true;
           self->send(self, flush_atom::value);
@@ -141,9 +146,13 @@ status append_to_log(journal_actor* self) {
     std::this_thread::sleep_for(std::chrono::microseconds{200});
     result = st.cfg.log->append(payload, &at, &next);
   }
-  if (result.is_ok())
-    self->send(st.applier, apply_atom::value,
-               logged_batch{std::move(st.batch), st.batch_entries, next});
+  if (result.is_ok()) {
+    logged_batch b{std::move(st.batch), st.batch_entries, next, {}};
+    for (auto& [owner, mark] : st.owners)
+      if (mark.notify_applied)
+        b.notify.emplace_back(owner, mark.seq);
+    self->send(st.applier, apply_atom::value, std::move(b));
+  }
   return result;
 }
 
@@ -201,6 +210,7 @@ void append(journal_actor* self, journal_entry& e) {
   st.batch_entries += e.ops;
   auto& mark = st.owners[e.owner];
   mark.seq = e.seq;
+  mark.notify_applied = mark.notify_applied || e.notify_applied;
   if (mark.sku.empty())
     mark.sku = e.sku;
   if (st.batch_entries >= st.cfg.batch_records_max) {

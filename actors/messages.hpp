@@ -249,9 +249,13 @@ struct journal_entry {
   std::uint64_t seq = 0; // seq of the newest operation; strictly increasing
   std::uint32_t ops = 0; // operations in `writes`
   write_batch writes;    // encoded by the SKU actor, not by the writer
+  // With a write-ahead log: send the owner (applied_atom, seq) once the
+  // store holds the entry (SKU actors read the store, others need not).
+  bool notify_applied = false;
 };
 
-// -- SKU actor -> connector (node-local) ---------------------------------------
+// -- SKU actor -> connector (node-local)
+// ---------------------------------------
 
 /// The durable state of `sku` a channel must show. Sent after the commit of
 /// a change (received_ns: when the node received each change it carries,
@@ -300,18 +304,19 @@ struct set_budget_share {
   double share = 1;
 };
 
-// -- connectors and metrics (node-local) ----------------------------------------
+// -- connectors and metrics (node-local)
+// ----------------------------------------
 
 /// What a connector pushed since its last report, plus its current gauges.
 struct channel_metrics {
   std::string channel;
-  std::vector<std::int64_t> lag_us; // one per change acknowledged
-  std::vector<std::int64_t> rtt_us; // one per request answered or failed
-  std::uint64_t acked = 0;          // SKU pushes acknowledged
-  std::uint64_t retried = 0;        // SKU pushes to retry
-  std::uint64_t parked = 0;         // SKU pushes parked (permanent error)
-  std::uint64_t throttled = 0;      // requests refused by the rate limit
-  std::uint64_t requests = 0;       // requests answered (any status)
+  std::vector<std::int64_t> lag_us;   // one per change acknowledged
+  std::vector<std::int64_t> rtt_us;   // one per request answered or failed
+  std::uint64_t acked = 0;            // SKU pushes acknowledged
+  std::uint64_t retried = 0;          // SKU pushes to retry
+  std::uint64_t parked = 0;           // SKU pushes parked (permanent error)
+  std::uint64_t throttled = 0;        // requests refused by the rate limit
+  std::uint64_t requests = 0;         // requests answered (any status)
   std::uint64_t transport_errors = 0; // requests with no answer
   std::uint64_t backlog = 0;          // SKUs waiting to be pushed (gauge)
   std::uint64_t parked_listings = 0;  // listings parked now (gauge)
@@ -352,7 +357,7 @@ struct oversell_report {
 
 struct resync_result {
   std::string channel;
-  std::uint64_t queued = 0; // SKUs that will be pushed again
+  std::uint64_t queued = 0;         // SKUs that will be pushed again
   std::vector<std::string> unknown; // asked-for SKUs the connector lacks
   // Whole channel only: parked cancellations of oversold orders that will
   // be sent again.
@@ -364,8 +369,8 @@ struct resync_result {
 struct lag_summary {
   std::string channel;
   std::uint64_t window_count = 0;
-  std::uint64_t window_p50 = 0, window_p90 = 0, window_p99 = 0,
-                window_p999 = 0, window_max = 0;
+  std::uint64_t window_p50 = 0, window_p90 = 0, window_p99 = 0, window_p999 = 0,
+                window_max = 0;
   std::uint64_t total_count = 0;
   std::uint64_t total_p50 = 0, total_p90 = 0, total_p99 = 0, total_p999 = 0,
                 total_max = 0;
@@ -396,7 +401,7 @@ struct connector_status {
   // before their next push.
   std::uint64_t backing_off = 0;
   double rate_max = -1; // size of the request budget (-1: unlimited)
-  std::string sync;                  // event | poll
+  std::string sync;     // event | poll
   std::uint64_t poll_interval_s = 0; // poll mode only
   std::uint64_t cancellations_pending = 0;
   // This node's share of the account's budget (1: all of it) and the rate
@@ -450,7 +455,8 @@ struct placement_info {
   bool clustered = false;
 };
 
-// -- membership changes (actors/handoff.hpp) -----------------------------------
+// -- membership changes (actors/handoff.hpp)
+// -----------------------------------
 //
 // Between nodes, each relayed by the sender's router to the router of node
 // `to`, which hands it to its handoff actor. Every one carries the sender's
@@ -511,16 +517,16 @@ struct cluster_status {
   std::string node;
   bool clustered = false;
   std::uint64_t epoch = 0;
-  std::uint64_t previous_epoch = 0;      // 0: no [cluster.previous]
-  bool member = false;                   // false: leaving
-  std::vector<std::string> members;      // of the current ring
-  bool sweep_done = false;               // holds only SKUs it owns
-  bool inbound_complete = false;         // every SKU it owns is here
-  std::vector<std::string> waiting_for;  // previous owners not done yet
-  std::uint64_t moved_out = 0;           // SKUs handed off since start
-  std::uint64_t moved_in = 0;            // SKUs received since start
-  std::uint64_t pulls = 0;               // SKUs asked for on demand
-  std::uint64_t failed_pushes = 0;       // hand-offs to retry
+  std::uint64_t previous_epoch = 0;     // 0: no [cluster.previous]
+  bool member = false;                  // false: leaving
+  std::vector<std::string> members;     // of the current ring
+  bool sweep_done = false;              // holds only SKUs it owns
+  bool inbound_complete = false;        // every SKU it owns is here
+  std::vector<std::string> waiting_for; // previous owners not done yet
+  std::uint64_t moved_out = 0;          // SKUs handed off since start
+  std::uint64_t moved_in = 0;           // SKUs received since start
+  std::uint64_t pulls = 0;              // SKUs asked for on demand
+  std::uint64_t failed_pushes = 0;      // hand-offs to retry
   std::string last_error;
 };
 
@@ -677,6 +683,9 @@ struct resync_report {
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
+/// (applied_atom, seq): with a write-ahead log, every entry of the owner up
+/// to seq is in the store too (committed_atom came first).
+using applied_atom = caf::atom_constant<caf::atom("applied")>;
 using failed_atom = caf::atom_constant<caf::atom("failed")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
@@ -985,10 +994,10 @@ typename Inspector::result_type inspect(Inspector& f, get_cluster_status&) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
-  return f(caf::meta::type_name("cluster_status"), x.node, x.clustered,
-           x.epoch, x.previous_epoch, x.member, x.members, x.sweep_done,
-           x.inbound_complete, x.waiting_for, x.moved_out, x.moved_in,
-           x.pulls, x.failed_pushes, x.last_error);
+  return f(caf::meta::type_name("cluster_status"), x.node, x.clustered, x.epoch,
+           x.previous_epoch, x.member, x.members, x.sweep_done,
+           x.inbound_complete, x.waiting_for, x.moved_out, x.moved_in, x.pulls,
+           x.failed_pushes, x.last_error);
 }
 
 template <class Inspector>
@@ -1008,14 +1017,14 @@ typename Inspector::result_type inspect(Inspector& f, get_sku_activity& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sku_activity& x) {
-  return f(caf::meta::type_name("sku_activity"), x.sku, x.active,
-           x.passivating, x.mailbox, x.pending);
+  return f(caf::meta::type_name("sku_activity"), x.sku, x.active, x.passivating,
+           x.mailbox, x.pending);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, histogram_data& x) {
-  return f(caf::meta::type_name("histogram_data"), x.precision_bits,
-           x.indexes, x.counts, x.min, x.max, x.sum);
+  return f(caf::meta::type_name("histogram_data"), x.precision_bits, x.indexes,
+           x.counts, x.min, x.max, x.sum);
 }
 
 template <class Inspector>
@@ -1042,9 +1051,9 @@ typename Inspector::result_type inspect(Inspector& f, get_node_report& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_report& x) {
   return f(caf::meta::type_name("node_report"), x.node, x.skus_owned,
-           x.skus_foreign, x.skus_active, x.orders_accepted,
-           x.orders_rejected, x.orders_replayed, x.cancels, x.stock_changes,
-           x.channels, x.lag, x.move);
+           x.skus_foreign, x.skus_active, x.orders_accepted, x.orders_rejected,
+           x.orders_replayed, x.cancels, x.stock_changes, x.channels, x.lag,
+           x.move);
 }
 
 template <class Inspector>
@@ -1061,8 +1070,7 @@ typename Inspector::result_type inspect(Inspector& f, get_cluster_report& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_report& x) {
   return f(caf::meta::type_name("cluster_report"), x.self, x.epoch,
-           x.previous_epoch, x.shard_count, x.clustered, x.members,
-           x.reports);
+           x.previous_epoch, x.shard_count, x.clustered, x.members, x.reports);
 }
 
 template <class Inspector>

@@ -1,7 +1,7 @@
 #include "actors/sku_actor.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <unordered_map>
@@ -11,8 +11,8 @@
 
 #include "actors/channel_directory.hpp"
 #include "actors/errors.hpp"
-#include "actors/node_counters.hpp"
 #include "actors/messages.hpp"
+#include "actors/node_counters.hpp"
 #include "core/limits.hpp"
 #include "core/stock.hpp"
 #include "persistence/store.hpp"
@@ -35,11 +35,11 @@ std::int64_t now_ns() {
 
 // What the channels hear once an operation is durable.
 struct channel_notice {
-  bool changed = false;        // the stock changed: tell every listing
+  bool changed = false; // the stock changed: tell every listing
   std::int64_t received_ns = 0;
-  std::string resync;          // tell this channel again (force)
-  bool resync_urgent = false;  // ... at once, even in poll mode (oversell)
-  std::string removed;         // this channel's listing was deleted
+  std::string resync;         // tell this channel again (force)
+  bool resync_urgent = false; // ... at once, even in poll mode (oversell)
+  std::string removed;        // this channel's listing was deleted
   std::atomic<std::uint64_t>* counter = nullptr; // node counter to bump
   // A channel's order line decided for the first time: its channel's
   // count of that outcome.
@@ -109,6 +109,16 @@ struct sku_state {
   std::int64_t outbox_changed_ms = 0; // oldest change of the burst
   bool stopping = false;
   caf::actor region;
+  // With a write-ahead log (`logged`): acknowledged entries up to
+  // committed_upto, in the store up to applied_upto. In-flight dedup
+  // records stay until applied; audit reads wait for it; so does the stop.
+  bool logged = false;
+  std::uint64_t committed_upto = 0;
+  std::uint64_t applied_upto = 0;
+  // A commit failed while acknowledged entries were not applied yet: the
+  // store is reloaded once they are, commands wait (are refused) until then.
+  bool reload_when_applied = false;
+  std::vector<std::pair<caf::response_promise, get_audit>> audit_waits;
   static inline const char* name = "stockwire.sku";
 };
 
@@ -167,9 +177,14 @@ void apply_loaded(sku_actor* self, const status& result, const stock_state& s) {
   st.committed = st.stock;
 }
 
+// Whether the store holds everything this actor acknowledged.
+bool store_caught_up(const sku_state& st) {
+  return !st.logged || st.applied_upto >= st.committed_upto;
+}
+
 void finish_stop_if_idle(sku_actor* self) {
   auto& st = self->state;
-  if (st.stopping && st.pending.empty()) {
+  if (st.stopping && st.pending.empty() && store_caught_up(st)) {
     self->send(st.region, stopped_atom::value, st.sku);
     self->quit();
   }
@@ -238,6 +253,7 @@ void flush_outgoing(sku_actor* self) {
   e.seq = st.outgoing_seq;
   e.ops = static_cast<std::uint32_t>(st.outgoing_ops);
   e.writes = std::move(st.outgoing);
+  e.notify_applied = st.logged;
   st.outgoing.clear();
   st.outgoing_ops = 0;
   self->send(st.journal, std::move(e));
@@ -301,6 +317,13 @@ void journal_and_reply(sku_actor* self, caf::response_promise rp,
 bool refuse_if_unusable(sku_actor* self, caf::response_promise& rp,
                         bool must_exist) {
   auto& st = self->state;
+  if (st.reload_when_applied) {
+    rp.deliver(make_error(errc::store_unavailable,
+                          "a commit of " + st.sku +
+                              " failed; its state reloads once the store "
+                              "holds what was acknowledged before"));
+    return true;
+  }
   if (st.load_failed) {
     load(self); // the store may be readable again
     if (st.load_failed) {
@@ -377,8 +400,8 @@ void handle_place(sku_actor* self, place_order& cmd) {
     e.notice.resync = cmd.channel;
     e.notice.resync_urgent = !d.changed;
   }
-  e.notice.counter = d.changed ? &counters().orders_accepted
-                               : &counters().orders_rejected;
+  e.notice.counter =
+      d.changed ? &counters().orders_accepted : &counters().orders_rejected;
   if (cmd.from_channel && !cmd.channel.empty()) {
     auto& c = channel_order_counts(cmd.channel);
     e.notice.channel_counter = d.changed ? &c.accepted : &c.rejected;
@@ -631,9 +654,8 @@ void handle_delete_listing(sku_actor* self, delete_listing& cmd) {
   auto i = std::find_if(st.listings.begin(), st.listings.end(),
                         [&](auto& x) { return x.first == cmd.channel; });
   if (i == st.listings.end()) {
-    rp.deliver(make_error(errc::unknown_listing, st.sku +
-                                                     " is not listed on " +
-                                                     cmd.channel));
+    rp.deliver(make_error(errc::unknown_listing,
+                          st.sku + " is not listed on " + cmd.channel));
     return;
   }
   auto ids = std::move(i->second);
@@ -670,7 +692,8 @@ void on_committed(sku_actor* self, std::uint64_t upto) {
         self->send(c, std::move(p.notice.oversold));
     if (!p.notice.removed.empty())
       removed.push_back(std::move(p.notice.removed));
-    if (!p.inflight.empty()) {
+    st.committed_upto = p.seq;
+    if (!p.inflight.empty() && !st.logged) {
       auto i = st.inflight.find(p.inflight);
       if (i != st.inflight.end() && i->second.seq == p.seq)
         st.inflight.erase(i);
@@ -694,20 +717,65 @@ void on_failed(sku_actor* self, std::uint64_t seq, const std::string& why) {
         make_error(errc::store_unavailable,
                    "not stored, nothing changed for " + st.sku + ": " + why));
   st.pending.clear();
-  st.inflight.clear();
+  // Acknowledged entries the store does not hold yet keep their records.
+  for (auto i = st.inflight.begin(); i != st.inflight.end();)
+    i = i->second.seq > st.committed_upto ? st.inflight.erase(i) : std::next(i);
   st.outgoing.clear(); // never reached the journal
   st.outgoing_ops = 0;
   st.outbox_dirty = false;
   st.reset_seq = st.next_seq - 1;
-  load(self);
+  if (store_caught_up(st))
+    load(self);
+  else
+    st.reload_when_applied = true;
   self->send(st.journal, resume_atom::value, st.sku);
+  finish_stop_if_idle(self);
+}
+
+audit_page read_audit(const sku_state& st, const get_audit& q, status* result) {
+  audit_page page;
+  page.sku = st.sku;
+  auto limit = std::min<std::size_t>(q.limit, limits::audit_page_records_max);
+  *result = st.db->get_audit(st.sku, q.from_version, limit, &page.records);
+  return page;
+}
+
+void answer_audit(sku_actor* self, caf::response_promise& rp,
+                  const get_audit& q) {
+  status result;
+  auto page = read_audit(self->state, q, &result);
+  if (result.is_ok())
+    rp.deliver(std::move(page));
+  else
+    rp.deliver(make_error(errc::store_unavailable, result.to_string()));
+}
+
+// The store holds this actor's entries up to `upto`.
+void on_applied(sku_actor* self, std::uint64_t upto) {
+  auto& st = self->state;
+  if (upto <= st.applied_upto)
+    return;
+  st.applied_upto = upto;
+  for (auto i = st.inflight.begin(); i != st.inflight.end();)
+    i = i->second.seq <= upto ? st.inflight.erase(i) : std::next(i);
+  if (!store_caught_up(st))
+    return;
+  if (st.reload_when_applied) {
+    st.reload_when_applied = false;
+    load(self);
+  }
+  auto waits = std::move(st.audit_waits);
+  st.audit_waits.clear();
+  for (auto& [rp, q] : waits)
+    answer_audit(self, rp, q);
   finish_stop_if_idle(self);
 }
 
 caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
                            const store* db, std::optional<stock_state> loaded,
-                           channel_directory_ptr channels) {
+                           channel_directory_ptr channels, bool logged) {
   auto& st = self->state;
+  st.logged = logged;
   st.sku = std::move(sku);
   st.journal = std::move(journal);
   st.db = db;
@@ -759,18 +827,15 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
         return stock_view{st.sku,        c.on_hand, c.reserved,
                           c.available(), c.version, c.updated_at_ms};
       },
-      [=](get_audit& q) -> caf::result<audit_page> {
+      [=](get_audit& q) {
         settle(self);
         auto& st = self->state;
-        audit_page page;
-        page.sku = st.sku;
-        auto limit =
-            std::min<std::size_t>(q.limit, limits::audit_page_records_max);
-        auto result =
-            st.db->get_audit(st.sku, q.from_version, limit, &page.records);
-        if (!result.is_ok())
-          return make_error(errc::store_unavailable, result.to_string());
-        return page;
+        auto rp = self->make_response_promise();
+        if (!store_caught_up(st)) {
+          st.audit_waits.emplace_back(std::move(rp), std::move(q));
+          return;
+        }
+        answer_audit(self, rp, q);
       },
       [=](get_sku_activity&) {
         // Not settled first: flushing would change what `pending` reports.
@@ -780,6 +845,10 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
       },
       [=](committed_atom, std::uint64_t upto) {
         on_committed(self, upto);
+        settle(self);
+      },
+      [=](applied_atom, std::uint64_t upto) {
+        on_applied(self, upto);
         settle(self);
       },
       [=](failed_atom, std::uint64_t seq, const std::string& why) {
@@ -801,9 +870,9 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
                            caf::actor journal, const store* db,
                            std::optional<stock_state> loaded,
-                           channel_directory_ptr channels) {
+                           channel_directory_ptr channels, bool logged) {
   return sys.spawn(sku_behavior, std::move(sku), std::move(journal), db,
-                   std::move(loaded), std::move(channels));
+                   std::move(loaded), std::move(channels), logged);
 }
 
 } // namespace stockwire

@@ -55,9 +55,14 @@ class store;
 
 /// Spawns the actor of `sku`, loading its record from `db` unless the
 /// caller just read it (`loaded`; saves a second read on activation).
+/// `logged`: the journal writes ahead to a log, acknowledges (committed_atom)
+/// before the store holds an entry and says so later (applied_atom): the
+/// actor then keeps what the store may not show yet (in-flight dedup
+/// records, audit reads, its own life) until then.
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
                            caf::actor journal, const store* db,
                            std::optional<stock_state> loaded = std::nullopt,
-                           channel_directory_ptr channels = nullptr);
+                           channel_directory_ptr channels = nullptr,
+                           bool logged = false);
 
 } // namespace stockwire

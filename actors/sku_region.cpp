@@ -63,7 +63,7 @@ void activate(region_actor* self, const std::string& sku, entry& e,
               std::optional<stock_state> loaded = std::nullopt) {
   auto& st = self->state;
   e.actor = spawn_sku_actor(self->system(), sku, st.journal, st.db,
-                            std::move(loaded), st.cfg.channels);
+                            std::move(loaded), st.cfg.channels, st.cfg.logged);
   // Monitored, not linked: CAF keeps an actor's links in a list that each
   // unlink scans, which made every passivation O(active SKUs). A monitor
   // is attached to the SKU actor instead; shutdown stops the SKU actors
@@ -324,19 +324,19 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
       [=](put_listing& x) -> caf::result<void> {
         auto& dir = self->state.cfg.channels;
         if (dir && !dir->has(x.channel))
-          return make_error(errc::unknown_channel,
-                            "no channel account '" + x.channel +
-                                "' is configured");
-        return admit(self, x,
-                     first_problem(validate_sku(x.sku),
-                                   validate_channel(x.channel)),
-                     creates::yes);
+          return make_error(errc::unknown_channel, "no channel account '" +
+                                                       x.channel +
+                                                       "' is configured");
+        return admit(
+            self, x,
+            first_problem(validate_sku(x.sku), validate_channel(x.channel)),
+            creates::yes);
       },
       [=](delete_listing& x) {
-        return admit(self, x,
-                     first_problem(validate_sku(x.sku),
-                                   validate_channel(x.channel)),
-                     creates::yes);
+        return admit(
+            self, x,
+            first_problem(validate_sku(x.sku), validate_channel(x.channel)),
+            creates::yes);
       },
       [=](get_listings& q) -> caf::result<listing_set> {
         if (auto err = first_problem(validate_sku(q.sku)))

@@ -5,11 +5,12 @@
 // more than `active_skus_max` are live. The SKU actor knows nothing of this.
 //
 // Accepts: place_order, cancel_order, set_stock, adjust_stock, get_stock,
-// get_audit, put_listing, delete_listing (validated here; invalid commands get invalid_argument without
-// activating anything), get_listings (read from the store, committed
-// state), find_order, (stats_atom) -> region_stats, get_sku_activity ->
-// sku_activity (answered by the live actor, or here for a passivated or
-// passivating SKU; never activates one nor refreshes its LRU place).
+// get_audit, put_listing, delete_listing (validated here; invalid commands get
+// invalid_argument without activating anything), get_listings (read from the
+// store, committed state), find_order, (stats_atom) -> region_stats,
+// get_sku_activity -> sku_activity (answered by the live actor, or here for a
+// passivated or passivating SKU; never activates one nor refreshes its LRU
+// place).
 //
 // Membership changes (actors/handoff.hpp): (release_atom, skus) marks the
 // SKUs released -- every command for them is refused from then on with
@@ -43,6 +44,8 @@ struct region_config {
   std::size_t active_skus_max = 200'000;
   // The node's connectors; null: no channels (changes are not pushed).
   channel_directory_ptr channels;
+  // The journal writes ahead to a log (see spawn_sku_actor).
+  bool logged = false;
 };
 
 caf::actor spawn_region(caf::actor_system& sys, caf::actor journal,

@@ -13,6 +13,7 @@
 #include "actors/messages.hpp"
 #include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
+#include "persistence/log_recovery.hpp"
 #include "persistence/store.hpp"
 #include "persistence/wal.hpp"
 
@@ -256,8 +257,8 @@ scenario_result run_core(const core_options& opts) {
   if (opts.log) {
     wal::options wo;
     wo.path = (std::filesystem::path{dir} / "wal.log").string();
-    log = wal::open(
-        wo, wal::position{}, [](wal::position, std::string_view) {}, &st);
+    std::size_t replayed = 0;
+    log = recover_from_log(*db, wo, &replayed, &st);
     if (!log) {
       result.extra.emplace_back("error", "\"" + st.to_string() + "\"");
       return result;
@@ -271,6 +272,7 @@ scenario_result run_core(const core_options& opts) {
   jc.log = log.get();
   auto journal = spawn_journal(sys, *db, jc, true);
   region_config rc;
+  rc.logged = log != nullptr;
   rc.idle_timeout = passivation ? 0ms : 60'000ms;
   rc.active_skus_max = opts.active_max != 0 ? opts.active_max
                        : passivation        ? passivation_active_default

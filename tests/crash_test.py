@@ -32,6 +32,8 @@ def main():
     ap.add_argument("--skus", type=int, default=40)
     ap.add_argument("--senders", type=int, default=32)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--wal", action="store_true",
+                    help="acknowledge after a write-ahead log append")
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
@@ -39,7 +41,8 @@ def main():
     work = tempfile.mkdtemp(prefix="stockwire-crash-")
     data = os.path.join(work, "data")
     log = os.path.join(work, "acks.log")
-    common = ["--data-dir", data, "--skus", str(args.skus)]
+    common = ["--data-dir", data, "--skus", str(args.skus),
+              "--wal", "1" if args.wal else "0"]
     try:
         run([args.driver, "seed", *common, "--stock", "100000"])
         for i in range(args.kills):

@@ -32,7 +32,9 @@
 #include "actors/messages.hpp"
 #include "actors/runtime.hpp"
 #include "actors/sku_region.hpp"
+#include "persistence/log_recovery.hpp"
 #include "persistence/store.hpp"
+#include "persistence/wal.hpp"
 
 using namespace stockwire;
 using namespace std::chrono_literals;
@@ -47,6 +49,7 @@ struct options {
   std::int64_t stock = 100000;
   int senders = 32;
   double seconds = 0; // 0: until killed
+  bool wal = false;   // acknowledge after a write-ahead log append
 };
 
 std::string sku_name(std::size_t i) {
@@ -126,10 +129,27 @@ log_view read_log(const std::string& path) {
 
 struct node {
   std::unique_ptr<store> db;
+  std::unique_ptr<wal> log; // outlives the actor system (declared first)
   std::unique_ptr<caf::actor_system> sys;
   caf::actor journal;
   caf::actor region;
 };
+
+// Opens the write-ahead log under the data directory, applying to `db`
+// what it lacks.
+std::unique_ptr<wal> open_log(store& db, const options& opts) {
+  wal::options wo;
+  wo.path = opts.data_dir + "/wal.log";
+  wo.ring_bytes = 16u << 20;
+  std::size_t replayed = 0;
+  status st;
+  auto log = recover_from_log(db, wo, &replayed, &st);
+  if (!log)
+    std::fprintf(stderr, "cannot open the log: %s\n", st.to_string().c_str());
+  else if (replayed > 0)
+    std::fprintf(stderr, "applied %zu log records\n", replayed);
+  return log;
+}
 
 bool start(node& n, const options& opts, caf::actor_system_config& cfg) {
   status st;
@@ -140,10 +160,15 @@ bool start(node& n, const options& opts, caf::actor_system_config& cfg) {
     std::fprintf(stderr, "cannot open store: %s\n", st.to_string().c_str());
     return false;
   }
+  if (opts.wal && !(n.log = open_log(*n.db, opts)))
+    return false;
   configure_actor_system(cfg, 0);
   n.sys = std::make_unique<caf::actor_system>(cfg);
-  n.journal = spawn_journal(*n.sys, *n.db, journal_config{}, true);
+  journal_config jc;
+  jc.log = n.log.get();
+  n.journal = spawn_journal(*n.sys, *n.db, jc, true);
   region_config rc;
+  rc.logged = opts.wal;
   rc.idle_timeout = 200ms; // passivate and reactivate often under load
   rc.active_skus_max = opts.skus / 2 + 1;
   n.region = spawn_region(*n.sys, n.journal, n.db.get(), rc);
@@ -317,6 +342,10 @@ int verify(const options& opts) {
     std::fprintf(stderr, "cannot open store: %s\n", st.to_string().c_str());
     return 1;
   }
+  // What was acknowledged from the log only is applied first, as a node
+  // does at start.
+  if (opts.wal && open_log(*db, opts) == nullptr)
+    return 1;
   auto log = read_log(opts.log);
   int violations = 0;
   auto violation = [&](const std::string& what) {
@@ -435,6 +464,8 @@ int main(int argc, char** argv) {
     std::string v = argv[i + 1];
     if (k == "--data-dir")
       opts.data_dir = v;
+    else if (k == "--wal")
+      opts.wal = v == "1";
     else if (k == "--log")
       opts.log = v;
     else if (k == "--skus")
