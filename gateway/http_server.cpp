@@ -261,7 +261,11 @@ private:
   void on_write(beast::error_code ec) {
     if (ec)
       return close();
-    if (!res_.keep_alive())
+    // Also when the server began to stop after this reply was sent with
+    // keep-alive: waiting for another request would hold the stop until the
+    // client closes or the idle timeout passes (begin_stop closed only the
+    // connections idle at that moment).
+    if (!res_.keep_alive() || server_.stopping)
       return drain_and_close();
     read_header();
   }
