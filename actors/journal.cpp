@@ -25,6 +25,9 @@ struct logged_batch {
   wal::position next; // after its record: where a replay would resume
   // Owners to tell (applied_atom, seq) once the store holds the batch.
   std::vector<std::pair<caf::strong_actor_ptr, std::uint64_t>> notify;
+  // Owners that read the store without tracking what it lacks (connectors,
+  // the handoff actor): told (committed_atom, seq) only once it holds it.
+  std::vector<std::pair<caf::strong_actor_ptr, std::uint64_t>> commit_after;
 };
 
 } // namespace
@@ -43,6 +46,12 @@ struct owner_mark {
   bool notify_applied = false;
 };
 
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count();
+}
+
 struct applier_state {
   store* db = nullptr;
   wal* log = nullptr;
@@ -50,6 +59,10 @@ struct applier_state {
   std::size_t ops = 0;
   wal::position next;
   std::unordered_map<caf::strong_actor_ptr, std::uint64_t> notify;
+  std::unordered_map<caf::strong_actor_ptr, std::uint64_t> commit_after;
+  journal_config cfg;
+  std::string purge_cursor;
+  std::uint64_t purged = 0;
   bool flush_scheduled = false;
   bool failing = false;
   static inline const char* name = "stockwire.applier";
@@ -84,12 +97,38 @@ void apply_now(applier_actor* self) {
   for (auto& [owner, seq] : st.notify)
     self->send(caf::actor_cast<caf::actor>(owner), applied_atom::value, seq);
   st.notify.clear();
+  for (auto& [owner, seq] : st.commit_after)
+    self->send(caf::actor_cast<caf::actor>(owner), committed_atom::value, seq);
+  st.commit_after.clear();
 }
 
-caf::behavior applier(applier_actor* self, store* db, wal* log) {
+// With a log the applier is the store's one writer: it purges too.
+void purge_dedup_step(store* db, const journal_config& cfg, std::string* cursor,
+                      std::uint64_t* purged_total) {
+  if (cfg.dedup_retention.count() <= 0)
+    return;
+  auto cutoff = now_ms() - cfg.dedup_retention.count();
+  std::size_t purged = 0;
+  auto result = db->purge_dedup(cutoff, limits::dedup_purge_step_records_max,
+                                cursor, &purged);
+  if (!result.is_ok())
+    spdlog::warn("journal: dedup purge failed: {}", result.to_string());
+  *purged_total += purged;
+}
+
+caf::behavior applier(applier_actor* self, store* db, wal* log,
+                      journal_config cfg) {
   self->state.db = db;
   self->state.log = log;
+  self->state.cfg = cfg;
+  if (cfg.purge_interval.count() > 0)
+    self->delayed_send(self, cfg.purge_interval, purge_atom::value);
   return {
+      [=](purge_atom) {
+        auto& st = self->state;
+        purge_dedup_step(st.db, st.cfg, &st.purge_cursor, &st.purged);
+        self->delayed_send(self, st.cfg.purge_interval, purge_atom::value);
+      },
       [=](apply_atom, logged_batch& b) {
         auto& st = self->state;
         st.batch.append(std::move(b.writes));
@@ -99,9 +138,14 @@ caf::behavior applier(applier_actor* self, store* db, wal* log) {
           auto& mark = st.notify[owner];
           mark = std::max(mark, seq);
         }
+        for (auto& [owner, seq] : b.commit_after) {
+          auto& mark = st.commit_after[owner];
+          mark = std::max(mark, seq);
+        }
         if (!st.flush_scheduled) {
           st.flush_scheduled = true;
-          self->send(self, flush_atom::value);
+          self->delayed_send(self, limits::log_apply_interval,
+                             flush_atom::value);
         }
       },
       [=](flush_atom) { apply_now(self); },
@@ -128,11 +172,10 @@ struct journal_state {
 
 using journal_actor = caf::stateful_actor<journal_state>;
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-      .count();
-}
+// How long a group commit waits for room in a full log, and how often it
+// looks.
+constexpr auto log_full_wait_max = std::chrono::seconds{2};
+constexpr auto log_full_poll_interval = std::chrono::microseconds{200};
 
 // Appends the batch to the log and hands it to the applier. Waits while
 // the log is full (the applier releases records as it commits them).
@@ -142,15 +185,19 @@ status append_to_log(journal_actor* self) {
   wal::position at;
   wal::position next;
   auto result = st.cfg.log->append(payload, &at, &next);
-  while (result.status_code() == status::code::log_full) {
-    std::this_thread::sleep_for(std::chrono::microseconds{200});
+  // The applier releases records as it commits them; a log that stays full
+  // means the store does not take them (a full disk): the batch fails.
+  auto give_up = std::chrono::steady_clock::now() + log_full_wait_max;
+  while (result.status_code() == status::code::log_full &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(log_full_poll_interval);
     result = st.cfg.log->append(payload, &at, &next);
   }
   if (result.is_ok()) {
-    logged_batch b{std::move(st.batch), st.batch_entries, next, {}};
+    logged_batch b{std::move(st.batch), st.batch_entries, next, {}, {}};
     for (auto& [owner, mark] : st.owners)
-      if (mark.notify_applied)
-        b.notify.emplace_back(owner, mark.seq);
+      (mark.notify_applied ? b.notify : b.commit_after)
+          .emplace_back(owner, mark.seq);
     self->send(st.applier, apply_atom::value, std::move(b));
   }
   return result;
@@ -180,8 +227,9 @@ void flush(journal_actor* self) {
     if (st.batch_entries > st.stats.largest_batch)
       st.stats.largest_batch = st.batch_entries;
     for (auto& [owner, mark] : st.owners)
-      self->send(caf::actor_cast<caf::actor>(owner), committed_atom::value,
-                 mark.seq);
+      if (st.cfg.log == nullptr || mark.notify_applied)
+        self->send(caf::actor_cast<caf::actor>(owner), committed_atom::value,
+                   mark.seq);
   } else {
     ++st.stats.failed_batches;
     st.stats.last_error = result.to_string();
@@ -225,16 +273,7 @@ void append(journal_actor* self, journal_entry& e) {
 
 void purge_step(journal_actor* self) {
   auto& st = self->state;
-  if (st.cfg.dedup_retention.count() > 0) {
-    auto cutoff = now_ms() - st.cfg.dedup_retention.count();
-    std::size_t purged = 0;
-    auto result =
-        st.db->purge_dedup(cutoff, limits::dedup_purge_step_records_max,
-                           &st.purge_cursor, &purged);
-    if (!result.is_ok())
-      spdlog::warn("journal: dedup purge failed: {}", result.to_string());
-    st.stats.purged_dedup += purged;
-  }
+  purge_dedup_step(st.db, st.cfg, &st.purge_cursor, &st.stats.purged_dedup);
   self->delayed_send(self, st.cfg.purge_interval, purge_atom::value);
 }
 
@@ -243,9 +282,9 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
   self->state.cfg = cfg;
   if (cfg.log != nullptr) {
     self->state.applier =
-        self->spawn<caf::detached + caf::linked>(applier, db, cfg.log);
+        self->spawn<caf::detached + caf::linked>(applier, db, cfg.log, cfg);
   }
-  if (cfg.purge_interval.count() > 0)
+  if (cfg.purge_interval.count() > 0 && cfg.log == nullptr)
     self->delayed_send(self, cfg.purge_interval, purge_atom::value);
   return {
       [=](journal_entry& e) { append(self, e); },

@@ -235,13 +235,13 @@ caf::error first_problem(Checks... checks) {
 
 // Reads the committed lines of an order: the orders index names its SKUs,
 // each SKU's dedup record holds what the line did.
-caf::result<order_lines> lookup_order(const store* db,
-                                      const std::string& order_id) {
+caf::error lookup_order(const store* db, const std::string& order_id,
+                        order_lines* out) {
   std::vector<std::string> skus;
   auto st = db->get_order_skus(order_id, &skus);
   if (!st.is_ok())
     return make_error(errc::store_unavailable, st.to_string());
-  order_lines result;
+  auto& result = *out;
   result.order_id = order_id;
   for (auto& sku : skus) {
     dedup_record r;
@@ -253,7 +253,33 @@ caf::result<order_lines> lookup_order(const store* db,
     result.lines.push_back(order_line_info{sku, r.amount, r.status, r.cancelled,
                                            r.channel, r.created_at_ms});
   }
-  return result;
+  return {};
+}
+
+// Reads the store with `read` (caf::error read(T*)) once it holds
+// everything acknowledged: at once without a write-ahead log; with one,
+// after the journal's applier caught up (the journal answers drain_atom
+// with `unit`, which arrives as an empty message).
+template <class T, class Read>
+caf::result<T> read_applied(region_actor* self, Read read) {
+  if (!self->state.cfg.logged) {
+    T out;
+    if (auto err = read(&out))
+      return err;
+    return out;
+  }
+  auto rp = self->make_response_promise<T>();
+  self->request(self->state.journal, caf::infinite, drain_atom::value)
+      .then(
+          [rp, read]() mutable {
+            T out;
+            if (auto err = read(&out))
+              rp.deliver(std::move(err));
+            else
+              rp.deliver(std::move(out));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
 }
 
 // Refuses a command with `problem`, or routes it to its SKU's actor, which
@@ -341,12 +367,15 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
       [=](get_listings& q) -> caf::result<listing_set> {
         if (auto err = first_problem(validate_sku(q.sku)))
           return err;
-        listing_set result;
-        result.sku = q.sku;
-        auto st = self->state.db->get_listings(q.sku, &result.listings);
-        if (!st.is_ok())
-          return make_error(errc::store_unavailable, st.to_string());
-        return result;
+        auto db = self->state.db;
+        return read_applied<listing_set>(
+            self, [db, sku = q.sku](listing_set* out) -> caf::error {
+              out->sku = sku;
+              auto st = db->get_listings(sku, &out->listings);
+              if (!st.is_ok())
+                return make_error(errc::store_unavailable, st.to_string());
+              return {};
+            });
       },
       [=](stopped_atom, const std::string& sku) {
         on_gone(self, sku, self->current_sender()->address());
@@ -359,7 +388,11 @@ caf::behavior region(region_actor* self, caf::actor journal, const store* db,
       [=](find_order& q) -> caf::result<order_lines> {
         if (auto err = first_problem(validate_op_id(q.order_id)))
           return err;
-        return lookup_order(self->state.db, q.order_id);
+        auto db = self->state.db;
+        return read_applied<order_lines>(
+            self, [db, id = q.order_id](order_lines* out) {
+              return lookup_order(db, id, out);
+            });
       },
       [=](get_sku_activity& q) -> caf::result<sku_activity> {
         // Asked about, not used: neither activates the SKU nor refreshes

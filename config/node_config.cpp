@@ -133,6 +133,10 @@ void read_store(table_reader& r, node_config& cfg) {
   r.integer("map_size_mb", 1, static_cast<std::int64_t>(store_map_size_mb_max),
             &cfg.store_map_size_mb);
   r.boolean("durable", &cfg.store_durable);
+  r.boolean("write_ahead_log", &cfg.store_write_ahead_log);
+  r.integer("log_size_mb", 1,
+            static_cast<std::int64_t>(limits::wal_ring_bytes_max >> 20),
+            &cfg.store_log_size_mb);
 }
 
 void read_skus(table_reader& r, node_config& cfg) {
@@ -245,9 +249,8 @@ void read_channel(table_reader& r, const std::string& id, channel_settings& c) {
   });
   pacing_defaults(c);
   std::string endpoint;
-  r.string("endpoint", &endpoint, [&](const std::string& x) {
-    return parse_endpoint(x, c.account);
-  });
+  r.string("endpoint", &endpoint,
+           [&](const std::string& x) { return parse_endpoint(x, c.account); });
   auto any = [](const std::string&) { return std::string{}; };
   r.string("access_token", &c.account.access_token, any);
   r.string("consumer_key", &c.account.consumer_key, any);
@@ -723,8 +726,8 @@ std::string check_log_format(std::string_view format) {
 
 cluster::membership make_membership(const cluster_settings& c) {
   cluster::membership m;
-  m.current = std::make_shared<const cluster::ring>(c.members, c.shards,
-                                                    c.epoch);
+  m.current =
+      std::make_shared<const cluster::ring>(c.members, c.shards, c.epoch);
   if (c.previous)
     m.previous = std::make_shared<const cluster::ring>(
         c.previous->members, c.shards, c.previous->epoch);

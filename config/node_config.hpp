@@ -102,6 +102,10 @@ struct node_config {
   // a crash of the machine (not of the process) then loses acknowledged
   // writes.
   bool store_durable = true;
+  // Acknowledge a group commit once it is synced to a write-ahead log (one
+  // sequential sync) and commit it to LMDB behind it (docs/CONFIG.md).
+  bool store_write_ahead_log = false;
+  std::size_t store_log_size_mb = 128; // the log's ring, preallocated
 
   // SKU actors: passivation and the dedup window.
   std::int64_t sku_idle_timeout_s = 30;

@@ -84,5 +84,11 @@ constexpr std::uint64_t wal_ring_bytes_default = 128ull << 20;
 constexpr std::uint64_t wal_ring_bytes_min = 4096;
 // Largest ring: a record is at most half the ring and its length is a u32.
 constexpr std::uint64_t wal_ring_bytes_max = 4ull << 30;
+// How long the applier gathers log records before it commits them to LMDB
+// (a drain commits at once). Its commits share the disk with the log's
+// appends: in the same minutes, `hot` did 41-45k orders/s with an applier
+// committing whenever its mailbox was empty, 62.6-67.3k at 20 ms, 63.1-72.8k
+// at 10 ms, 60.0-91.6k at 50-100 ms (with a longer tail).
+constexpr std::chrono::milliseconds log_apply_interval{20};
 
 } // namespace stockwire::limits

@@ -18,7 +18,9 @@
 #include "actors/sku_region.hpp"
 #include "cluster/budget_share.hpp"
 #include "connectors/http_client.hpp"
+#include "persistence/log_recovery.hpp"
 #include "persistence/store.hpp"
+#include "persistence/wal.hpp"
 #include "tls/credentials.hpp"
 
 namespace stockwire {
@@ -72,8 +74,7 @@ listing demo_listing(const channel_account& a, std::int64_t n) {
   switch (a.kind) {
   case channel_kind::shopify:
     l.item_id = std::to_string(40'000 + n);
-    l.location_id =
-        a.shopify_location_id.empty() ? "1" : a.shopify_location_id;
+    l.location_id = a.shopify_location_id.empty() ? "1" : a.shopify_location_id;
     break;
   case channel_kind::amazon:
     break; // the SKU is Amazon's seller SKU; seller etc. from the account
@@ -117,6 +118,7 @@ struct node::impl {
   }
 
   std::unique_ptr<store> db; // outlives the actor system (declared first)
+  std::unique_ptr<wal> log;  // the write-ahead log, if configured; as db
   caf::actor_system_config caf_cfg;
   caf::actor_system sys;
   caf::actor journal;
@@ -126,7 +128,7 @@ struct node::impl {
   // of the region (the bridge's SKU commands go to it).
   cluster::membership membership;
   caf::actor router;
-  caf::actor admin; // stockctl's peer, when [admin] listen is set
+  caf::actor admin;     // stockctl's peer, when [admin] listen is set
   caf::actor inspector; // with a cluster or an admin port
   caf::actor metrics;
   std::shared_ptr<http_client> client;
@@ -168,8 +170,12 @@ bool recover_outbox(node::impl& im, std::string* error) {
       return true;
     for (auto& [ch, ids] : listings)
       if (ch == channel) {
-        caf::anon_send(c, sku_changed{sku, ids, r.available, r.version,
-                                      {r.changed_at_ms * 1'000'000}, false});
+        caf::anon_send(c, sku_changed{sku,
+                                      ids,
+                                      r.available,
+                                      r.version,
+                                      {r.changed_at_ms * 1'000'000},
+                                      false});
         ++pending;
       }
     return true;
@@ -178,8 +184,8 @@ bool recover_outbox(node::impl& im, std::string* error) {
     *error = "cannot read the outbox: " + st.to_string();
     return false;
   }
-  log_recovered("outbox: {} pushes pending from before the restart{}",
-                pending, orphaned);
+  log_recovered("outbox: {} pushes pending from before the restart{}", pending,
+                orphaned);
   return true;
 }
 
@@ -280,16 +286,15 @@ bool seed_demo(node::impl& im, const config::node_config& cfg,
       if (present)
         continue;
       self->request(im.region, demo_write_timeout,
-                    put_listing{sku, c.account.id,
-                                demo_listing(c.account, n)})
+                    put_listing{sku, c.account.id, demo_listing(c.account, n)})
           .receive([&](listing_result&) { ++listed; }, fail);
       if (!ok)
         return false;
     }
   }
   if (created + listed > 0)
-    spdlog::info("demo catalogue: {} SKUs created, {} listings added",
-                 created, listed);
+    spdlog::info("demo catalogue: {} SKUs created, {} listings added", created,
+                 listed);
   return true;
 }
 
@@ -372,8 +377,7 @@ bool start_router(node::impl& im, const config::node_config& cfg,
   rc.settled_epoch = meta_number(*im.db, settled_epoch_key);
   rc.inspector = im.inspector;
   im.router = spawn_router(im.sys, im.region, rc);
-  if (!publish_router(im.sys, im.router, cc.listen_host, cc.listen_port,
-                      error))
+  if (!publish_router(im.sys, im.router, cc.listen_host, cc.listen_port, error))
     return false;
   auto& ring = *membership.current;
   auto& members = ring.members();
@@ -383,8 +387,8 @@ bool start_router(node::impl& im, const config::node_config& cfg,
       owned = ring.shards_per_member()[i];
   spdlog::info("cluster listening on {}:{}{} ({} of {} members{}, epoch {}, "
                "owns {} of {} shards{})",
-               cc.listen_host, cc.listen_port, transport(cfg),
-               cfg.node_id, members.size(),
+               cc.listen_host, cc.listen_port, transport(cfg), cfg.node_id,
+               members.size(),
                membership.is_member(cfg.node_id) ? "" : ", leaving", cc.epoch,
                owned, ring.shard_count(),
                cc.previous ? ", moving SKUs from epoch " +
@@ -421,8 +425,7 @@ bool start_admin(node::impl& im, const config::node_config& cfg,
             {cfg.node_id, cfg.admin_host, cfg.admin_port}},
         cluster::shard_count_default, 1);
   im.admin = spawn_admin(im.sys, t);
-  if (!publish_router(im.sys, im.admin, cfg.admin_host, cfg.admin_port,
-                      error))
+  if (!publish_router(im.sys, im.admin, cfg.admin_host, cfg.admin_port, error))
     return false;
   spdlog::info("admin listening on {}:{}{} (stockctl)", cfg.admin_host,
                cfg.admin_port, transport(cfg));
@@ -454,8 +457,25 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
                cfg.store_durable ? "" : ", NOT durable: no fsync");
   if (cfg.cluster && !check_epoch(*db, *cfg.cluster, error))
     return nullptr;
+  std::unique_ptr<wal> log;
+  if (cfg.store_write_ahead_log) {
+    wal::options wo;
+    wo.path = cfg.data_dir + "/wal.log";
+    wo.ring_bytes = static_cast<std::uint64_t>(cfg.store_log_size_mb) << 20;
+    std::size_t replayed = 0;
+    log = recover_from_log(*db, wo, &replayed, &st);
+    if (log == nullptr) {
+      *error = "cannot recover from the write-ahead log " + wo.path + ": " +
+               st.to_string();
+      return nullptr;
+    }
+    spdlog::info("write-ahead log {} ({} MiB): {} records applied at start",
+                 wo.path, cfg.store_log_size_mb, replayed);
+  }
   auto im = std::make_unique<impl>(cfg, std::move(db));
+  im->log = std::move(log);
   journal_config jc;
+  jc.log = im->log.get();
   jc.dedup_retention = std::chrono::hours{cfg.dedup_retention_h};
   metrics_config mc;
   mc.node_id = cfg.node_id;
@@ -476,11 +496,9 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   auto dir = std::make_shared<channel_directory>();
   auto share = cfg.cluster ? budget_share_of(*cfg.cluster) : 1.0;
   for (auto& c : cfg.channels) {
-    dir->connectors.emplace(c.account.id,
-                            spawn_connector(im->sys,
-                                            connector_settings(c, share),
-                                            im->client, im->journal,
-                                            im->metrics));
+    dir->connectors.emplace(
+        c.account.id, spawn_connector(im->sys, connector_settings(c, share),
+                                      im->client, im->journal, im->metrics));
     if (c.sync == sync_mode::poll)
       dir->polling.insert(c.account.id);
     spdlog::info("channel {} ({}) at {}://{}:{}{}, sync {}{}", c.account.id,
@@ -496,6 +514,7 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   rc.idle_timeout = std::chrono::seconds{cfg.sku_idle_timeout_s};
   rc.active_skus_max = cfg.active_skus_max;
   rc.channels = im->channels;
+  rc.logged = im->log != nullptr;
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
   // What the channels are owed from before the stop goes to the connectors
   // before the router exists: a SKU its handoff moves away afterwards is

@@ -67,6 +67,8 @@ format = "json"
 [store]
 map_size_mb = 64
 durable = false
+write_ahead_log = true
+log_size_mb = 16
 [skus]
 idle_timeout_s = 10
 active_max = 1000
@@ -97,6 +99,8 @@ dedup_retention_h = 24
   CAF_CHECK_EQUAL(c.log.format, "json");
   CAF_CHECK_EQUAL(c.store_map_size_mb, 64u);
   CAF_CHECK_EQUAL(c.store_durable, false);
+  CAF_CHECK_EQUAL(c.store_write_ahead_log, true);
+  CAF_CHECK_EQUAL(c.store_log_size_mb, 16u);
   CAF_CHECK_EQUAL(c.sku_idle_timeout_s, 10);
   CAF_CHECK_EQUAL(c.active_skus_max, 1000u);
   CAF_CHECK_EQUAL(c.dedup_retention_h, 24);
@@ -146,6 +150,8 @@ CAF_TEST(a value of the wrong type is refused) {
   CAF_CHECK(mentions(parse("node = 3\n").error, "node: must be a table"));
   CAF_CHECK(mentions(parse("[store]\ndurable = 1\n").error,
                      "store.durable: must be true or false"));
+  CAF_CHECK(
+      mentions(parse("[store]\nlog_size_mb = 0\n").error, "store.log_size_mb"));
 }
 
 CAF_TEST(bad strings are refused) {
@@ -320,7 +326,8 @@ CAF_TEST(the cluster table is read with its defaults) {
   CAF_CHECK_EQUAL(c.forward_timeout_ms, 2000);
   auto set = parse(std::string{"[node]\nid = \"node1\"\n"
                                "allow_plaintext_remote = true\n"} +
-                   three_members + "listen = \"0.0.0.0:5000\"\nshards = 1024\nepoch = 7\n"
+                   three_members +
+                   "listen = \"0.0.0.0:5000\"\nshards = 1024\nepoch = 7\n"
                    "forward_timeout_ms = 300\n");
   CAF_REQUIRE_EQUAL(set.error, "");
   CAF_CHECK_EQUAL(set.config.cluster->listen_host, "0.0.0.0");
