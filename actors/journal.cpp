@@ -17,6 +17,9 @@ namespace stockwire {
 namespace {
 
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
+// (apply_state_atom, ok, why): the applier to the journal, when its commits
+// to the store start failing (ok = false) and when they succeed again.
+using apply_state_atom = caf::atom_constant<caf::atom("applystat")>;
 
 // A group commit synced to the log, for the applier to commit to the store.
 struct logged_batch {
@@ -55,6 +58,7 @@ std::int64_t now_ms() {
 struct applier_state {
   store* db = nullptr;
   wal* log = nullptr;
+  caf::actor journal;
   write_batch batch;
   std::size_t ops = 0;
   wal::position next;
@@ -81,14 +85,21 @@ void apply_now(applier_actor* self) {
   st.batch.put_meta(wal_applied_meta_key, encode_wal_position(st.next));
   auto result = st.db->commit(st.batch);
   if (!result.is_ok()) {
-    if (!st.failing)
+    if (!st.failing) {
       spdlog::error("applier: commit of log records up to lsn {} failed, "
-                    "retrying: {}",
+                    "retrying; writes are refused meanwhile: {}",
                     st.next.lsn - 1, result.to_string());
+      self->send(st.journal, apply_state_atom::value, false,
+                 result.to_string());
+    }
     st.failing = true;
     st.flush_scheduled = true;
     self->delayed_send(self, apply_retry_interval, flush_atom::value);
     return;
+  }
+  if (st.failing) {
+    spdlog::info("applier: the store takes the log's records again");
+    self->send(st.journal, apply_state_atom::value, true, std::string{});
   }
   st.failing = false;
   st.log->release(st.next);
@@ -117,9 +128,10 @@ void purge_dedup_step(store* db, const journal_config& cfg, std::string* cursor,
 }
 
 caf::behavior applier(applier_actor* self, store* db, wal* log,
-                      journal_config cfg) {
+                      journal_config cfg, caf::actor journal) {
   self->state.db = db;
   self->state.log = log;
+  self->state.journal = std::move(journal);
   self->state.cfg = cfg;
   if (cfg.purge_interval.count() > 0)
     self->delayed_send(self, cfg.purge_interval, purge_atom::value);
@@ -167,6 +179,9 @@ struct journal_state {
   bool flush_scheduled = false;
   journal_stats stats;
   std::string purge_cursor;
+  // Non-empty while the applier cannot commit to the store: entries are
+  // refused (as after a failed commit without a log).
+  std::string apply_error;
   static inline const char* name = "stockwire.journal";
 };
 
@@ -248,6 +263,11 @@ void flush(journal_actor* self) {
 
 void append(journal_actor* self, journal_entry& e) {
   auto& st = self->state;
+  if (!st.apply_error.empty()) {
+    self->send(caf::actor_cast<caf::actor>(e.owner), failed_atom::value, e.seq,
+               "the store refuses writes: " + st.apply_error);
+    return;
+  }
   if (st.fenced.count(e.sku) != 0) {
     self->send(caf::actor_cast<caf::actor>(e.owner), failed_atom::value, e.seq,
                std::string{"an earlier commit of this SKU failed: "} +
@@ -281,8 +301,8 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
   self->state.db = db;
   self->state.cfg = cfg;
   if (cfg.log != nullptr) {
-    self->state.applier =
-        self->spawn<caf::detached + caf::linked>(applier, db, cfg.log, cfg);
+    self->state.applier = self->spawn<caf::detached + caf::linked>(
+        applier, db, cfg.log, cfg, caf::actor_cast<caf::actor>(self));
   }
   if (cfg.purge_interval.count() > 0 && cfg.log == nullptr)
     self->delayed_send(self, cfg.purge_interval, purge_atom::value);
@@ -294,6 +314,16 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
       },
       [=](purge_atom) { purge_step(self); },
       [=](stats_atom) { return self->state.stats; },
+      [=](apply_state_atom, bool ok, const std::string& why) {
+        auto& st = self->state;
+        st.apply_error = ok ? std::string{} : why;
+        if (!ok) {
+          // Counted as one failed commit: /readyz turns 503 until a
+          // commit succeeds again.
+          ++st.stats.failed_batches;
+          st.stats.last_error = why;
+        }
+      },
       [=](drain_atom) {
         flush(self);
         auto rp = self->make_response_promise();

@@ -15,8 +15,8 @@ import sys
 import tempfile
 import time
 
-from http_util import (Node, check, check_audit_replays, expect_error,
-                       raw_exchange, run_tests)
+from http_util import (Node, TestFailure, check, check_audit_replays,
+                       expect_error, raw_exchange, run_tests)
 
 
 def order(order_id, *lines, channel="web"):
@@ -442,6 +442,71 @@ class ApiTests:
             check(st == 200, "healthz must stay 200")
         finally:
             check(node.stop() == 0, "tiny node did not stop cleanly")
+
+    def test_store_full_with_write_ahead_log(self):
+        # With the log, the applier meets the full map after the
+        # acknowledgement: writes are refused from then on, nothing
+        # acknowledged is lost (it waits in the log), and a restart that
+        # cannot apply the log refuses to start until the map is raised.
+        toml = "[store]\nmap_size_mb = 1\nwrite_ahead_log = true\n" \
+               "log_size_mb = 4\n"
+        node = Node(self.binary, self.work, "tinylog", toml)
+        node.start()
+        initial = 1000000000
+        acknowledged = 0
+        try:
+            c = node.client()
+            st, _, _ = c.call("PUT", "/v1/stock/FULL-1", {"on_hand": initial})
+            check(st == 200, f"seed: {st}")
+            refused = None
+            for i in range(20000):
+                result = c.call("POST", "/v1/orders",
+                                order(f"{i:06d}" + "F" * 190, ("FULL-1", 1)))
+                if result[0] != 200:
+                    refused = result
+                    break
+                acknowledged += 1
+            check(refused is not None, "the tiny store never filled up")
+            doc = expect_error(refused, 503, "store_unavailable",
+                               "order, store full behind the log")
+            check("store full" in doc["error"]["message"], f"{doc}")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                result = c.call("GET", "/readyz")
+                if result[0] == 503:
+                    break
+                time.sleep(0.1)
+            expect_error(result, 503, "not_ready", "readyz, store full")
+            st, _, view = c.call("GET", "/v1/stock/FULL-1")
+            check(st == 200 and view["on_hand"] == initial - acknowledged,
+                  f"read on a full store: {st} {view}, {acknowledged} acked")
+        finally:
+            check(node.stop() == 0, "tinylog node did not stop cleanly")
+        refusal = None
+        try:
+            node.start()
+        except TestFailure as e:
+            refusal = str(e)
+        if refusal is None:
+            node.stop()
+        check(refusal is not None
+              and "cannot recover from the write-ahead log" in refusal
+              and "wal.log" in refusal,
+              f"restart on the full store: {refusal}")
+        with open(node.config, "w") as f:
+            f.write('[node]\nid = "tinylog"\n' +
+                    toml.replace("map_size_mb = 1", "map_size_mb = 16"))
+        node.start()
+        try:
+            c = node.client()
+            st, _, view = c.call("GET", "/v1/stock/FULL-1")
+            check(st == 200 and view["on_hand"] == initial - acknowledged
+                  and view["version"] == acknowledged + 1,
+                  f"after the map was raised: {view}, {acknowledged} acked")
+            check("records applied at start" in node.log_text(),
+                  "no recovery line in the log")
+        finally:
+            check(node.stop() == 0, "tinylog node did not stop cleanly")
 
     def test_bad_config_is_refused(self):
         node = Node(self.binary, self.work, "badcfg",
