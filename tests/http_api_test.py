@@ -24,6 +24,28 @@ def order(order_id, *lines, channel="web"):
             "lines": [{"sku": s, "qty": q} for s, q in lines]}
 
 
+def fill_store(c, orders_max):
+    """Places orders with long ids on FULL-1 until one is refused; returns
+    (orders acknowledged before, the refusal)."""
+    for i in range(orders_max):
+        result = c.call("POST", "/v1/orders",
+                        order(f"{i:06d}" + "F" * 190, ("FULL-1", 1)))
+        if result[0] != 200:
+            return i, result
+    raise TestFailure("the tiny store never filled up")
+
+
+def expect_not_ready(c, what):
+    """/readyz reflects the journal's health, polled about once a second."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        result = c.call("GET", "/readyz")
+        if result[0] == 503:
+            break
+        time.sleep(0.1)
+    expect_error(result, 503, "not_ready", what)
+
+
 class ApiTests:
     def __init__(self, binary, work):
         self.binary = binary
@@ -422,22 +444,9 @@ class ApiTests:
         try:
             c = node.client()
             c.call("PUT", "/v1/stock/FULL-1", {"on_hand": 1000000000})
-            refused = None
-            for i in range(5000):
-                result = c.call("POST", "/v1/orders",
-                                order(f"{i:06d}" + "F" * 190, ("FULL-1", 1)))
-                if result[0] != 200:
-                    refused = result
-                    break
-            check(refused is not None, "the tiny store never filled up")
+            _, refused = fill_store(c, 5000)
             expect_error(refused, 503, "store_unavailable", "order, store full")
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                result = c.call("GET", "/readyz")
-                if result[0] == 503:
-                    break
-                time.sleep(0.1)
-            expect_error(result, 503, "not_ready", "readyz with a full store")
+            expect_not_ready(c, "readyz with a full store")
             st, _, _ = c.call("GET", "/healthz")
             check(st == 200, "healthz must stay 200")
         finally:
@@ -458,25 +467,11 @@ class ApiTests:
             c = node.client()
             st, _, _ = c.call("PUT", "/v1/stock/FULL-1", {"on_hand": initial})
             check(st == 200, f"seed: {st}")
-            refused = None
-            for i in range(20000):
-                result = c.call("POST", "/v1/orders",
-                                order(f"{i:06d}" + "F" * 190, ("FULL-1", 1)))
-                if result[0] != 200:
-                    refused = result
-                    break
-                acknowledged += 1
-            check(refused is not None, "the tiny store never filled up")
+            acknowledged, refused = fill_store(c, 20000)
             doc = expect_error(refused, 503, "store_unavailable",
                                "order, store full behind the log")
             check("store full" in doc["error"]["message"], f"{doc}")
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                result = c.call("GET", "/readyz")
-                if result[0] == 503:
-                    break
-                time.sleep(0.1)
-            expect_error(result, 503, "not_ready", "readyz, store full")
+            expect_not_ready(c, "readyz, store full")
             st, _, view = c.call("GET", "/v1/stock/FULL-1")
             check(st == 200 and view["on_hand"] == initial - acknowledged,
                   f"read on a full store: {st} {view}, {acknowledged} acked")
