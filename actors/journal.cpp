@@ -1,5 +1,6 @@
 #include "actors/journal.hpp"
 
+#include <deque>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -182,6 +183,10 @@ struct journal_state {
   // Non-empty while the applier cannot commit to the store: entries are
   // refused (as after a failed commit without a log).
   std::string apply_error;
+  // The log's records not yet applied, as (lsn, store pages they may take
+  // at most), and the sum of those pages: kept free in the store.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> unapplied;
+  std::uint64_t unapplied_pages = 0;
   static inline const char* name = "stockwire.journal";
 };
 
@@ -197,6 +202,21 @@ constexpr auto log_full_poll_interval = std::chrono::microseconds{200};
 status append_to_log(journal_actor* self) {
   auto& st = self->state;
   auto payload = st.batch.encode();
+  // Acknowledged from the log, the batch must fit in the store later:
+  // room for it and for every record not applied yet is reserved first.
+  auto applied_upto = st.cfg.log->released().lsn;
+  while (!st.unapplied.empty() && st.unapplied.front().first < applied_upto) {
+    st.unapplied_pages -= st.unapplied.front().second;
+    st.unapplied.pop_front();
+  }
+  const auto page = st.db->page_bytes();
+  const std::uint64_t pages =
+      st.batch.size() * limits::store_pages_per_record_max +
+      (payload.size() + page - 1) / page;
+  if (auto room = st.db->reserve(st.unapplied_pages + pages +
+                                 limits::store_pages_per_commit_max);
+      !room.is_ok())
+    return room;
   wal::position at;
   wal::position next;
   auto result = st.cfg.log->append(payload, &at, &next);
@@ -209,6 +229,8 @@ status append_to_log(journal_actor* self) {
     result = st.cfg.log->append(payload, &at, &next);
   }
   if (result.is_ok()) {
+    st.unapplied.emplace_back(at.lsn, pages);
+    st.unapplied_pages += pages;
     logged_batch b{std::move(st.batch), st.batch_entries, next, {}, {}};
     for (auto& [owner, mark] : st.owners)
       (mark.notify_applied ? b.notify : b.commit_after)

@@ -91,4 +91,16 @@ constexpr std::uint64_t wal_ring_bytes_max = 4ull << 30;
 // at 10 ms, 60.0-91.6k at 50-100 ms (with a longer tail).
 constexpr std::chrono::milliseconds log_apply_interval{20};
 
+// What a write acknowledged from the log may take in the store once
+// applied, so that the journal can keep that room free in the map and
+// allocated on disk before it acknowledges (store::reserve): per record
+// (each put), this many pages beside its bytes (its leaf, a split, a
+// branch on the way down), and per commit this many more (the free list,
+// the roots, the meta record).
+constexpr std::uint64_t store_pages_per_record_max = 4;
+constexpr std::uint64_t store_pages_per_commit_max = 64;
+// The data file is allocated ahead of LMDB's last page by this much more
+// than needed, so that reserving costs a system call only now and then.
+constexpr std::uint64_t store_reserve_step_bytes = 8ull << 20;
+
 } // namespace stockwire::limits

@@ -2,11 +2,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <string_view>
 
 #include <lmdb.h>
 
+#include "core/limits.hpp"
 #include "persistence/codec.hpp"
 #include "persistence/lmdb_util.hpp"
 
@@ -254,6 +256,9 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
     *st = from_mdb(rc, "initialising " + opts.dir);
     return nullptr;
   }
+  MDB_stat ms;
+  if (mdb_env_stat(s->env_, &ms) == 0)
+    s->page_bytes_ = ms.ms_psize;
   *st = status::ok();
   return s;
 }
@@ -538,6 +543,47 @@ std::string store::record_name(const write_batch::record& r) {
     return "write meta " + r.key;
   }
   return "write";
+}
+
+status store::reserve(std::uint64_t pages) {
+  MDB_envinfo info;
+  int rc = mdb_env_info(env_, &info);
+  if (rc != 0)
+    return from_mdb(rc, "mdb_env_info");
+  const std::uint64_t used = (info.me_last_pgno + 1) * page_bytes_;
+  const std::uint64_t needed = used + pages * page_bytes_;
+  if (needed > info.me_mapsize) {
+    auto mib = [](std::uint64_t b) { return std::to_string(b >> 20); };
+    return status::map_full(
+        "the map of " + mib(info.me_mapsize) + " MiB has " +
+        std::to_string((info.me_mapsize - std::min(used, info.me_mapsize)) /
+                       page_bytes_) +
+        " pages free, fewer than the " + std::to_string(pages) +
+        " that writes acknowledged but not yet applied may take: raise "
+        "[store] map_size_mb");
+  }
+  if (needed <= reserved_bytes_)
+    return status::ok();
+  int fd = -1;
+  if ((rc = mdb_env_get_fd(env_, &fd)) != 0)
+    return from_mdb(rc, "mdb_env_get_fd");
+  // Ahead by a step, so that most calls need no system call; on a disk
+  // without room for the step, exactly what is needed.
+  auto target = std::min<std::uint64_t>(
+      needed + limits::store_reserve_step_bytes, info.me_mapsize);
+  for (;;) {
+    rc = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(target));
+    if (rc == 0 || errno != ENOSPC || target == needed)
+      break;
+    target = needed;
+  }
+  if (rc != 0)
+    return status::io_error(
+        "cannot allocate " + std::to_string(needed) + " bytes for " +
+        opts_.dir + "/data.mdb (" + std::to_string(pages) +
+        " pages past its last used page): " + std::strerror(errno));
+  reserved_bytes_ = target;
+  return status::ok();
 }
 
 status store::commit(const write_batch& batch) {

@@ -177,6 +177,19 @@ public:
   /// written. REQUIRES: called by the single writer thread.
   status commit(const write_batch& batch);
 
+  /// Makes sure `pages` more pages can be committed later: the map has
+  /// them free after its last used page, and the data file has them
+  /// allocated on disk (reserved ahead of LMDB's writes with fallocate,
+  /// beyond the file's end, so that the writes that use them cannot fail
+  /// for lack of space). For writes acknowledged before they are committed
+  /// (the write-ahead log). map_full when the map lacks them (the message
+  /// names [store] map_size_mb), io_error naming errno (e.g. "No space
+  /// left on device") when the disk does. REQUIRES: one caller thread.
+  status reserve(std::uint64_t pages);
+
+  /// The size of a page of the store.
+  std::uint64_t page_bytes() const { return page_bytes_; }
+
   /// Deletes up to `step` dedup records created before `cutoff_ms`, starting
   /// at `*cursor_key` (empty: the beginning); stores where to resume in
   /// `*cursor_key` (empty: wrapped around). REQUIRES: the writer thread.
@@ -213,6 +226,8 @@ private:
   unsigned listing_dbi_ = 0;
   unsigned outbox_dbi_ = 0;
   unsigned cancel_dbi_ = 0;
+  std::uint64_t page_bytes_ = 4096;
+  std::uint64_t reserved_bytes_ = 0; // the data file allocated up to here
 };
 
 template <class F>

@@ -323,6 +323,11 @@ void wal::release(position next) {
     released_ = next;
 }
 
+wal::position wal::released() const {
+  std::lock_guard<std::mutex> guard{mu_};
+  return released_;
+}
+
 status wal::read_valid(std::uint64_t offset, std::uint64_t lsn, bool* wrap,
                        std::string* payload, bool* valid) const {
   *valid = false;

@@ -110,6 +110,10 @@ public:
   /// next.lsn <= end().lsn. Any thread.
   void release(position next);
 
+  /// The position after the last record released: records from its lsn
+  /// on are still needed. Any thread.
+  position released() const;
+
   /// Reads the records from `from` in order, following the wraps to the
   /// ring's start, and calls fn(position at, std::string_view payload) for
   /// each (fn returns void or a status; one that is not ok stops the

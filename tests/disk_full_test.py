@@ -6,6 +6,8 @@ writes (ENOSPC). Then:
     /readyz says 503, reads keep working;
   - every acknowledged order is stored: stock == initial - acknowledged;
   - after a restart on the same (still full) directory, the same holds.
+Twice: with the write-ahead log (the default: a write is acknowledged from
+the log, so room for it in the store is reserved before) and without it.
 
 Needs root to mount the tmpfs; without it the test exits 77 and CTest
 reports it as skipped (never as passed).
@@ -34,28 +36,48 @@ def main():
     ap.add_argument("--stockwired", required=True)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="stockwire-diskfull-")
-    mnt = os.path.join(work, "disk")
-    os.makedirs(mnt)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE}",
-                        "tmpfs", mnt], capture_output=True, text=True)
-    if r.returncode != 0:
-        print(f"SKIP: cannot mount a tmpfs ({r.stderr.strip()})")
-        shutil.rmtree(work, ignore_errors=True)
-        return SKIP
+    mounts = []
+
+    def mount(name):
+        mnt = os.path.join(work, name)
+        os.makedirs(mnt)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                            f"size={TMPFS_SIZE}", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return None, r.stderr.strip()
+        mounts.append(mnt)
+        return mnt, None
+
     try:
-        return run_tests([("full disk refuses writes, keeps what was "
-                           "acknowledged, keeps serving reads",
-                           lambda: full_disk(args.stockwired, work, mnt))])
+        with_log, why = mount("disk-log")
+        without_log, _ = mount("disk-nolog")
+        if with_log is None or without_log is None:
+            print(f"SKIP: cannot mount a tmpfs ({why})")
+            return SKIP
+        return run_tests([
+            ("full disk with the write-ahead log refuses writes, keeps what "
+             "was acknowledged, keeps serving reads",
+             lambda: full_disk(args.stockwired, work, with_log, log=True)),
+            ("full disk without the log refuses writes, keeps what was "
+             "acknowledged, keeps serving reads",
+             lambda: full_disk(args.stockwired, work, without_log, log=False)),
+        ])
     finally:
-        subprocess.run(["umount", "-l", mnt])
+        for mnt in mounts:
+            subprocess.run(["umount", "-l", mnt])
         shutil.rmtree(work, ignore_errors=True)
 
 
-def full_disk(binary, work, mnt):
+def full_disk(binary, work, mnt, log):
     # The LMDB map (64 MiB) is far larger than the disk: the disk fills first.
-    # Only the data directory is on the small disk (the log must stay
-    # writable for the test to read it).
-    node = Node(binary, work, "node", toml='[store]\nmap_size_mb = 64\n')
+    # Only the data directory is on the small disk (the process's log file
+    # must stay writable for the test to read it). The write-ahead log, when
+    # on, takes 1 MiB of the disk from the start.
+    toml = "[store]\nmap_size_mb = 64\n" + (
+        "write_ahead_log = true\nlog_size_mb = 1\n" if log
+        else "write_ahead_log = false\n")
+    node = Node(binary, work, "log" if log else "nolog", toml=toml)
     node.data = os.path.join(mnt, "data")
     node.start()
     c = node.client()

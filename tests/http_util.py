@@ -74,7 +74,11 @@ class Node:
                     f"stockwired exited with {self.proc.returncode} at start:"
                     f"\n{self.log_text()}")
             time.sleep(0.02)
-        raise TestFailure("stockwired did not start listening in time")
+        with open(self.log) as f:
+            f.seek(offset)
+            tail = f.read()[-2000:]
+        raise TestFailure("stockwired did not start listening in time; its "
+                          f"log since the start:\n{tail}")
 
     def stop(self, sig=signal.SIGTERM):
         """Sends `sig` and returns the exit code."""

@@ -1,10 +1,13 @@
 // Record encoding and the LMDB store: keys, round trips, audit order,
-// atomic batches, the dedup purge and a full map.
+// atomic batches, the dedup purge, a full map and reservations.
 #define CAF_SUITE store
 #include <caf/test/unit_test.hpp>
 #include <caf/test/unit_test_impl.hpp>
 
+#include <filesystem>
 #include <tuple>
+
+#include <sys/stat.h>
 
 #include "persistence/codec.hpp"
 #include "persistence/store.hpp"
@@ -189,6 +192,43 @@ CAF_TEST(a full map refuses the batch whole and keeps what was committed) {
   CAF_CHECK(db->get_stock("SKU-0", &s).is_ok());
   CAF_CHECK(
       db->get_stock("SKU-" + std::to_string(committed), &s).is_not_found());
+}
+
+CAF_TEST(a reservation is refused by a map without the room) {
+  test::temp_dir dir;
+  auto db = open_store(dir.path(), 1 << 20); // 256 pages of 4 KiB
+  CAF_CHECK(db->reserve(16).is_ok());
+  auto full = db->reserve(1000);
+  CAF_CHECK(full.status_code() == status::code::map_full);
+  CAF_CHECK(full.to_string().find("map_size_mb") != std::string::npos);
+  // The refusal changed nothing: the store commits as before.
+  write_batch b;
+  b.put_stock("SKU-1", stock_state{1, 0, 1, 1});
+  CAF_CHECK(db->commit(b).is_ok());
+  CAF_CHECK(db->reserve(16).is_ok());
+}
+
+CAF_TEST(a reservation allocates the data file ahead of its last page) {
+  test::temp_dir dir;
+  auto db = open_store(dir.path(), 256ull << 20);
+  auto file = std::filesystem::path{dir.path()} / "data.mdb";
+  struct stat before;
+  CAF_REQUIRE(::stat(file.c_str(), &before) == 0);
+  const std::uint64_t pages = 4096; // 16 MiB
+  CAF_REQUIRE(db->reserve(pages).is_ok());
+  struct stat after;
+  CAF_REQUIRE(::stat(file.c_str(), &after) == 0);
+  // Allocated on disk beyond the file's end, which LMDB's writes extend:
+  // the size is unchanged.
+  CAF_CHECK_EQUAL(after.st_size, before.st_size);
+  auto allocated = static_cast<std::uint64_t>(after.st_blocks) * 512;
+  CAF_CHECK_GREATER_OR_EQUAL(allocated, pages * db->page_bytes());
+  // Commits use the allocation: the store works as before.
+  write_batch b;
+  b.put_stock("SKU-1", stock_state{7, 0, 1, 1});
+  CAF_CHECK(db->commit(b).is_ok());
+  stock_state s;
+  CAF_CHECK(db->get_stock("SKU-1", &s).is_ok() && s.on_hand == 7);
 }
 
 CAF_TEST(listings and outbox entries round trip and list per sku) {
