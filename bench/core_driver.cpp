@@ -366,6 +366,7 @@ scenario_result run_core(const core_options& opts) {
     result.extra.emplace_back("rss_samples", samples + "]");
   }
   result.extra.emplace_back("durable", opts.durable ? "true" : "false");
+  result.extra.emplace_back("write_ahead_log", opts.log ? "true" : "false");
   result.extra.emplace_back("window", std::to_string(env.window));
   result.extra.emplace_back("random_ids", opts.random_ids ? "true" : "false");
   caf::anon_send_exit(region, caf::exit_reason::user_shutdown);

@@ -20,7 +20,7 @@ struct core_options {
   std::size_t active_max = 0; // 0: the scenario's default
   int threads = 0;            // CAF scheduler threads; 0: one per core
   bool random_ids = false;    // order ids without order (see core_driver.cpp)
-  bool log = false;           // acknowledge after a write-ahead log append
+  bool log = true; // acknowledge after a write-ahead log append (--no-wal)
 };
 
 /// Runs one scenario and returns its figures.

@@ -33,6 +33,8 @@ void usage() {
       "                  [--senders N] [--window W] [--duration SECONDS]\n"
       "                  [--json] [--skus N] [--active-max N] [--no-fsync]\n"
       "                  [--data-dir DIR] [--threads N] [--random-ids]\n"
+      "                  [--no-wal] (without the write-ahead log, as a node\n"
+      "                  with [store] write_ahead_log = false)\n"
       "       stockbench --target http://HOST:PORT\n"
       "                  --scenario hot|catalog|sellout|retry|all\n"
       "                  [--connections N] [--batch K] [--duration SECONDS]\n"
@@ -97,8 +99,10 @@ int main(int argc, char** argv) {
       http.token = argv[++i];
     } else if (arg == "--random-ids") {
       opts.random_ids = true;
-    } else if (arg == "--wal") {
+    } else if (arg == "--wal") { // the default, as for a node
       opts.log = true;
+    } else if (arg == "--no-wal") {
+      opts.log = false;
     } else if (arg == "--no-fsync") {
       opts.durable = false;
     } else if (arg == "--json") {

@@ -104,7 +104,7 @@ struct node_config {
   bool store_durable = true;
   // Acknowledge a group commit once it is synced to a write-ahead log (one
   // sequential sync) and commit it to LMDB behind it (docs/CONFIG.md).
-  bool store_write_ahead_log = false;
+  bool store_write_ahead_log = true;
   std::size_t store_log_size_mb = 128; // the log's ring, preallocated
 
   // SKU actors: passivation and the dedup window.

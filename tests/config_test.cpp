@@ -37,6 +37,8 @@ CAF_TEST(an empty file yields the documented defaults) {
   CAF_CHECK_EQUAL(c.log.level, "info");
   CAF_CHECK_EQUAL(c.log.format, "text");
   CAF_CHECK_EQUAL(c.http.body_bytes_max, gateway::limits::body_bytes_default);
+  CAF_CHECK_EQUAL(c.store_write_ahead_log, true);
+  CAF_CHECK_EQUAL(c.store_log_size_mb, 128u);
 }
 
 CAF_TEST(every key is read into its field) {
@@ -67,7 +69,7 @@ format = "json"
 [store]
 map_size_mb = 64
 durable = false
-write_ahead_log = true
+write_ahead_log = false
 log_size_mb = 16
 [skus]
 idle_timeout_s = 10
@@ -99,7 +101,7 @@ dedup_retention_h = 24
   CAF_CHECK_EQUAL(c.log.format, "json");
   CAF_CHECK_EQUAL(c.store_map_size_mb, 64u);
   CAF_CHECK_EQUAL(c.store_durable, false);
-  CAF_CHECK_EQUAL(c.store_write_ahead_log, true);
+  CAF_CHECK_EQUAL(c.store_write_ahead_log, false);
   CAF_CHECK_EQUAL(c.store_log_size_mb, 16u);
   CAF_CHECK_EQUAL(c.sku_idle_timeout_s, 10);
   CAF_CHECK_EQUAL(c.active_skus_max, 1000u);
