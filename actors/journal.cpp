@@ -21,6 +21,10 @@ using apply_atom = caf::atom_constant<caf::atom("apply")>;
 // (apply_state_atom, ok, why): the applier to the journal, when its commits
 // to the store start failing (ok = false) and when they succeed again.
 using apply_state_atom = caf::atom_constant<caf::atom("applystat")>;
+using direct_atom = caf::atom_constant<caf::atom("direct")>;
+// (direct_failed_atom, skus, why): the applier to the journal, when a
+// direct batch was not written: the journal fences those SKUs.
+using direct_failed_atom = caf::atom_constant<caf::atom("directfail")>;
 
 // A group commit synced to the log, for the applier to commit to the store.
 struct logged_batch {
@@ -29,9 +33,21 @@ struct logged_batch {
   wal::position next; // after its record: where a replay would resume
   // Owners to tell (applied_atom, seq) once the store holds the batch.
   std::vector<std::pair<caf::strong_actor_ptr, std::uint64_t>> notify;
-  // Owners that read the store without tracking what it lacks (connectors,
-  // the handoff actor): told (committed_atom, seq) only once it holds it.
-  std::vector<std::pair<caf::strong_actor_ptr, std::uint64_t>> commit_after;
+};
+
+struct direct_owner {
+  caf::strong_actor_ptr owner;
+  std::uint64_t seq = 0;
+  std::string sku; // the name the journal fences when the batch fails
+};
+
+// The entries of owners that read the store without tracking what it lacks
+// (connectors, the handoff actor): they wait for the store anyway, so with
+// a log their writes skip it; the applier commits them in a transaction of
+// their own and tells them (committed_atom or failed_atom).
+struct direct_batch {
+  write_batch writes;
+  std::vector<direct_owner> owners;
 };
 
 } // namespace
@@ -39,6 +55,7 @@ struct logged_batch {
 } // namespace stockwire
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::logged_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stockwire::direct_batch)
 
 namespace stockwire {
 
@@ -47,6 +64,7 @@ namespace {
 struct owner_mark {
   std::string sku;
   std::uint64_t seq = 0;
+  std::size_t ops = 0; // in the batch being gathered
   bool notify_applied = false;
 };
 
@@ -64,12 +82,12 @@ struct applier_state {
   std::size_t ops = 0;
   wal::position next;
   std::unordered_map<caf::strong_actor_ptr, std::uint64_t> notify;
-  std::unordered_map<caf::strong_actor_ptr, std::uint64_t> commit_after;
   journal_config cfg;
   std::string purge_cursor;
   std::uint64_t purged = 0;
   bool flush_scheduled = false;
   bool failing = false;
+  std::string failure; // why, while failing
   static inline const char* name = "stockwire.applier";
 };
 
@@ -94,6 +112,7 @@ void apply_now(applier_actor* self) {
                  result.to_string());
     }
     st.failing = true;
+    st.failure = result.to_string();
     st.flush_scheduled = true;
     self->delayed_send(self, apply_retry_interval, flush_atom::value);
     return;
@@ -103,15 +122,39 @@ void apply_now(applier_actor* self) {
     self->send(st.journal, apply_state_atom::value, true, std::string{});
   }
   st.failing = false;
+  st.failure.clear();
   st.log->release(st.next);
   st.batch.clear();
   st.ops = 0;
   for (auto& [owner, seq] : st.notify)
     self->send(caf::actor_cast<caf::actor>(owner), applied_atom::value, seq);
   st.notify.clear();
-  for (auto& [owner, seq] : st.commit_after)
-    self->send(caf::actor_cast<caf::actor>(owner), committed_atom::value, seq);
-  st.commit_after.clear();
+}
+
+// Commits a direct batch after everything logged before it, in its own
+// transaction: what it lacks room for fails it alone.
+void apply_direct(applier_actor* self, direct_batch& d) {
+  auto& st = self->state;
+  apply_now(self);
+  auto result =
+      st.failing ? status::io_error("the store refuses writes: " + st.failure)
+                 : st.db->commit(d.writes);
+  if (result.is_ok()) {
+    for (auto& o : d.owners)
+      self->send(caf::actor_cast<caf::actor>(o.owner), committed_atom::value,
+                 o.seq);
+    return;
+  }
+  std::vector<std::string> skus;
+  for (auto& o : d.owners)
+    skus.push_back(o.sku);
+  // The journal fences before the owners hear of it, so the resume an
+  // owner sends once told always comes after the fence.
+  self->send(st.journal, direct_failed_atom::value, std::move(skus),
+             result.to_string());
+  for (auto& o : d.owners)
+    self->send(caf::actor_cast<caf::actor>(o.owner), failed_atom::value, o.seq,
+               result.to_string());
 }
 
 // With a log the applier is the store's one writer: it purges too.
@@ -151,16 +194,13 @@ caf::behavior applier(applier_actor* self, store* db, wal* log,
           auto& mark = st.notify[owner];
           mark = std::max(mark, seq);
         }
-        for (auto& [owner, seq] : b.commit_after) {
-          auto& mark = st.commit_after[owner];
-          mark = std::max(mark, seq);
-        }
         if (!st.flush_scheduled) {
           st.flush_scheduled = true;
           self->delayed_send(self, limits::log_apply_interval,
                              flush_atom::value);
         }
       },
+      [=](direct_atom, direct_batch& d) { apply_direct(self, d); },
       [=](flush_atom) { apply_now(self); },
       [=](drain_atom) {
         apply_now(self);
@@ -174,7 +214,10 @@ struct journal_state {
   caf::actor applier;
   journal_config cfg;
   write_batch batch;
-  std::size_t batch_entries = 0;
+  std::size_t batch_entries = 0; // operations in batch and direct
+  // With a log: the entries of owners that do not track the store (no
+  // notify_applied), for the applier to commit directly.
+  write_batch direct;
   std::unordered_map<caf::strong_actor_ptr, owner_mark> owners;
   std::unordered_set<std::string> fenced;
   bool flush_scheduled = false;
@@ -231,18 +274,36 @@ status append_to_log(journal_actor* self) {
   if (result.is_ok()) {
     st.unapplied.emplace_back(at.lsn, pages);
     st.unapplied_pages += pages;
-    logged_batch b{std::move(st.batch), st.batch_entries, next, {}, {}};
+    logged_batch b{std::move(st.batch), st.batch_entries, next, {}};
     for (auto& [owner, mark] : st.owners)
-      (mark.notify_applied ? b.notify : b.commit_after)
-          .emplace_back(owner, mark.seq);
+      b.notify.emplace_back(owner, mark.seq);
     self->send(st.applier, apply_atom::value, std::move(b));
   }
   return result;
 }
 
+// Hands the direct entries and their owners to the applier.
+void hand_direct(journal_actor* self) {
+  auto& st = self->state;
+  direct_batch d{std::move(st.direct), {}};
+  st.direct.clear();
+  for (auto i = st.owners.begin(); i != st.owners.end();) {
+    if (i->second.notify_applied) {
+      ++i;
+      continue;
+    }
+    d.owners.push_back({i->first, i->second.seq, i->second.sku});
+    st.batch_entries -= i->second.ops;
+    i = st.owners.erase(i);
+  }
+  self->send(st.applier, direct_atom::value, std::move(d));
+}
+
 void flush(journal_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
+  if (st.cfg.log != nullptr && !st.direct.empty())
+    hand_direct(self);
   if (st.batch_entries == 0)
     return;
   auto started = std::chrono::steady_clock::now();
@@ -264,9 +325,8 @@ void flush(journal_actor* self) {
     if (st.batch_entries > st.stats.largest_batch)
       st.stats.largest_batch = st.batch_entries;
     for (auto& [owner, mark] : st.owners)
-      if (st.cfg.log == nullptr || mark.notify_applied)
-        self->send(caf::actor_cast<caf::actor>(owner), committed_atom::value,
-                   mark.seq);
+      self->send(caf::actor_cast<caf::actor>(owner), committed_atom::value,
+                 mark.seq);
   } else {
     ++st.stats.failed_batches;
     st.stats.last_error = result.to_string();
@@ -296,10 +356,14 @@ void append(journal_actor* self, journal_entry& e) {
                    st.stats.last_error);
     return;
   }
-  st.batch.append(std::move(e.writes));
+  if (st.cfg.log != nullptr && !e.notify_applied)
+    st.direct.append(std::move(e.writes));
+  else
+    st.batch.append(std::move(e.writes));
   st.batch_entries += e.ops;
   auto& mark = st.owners[e.owner];
   mark.seq = e.seq;
+  mark.ops += e.ops;
   mark.notify_applied = mark.notify_applied || e.notify_applied;
   if (mark.sku.empty())
     mark.sku = e.sku;
@@ -345,6 +409,15 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
           ++st.stats.failed_batches;
           st.stats.last_error = why;
         }
+      },
+      [=](direct_failed_atom, const std::vector<std::string>& skus,
+          const std::string& why) {
+        auto& st = self->state;
+        ++st.stats.failed_batches;
+        st.stats.last_error = why;
+        spdlog::error("journal: commit of {} owners' records failed: {}",
+                      skus.size(), why);
+        st.fenced.insert(skus.begin(), skus.end());
       },
       [=](drain_atom) {
         flush(self);

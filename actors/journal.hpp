@@ -20,6 +20,23 @@
 // later entries are refused (failed_atom) until the owner, having reloaded
 // its state from the store, sends resume. So no entry is ever committed on
 // top of a change that was not.
+//
+// With a write-ahead log (journal_config::log), in each group:
+// - entries with notify_applied (SKU actors) are appended to the log as one
+//   record, after room for them and for every record not applied yet was
+//   reserved in the store (store::reserve; refused: failed_atom, as a
+//   failed commit). committed_atom follows the log's sync; an applier
+//   thread commits the records to the store behind it (at most every
+//   limits::log_apply_interval) and then sends (applied_atom, seq);
+// - the other entries (connectors, the handoff actor: owners that read the
+//   store without tracking what it lacks) skip the log: the applier commits
+//   them after the records logged before them, in a transaction of their
+//   own, and answers committed_atom or failed_atom (fencing them). Their
+//   order relative to the logged entries of the same group is not kept:
+//   those owners never write the keys of a live SKU actor, or write them
+//   conditionally (an outbox clear keeps a newer version).
+// A failed apply of logged records makes the journal refuse every entry
+// until an apply succeeds (the records wait in the log).
 #pragma once
 
 #include <chrono>

@@ -8,9 +8,12 @@
 #include "actors/errors.hpp"
 #include "actors/journal.hpp"
 #include "actors/messages.hpp"
+#include "actors/runtime.hpp"
 #include "actors/sku_actor.hpp"
 #include "actors/sku_region.hpp"
+#include "persistence/log_recovery.hpp"
 #include "persistence/store.hpp"
+#include "persistence/wal.hpp"
 #include "tests/caf_ask.hpp"
 #include "tests/test_util.hpp"
 
@@ -652,3 +655,83 @@ CAF_TEST(a full store fails the writes clearly and keeps serving reads) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+// With a write-ahead log, the journal reserves room in the store for what
+// it acknowledges from the log. Entries of owners that do not track the
+// store (connectors, the handoff actor: no notify_applied) skip the log:
+// the applier commits them in a transaction of their own and answers, so
+// they need only the room they really take. A real actor system: the
+// journal and its applier run on threads of their own.
+CAF_TEST(with a log only entries acknowledged from it reserve room) {
+  test::temp_dir dir;
+  status st;
+  store::options opts;
+  opts.dir = dir.path();
+  opts.map_size_bytes = 1 << 20; // 256 pages of 4 KiB
+  auto db = store::open(opts, &st);
+  CAF_REQUIRE(st.is_ok());
+  wal::options wo;
+  wo.path = dir.path() + "/wal.log";
+  wo.ring_bytes = 1 << 20;
+  std::size_t replayed = 0;
+  auto log = recover_from_log(*db, wo, &replayed, &st);
+  CAF_REQUIRE(log != nullptr);
+  caf::actor_system_config cfg;
+  configure_actor_system(cfg, 1);
+  caf::actor_system sys{cfg};
+  journal_config jc;
+  jc.purge_interval = 0ms;
+  jc.log = log.get();
+  auto journal = spawn_journal(sys, *db, jc, true);
+  caf::scoped_actor self{sys};
+  // 100 audit records (~10 KB) may take 4 pages each by the reservation's
+  // bound: more than the map holds, though they fit.
+  auto entry = [&](const std::string& sku, std::uint64_t seq, bool applied) {
+    journal_entry e;
+    e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
+    e.sku = sku;
+    e.seq = seq;
+    e.ops = 1;
+    for (std::uint64_t v = 1; v <= 100; ++v) {
+      audit_record r;
+      r.version = v;
+      r.op_id = "op-" + std::to_string(v);
+      r.kind = op_kind::set;
+      r.source = "handoff";
+      r.at_ms = 1000;
+      e.writes.put_audit(sku, r);
+    }
+    e.notify_applied = applied;
+    return e;
+  };
+  auto answer = [&](std::uint64_t* seq, std::string* why) {
+    bool committed = false;
+    self->receive(
+        [&](committed_atom, std::uint64_t s) {
+          committed = true;
+          *seq = s;
+        },
+        [&](failed_atom, std::uint64_t s, const std::string& w) {
+          *seq = s;
+          *why = w;
+        },
+        caf::after(10s) >> [&] { *why = "no answer in 10 s"; });
+    return committed;
+  };
+  std::uint64_t seq = 0;
+  std::string why;
+  self->send(journal, entry("DIRECT-1", 1, false));
+  CAF_CHECK(answer(&seq, &why));
+  CAF_CHECK_EQUAL(seq, 1u);
+  std::vector<audit_record> records;
+  CAF_CHECK(db->get_audit("DIRECT-1", 0, 1000, &records).is_ok());
+  CAF_CHECK_EQUAL(records.size(), 100u);
+  self->send(journal, entry("LOGGED-1", 2, true));
+  CAF_CHECK(!answer(&seq, &why));
+  CAF_CHECK_EQUAL(seq, 2u);
+  CAF_MESSAGE("logged entry refused: " << why);
+  CAF_CHECK(why.find("map_size_mb") != std::string::npos);
+  CAF_CHECK(db->get_audit("LOGGED-1", 0, 1000, &records).is_ok());
+  CAF_CHECK(records.empty());
+  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
