@@ -230,6 +230,7 @@ struct journal_state {
   // at most), and the sum of those pages: kept free in the store.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> unapplied;
   std::uint64_t unapplied_pages = 0;
+  bool warned_no_allocation = false;
   static inline const char* name = "stockwire.journal";
 };
 
@@ -260,6 +261,12 @@ status append_to_log(journal_actor* self) {
                                  limits::store_pages_per_commit_max);
       !room.is_ok())
     return room;
+  if (!st.db->allocates_ahead() && !st.warned_no_allocation) {
+    st.warned_no_allocation = true;
+    spdlog::warn("journal: the file system of the store cannot allocate "
+                 "data.mdb ahead (fallocate): a full disk will be met after "
+                 "the acknowledgement, by the applier");
+  }
   wal::position at;
   wal::position next;
   auto result = st.cfg.log->append(payload, &at, &next);
@@ -282,11 +289,10 @@ status append_to_log(journal_actor* self) {
   return result;
 }
 
-// Hands the direct entries and their owners to the applier.
+// Hands the direct entries and their owners (if any) to the applier.
 void hand_direct(journal_actor* self) {
   auto& st = self->state;
-  direct_batch d{std::move(st.direct), {}};
-  st.direct.clear();
+  direct_batch d;
   for (auto i = st.owners.begin(); i != st.owners.end();) {
     if (i->second.notify_applied) {
       ++i;
@@ -296,13 +302,17 @@ void hand_direct(journal_actor* self) {
     st.batch_entries -= i->second.ops;
     i = st.owners.erase(i);
   }
+  if (d.owners.empty())
+    return;
+  d.writes = std::move(st.direct);
+  st.direct.clear();
   self->send(st.applier, direct_atom::value, std::move(d));
 }
 
 void flush(journal_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  if (st.cfg.log != nullptr && !st.direct.empty())
+  if (st.cfg.log != nullptr)
     hand_direct(self);
   if (st.batch_entries == 0)
     return;

@@ -562,7 +562,7 @@ status store::reserve(std::uint64_t pages) {
         " that writes acknowledged but not yet applied may take: raise "
         "[store] map_size_mb");
   }
-  if (needed <= reserved_bytes_)
+  if (needed <= reserved_bytes_ || !allocates_ahead_)
     return status::ok();
   int fd = -1;
   if ((rc = mdb_env_get_fd(env_, &fd)) != 0)
@@ -576,6 +576,10 @@ status store::reserve(std::uint64_t pages) {
     if (rc == 0 || errno != ENOSPC || target == needed)
       break;
     target = needed;
+  }
+  if (rc != 0 && (errno == EOPNOTSUPP || errno == ENOSYS)) {
+    allocates_ahead_ = false; // this file system cannot: the map only
+    return status::ok();
   }
   if (rc != 0)
     return status::io_error(

@@ -184,8 +184,11 @@ public:
   /// for lack of space). For writes acknowledged before they are committed
   /// (the write-ahead log). map_full when the map lacks them (the message
   /// names [store] map_size_mb), io_error naming errno (e.g. "No space
-  /// left on device") when the disk does. REQUIRES: one caller thread.
+  /// left on device") when the disk does. On a file system without
+  /// fallocate only the map is checked (allocates_ahead() turns false).
+  /// REQUIRES: one caller thread.
   status reserve(std::uint64_t pages);
+  bool allocates_ahead() const { return allocates_ahead_; }
 
   /// The size of a page of the store.
   std::uint64_t page_bytes() const { return page_bytes_; }
@@ -228,6 +231,7 @@ private:
   unsigned cancel_dbi_ = 0;
   std::uint64_t page_bytes_ = 4096;
   std::uint64_t reserved_bytes_ = 0; // the data file allocated up to here
+  bool allocates_ahead_ = true;      // false: fallocate is not supported
 };
 
 template <class F>
