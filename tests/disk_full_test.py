@@ -51,9 +51,9 @@ def main():
 
     try:
         with_log, why = mount("disk-log")
-        without_log, _ = mount("disk-nolog")
+        without_log, why_not = mount("disk-nolog")
         if with_log is None or without_log is None:
-            print(f"SKIP: cannot mount a tmpfs ({why})")
+            print(f"SKIP: cannot mount a tmpfs ({why or why_not})")
             return SKIP
         return run_tests([
             ("full disk with the write-ahead log refuses writes, keeps what "
