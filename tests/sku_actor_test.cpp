@@ -15,6 +15,7 @@
 #include "persistence/store.hpp"
 #include "persistence/wal.hpp"
 #include "tests/caf_ask.hpp"
+#include "tests/store_util.hpp"
 #include "tests/test_util.hpp"
 
 #include <thread>
@@ -665,16 +666,11 @@ CAF_TEST_FIXTURE_SCOPE_END()
 CAF_TEST(with a log only entries acknowledged from it reserve room) {
   test::temp_dir dir;
   status st;
-  store::options opts;
-  opts.dir = dir.path();
-  opts.map_size_bytes = 1 << 20; // 256 pages of 4 KiB
-  auto db = store::open(opts, &st);
+  auto db = test::open_store_in(dir.path(), 1 << 20, &st); // 256 pages
   CAF_REQUIRE(st.is_ok());
-  wal::options wo;
-  wo.path = dir.path() + "/wal.log";
-  wo.ring_bytes = 1 << 20;
   std::size_t replayed = 0;
-  auto log = recover_from_log(*db, wo, &replayed, &st);
+  auto log = recover_from_log(*db, test::log_options_in(dir.path(), 1 << 20),
+                              &replayed, &st);
   CAF_REQUIRE(log != nullptr);
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 1);

@@ -15,6 +15,7 @@
 #include "persistence/log_recovery.hpp"
 #include "persistence/store.hpp"
 #include "persistence/wal.hpp"
+#include "tests/store_util.hpp"
 #include "tests/test_util.hpp"
 
 using namespace stockwire;
@@ -477,10 +478,7 @@ CAF_TEST(a write batch survives an encode decode round trip) {
   // What the decoded batch writes is what the original writes.
   test::temp_dir dir;
   status st;
-  store::options opts;
-  opts.dir = dir.path();
-  opts.map_size_bytes = 16 << 20;
-  auto db = store::open(opts, &st);
+  auto db = test::open_store_in(dir.path(), 16 << 20, &st);
   CAF_REQUIRE(st.is_ok());
   CAF_REQUIRE(write_batch::decode(bytes, &back).is_ok());
   CAF_REQUIRE(db->commit(back).is_ok());
@@ -550,14 +548,9 @@ CAF_TEST(a log position is read back only from lsn colon offset text) {
 CAF_TEST(recovery applies what the store lacks and refuses a bad position) {
   test::temp_dir dir;
   status st;
-  store::options opts;
-  opts.dir = dir.path();
-  opts.map_size_bytes = 16 << 20;
-  auto db = store::open(opts, &st);
+  auto db = test::open_store_in(dir.path(), 16 << 20, &st);
   CAF_REQUIRE(st.is_ok());
-  wal::options wo;
-  wo.path = dir.path() + "/wal.log";
-  wo.ring_bytes = 1 << 20;
+  auto wo = test::log_options_in(dir.path(), 1 << 20);
   std::size_t replayed = 0;
   {
     // Acknowledged from the log, never applied: the store lacks it.
