@@ -25,6 +25,9 @@ using direct_atom = caf::atom_constant<caf::atom("direct")>;
 // (direct_failed_atom, skus, why): the applier to the journal, when a
 // direct batch was not written: the journal fences those SKUs.
 using direct_failed_atom = caf::atom_constant<caf::atom("directfail")>;
+// (purged_atom, n): the applier to the journal, n dedup records purged (its
+// stats count them).
+using purged_atom = caf::atom_constant<caf::atom("purged")>;
 
 // A group commit synced to the log, for the applier to commit to the store.
 struct logged_batch {
@@ -84,7 +87,6 @@ struct applier_state {
   std::unordered_map<caf::strong_actor_ptr, std::uint64_t> notify;
   journal_config cfg;
   std::string purge_cursor;
-  std::uint64_t purged = 0;
   bool flush_scheduled = false;
   bool failing = false;
   std::string failure; // why, while failing
@@ -182,7 +184,10 @@ caf::behavior applier(applier_actor* self, store* db, wal* log,
   return {
       [=](purge_atom) {
         auto& st = self->state;
-        purge_dedup_step(st.db, st.cfg, &st.purge_cursor, &st.purged);
+        std::uint64_t purged = 0;
+        purge_dedup_step(st.db, st.cfg, &st.purge_cursor, &purged);
+        if (purged > 0)
+          self->send(st.journal, purged_atom::value, purged);
         self->delayed_send(self, st.cfg.purge_interval, purge_atom::value);
       },
       [=](apply_atom, logged_batch& b) {
@@ -419,6 +424,9 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
           ++st.stats.failed_batches;
           st.stats.last_error = why;
         }
+      },
+      [=](purged_atom, std::uint64_t n) {
+        self->state.stats.purged_dedup += n;
       },
       [=](direct_failed_atom, const std::vector<std::string>& skus,
           const std::string& why) {

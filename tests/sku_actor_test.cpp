@@ -731,3 +731,42 @@ CAF_TEST(with a log only entries acknowledged from it reserve room) {
   CAF_CHECK(records.empty());
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
+
+// With a log the applier is the store's one writer and runs the dedup
+// purge; the journal's stats count what it purged.
+CAF_TEST(with a log the applier purges and the journal counts it) {
+  test::temp_dir dir;
+  status st;
+  auto db = test::open_store_in(dir.path(), 16 << 20, &st);
+  CAF_REQUIRE(st.is_ok());
+  std::size_t replayed = 0;
+  auto log = recover_from_log(*db, test::log_options_in(dir.path(), 1 << 20),
+                              &replayed, &st);
+  CAF_REQUIRE(log != nullptr);
+  write_batch old;
+  dedup_record r;
+  r.created_at_ms = 1000; // long past any retention
+  old.put_dedup("P1", op_kind::order, "A-1", r);
+  old.put_dedup("P1", op_kind::order, "A-2", r);
+  CAF_REQUIRE(db->commit(old).is_ok());
+  CAF_REQUIRE_EQUAL(db->count("dedup"), 2u);
+  caf::actor_system_config cfg;
+  configure_actor_system(cfg, 1);
+  caf::actor_system sys{cfg};
+  journal_config jc;
+  jc.dedup_retention = 1ms;
+  jc.purge_interval = 10ms;
+  jc.log = log.get();
+  auto journal = spawn_journal(sys, *db, jc, true);
+  caf::scoped_actor self{sys};
+  std::uint64_t purged = 0;
+  for (int i = 0; i < 500 && purged < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+    self->request(journal, 1s, stats_atom::value)
+        .receive([&](journal_stats& js) { purged = js.purged_dedup; },
+                 [&](caf::error&) {});
+  }
+  CAF_CHECK_EQUAL(purged, 2u);
+  CAF_CHECK_EQUAL(db->count("dedup"), 0u);
+  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
