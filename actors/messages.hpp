@@ -237,8 +237,7 @@ struct journal_stats {
   std::string last_error;
 };
 
-// -- journal traffic (node-local)
-// ----------------------------------------------
+// -- journal traffic (node-local) ---------------------------------------------
 
 /// The records of one or more operations of one SKU (those gathered while
 /// its mailbox held more commands), committed atomically with the records
@@ -254,8 +253,7 @@ struct journal_entry {
   bool notify_applied = false;
 };
 
-// -- SKU actor -> connector (node-local)
-// ---------------------------------------
+// -- SKU actor -> connector (node-local) --------------------------------------
 
 /// The durable state of `sku` a channel must show. Sent after the commit of
 /// a change (received_ns: when the node received each change it carries,
@@ -304,8 +302,7 @@ struct set_budget_share {
   double share = 1;
 };
 
-// -- connectors and metrics (node-local)
-// ----------------------------------------
+// -- connectors and metrics (node-local) --------------------------------------
 
 /// What a connector pushed since its last report, plus its current gauges.
 struct channel_metrics {
@@ -455,8 +452,7 @@ struct placement_info {
   bool clustered = false;
 };
 
-// -- membership changes (actors/handoff.hpp)
-// -----------------------------------
+// -- membership changes (actors/handoff.hpp) ----------------------------------
 //
 // Between nodes, each relayed by the sender's router to the router of node
 // `to`, which hands it to its handoff actor. Every one carries the sender's
@@ -677,8 +673,7 @@ struct resync_report {
   std::vector<node_resync> results; // of the reachable members
 };
 
-// -- atoms
-// ------------------------------------------------------------------------
+// -- atoms --------------------------------------------------------------------
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
@@ -713,8 +708,7 @@ using moved_atom = caf::atom_constant<caf::atom("moved")>;
 // Handoff's own timer: sweep and poll again.
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
-// -- inspection
-// -------------------------------------------------------------------
+// -- inspection ---------------------------------------------------------------
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, place_order& x) {
