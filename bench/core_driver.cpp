@@ -255,10 +255,9 @@ scenario_result run_core(const core_options& opts) {
   }
   std::unique_ptr<wal> log;
   if (opts.log) {
-    wal::options wo;
-    wo.path = (std::filesystem::path{dir} / "wal.log").string();
     std::size_t replayed = 0;
-    log = recover_from_log(*db, wo, &replayed, &st);
+    log = recover_from_log(
+        *db, data_dir_log(dir, limits::wal_ring_bytes_default), &replayed, &st);
     if (!log) {
       result.extra.emplace_back("error", "\"" + st.to_string() + "\"");
       return result;

@@ -459,9 +459,8 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
     return nullptr;
   std::unique_ptr<wal> log;
   if (cfg.store_write_ahead_log) {
-    wal::options wo;
-    wo.path = cfg.data_dir + "/wal.log";
-    wo.ring_bytes = static_cast<std::uint64_t>(cfg.store_log_size_mb) << 20;
+    auto wo = data_dir_log(
+        cfg.data_dir, static_cast<std::uint64_t>(cfg.store_log_size_mb) << 20);
     std::size_t replayed = 0;
     log = recover_from_log(*db, wo, &replayed, &st);
     if (log == nullptr) {

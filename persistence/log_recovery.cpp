@@ -23,6 +23,14 @@ bool decode_wal_position(const std::string& text, wal::position* out) {
          b.ptr == last && out->lsn >= 1;
 }
 
+wal::options data_dir_log(const std::string& data_dir,
+                          std::uint64_t ring_bytes) {
+  wal::options wo;
+  wo.path = data_dir + "/wal.log";
+  wo.ring_bytes = ring_bytes;
+  return wo;
+}
+
 std::unique_ptr<wal> recover_from_log(store& db, const wal::options& opts,
                                       std::size_t* replayed, status* st) {
   *replayed = 0;

@@ -29,6 +29,11 @@ std::string encode_wal_position(wal::position p);
 /// Parses encode_wal_position's text; false when it is not one.
 bool decode_wal_position(const std::string& text, wal::position* out);
 
+/// The log of the data directory `data_dir` (its file `wal.log`), with a
+/// ring of `ring_bytes`.
+wal::options data_dir_log(const std::string& data_dir,
+                          std::uint64_t ring_bytes);
+
 /// Opens the log `opts` for `db`, applies what `db` lacks, and returns the
 /// log positioned for the journal's appends; `*replayed` counts the
 /// records applied. On failure returns nullptr with *st set (the log or the

@@ -669,8 +669,8 @@ CAF_TEST(with a log only entries acknowledged from it reserve room) {
   auto db = test::open_store_in(dir.path(), 1 << 20, &st); // 256 pages
   CAF_REQUIRE(st.is_ok());
   std::size_t replayed = 0;
-  auto log = recover_from_log(*db, test::log_options_in(dir.path(), 1 << 20),
-                              &replayed, &st);
+  auto log =
+      recover_from_log(*db, data_dir_log(dir.path(), 1 << 20), &replayed, &st);
   CAF_REQUIRE(log != nullptr);
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 1);
@@ -740,8 +740,8 @@ CAF_TEST(with a log the applier purges and the journal counts it) {
   auto db = test::open_store_in(dir.path(), 16 << 20, &st);
   CAF_REQUIRE(st.is_ok());
   std::size_t replayed = 0;
-  auto log = recover_from_log(*db, test::log_options_in(dir.path(), 1 << 20),
-                              &replayed, &st);
+  auto log =
+      recover_from_log(*db, data_dir_log(dir.path(), 1 << 20), &replayed, &st);
   CAF_REQUIRE(log != nullptr);
   write_batch old;
   dedup_record r;

@@ -550,7 +550,7 @@ CAF_TEST(recovery applies what the store lacks and refuses a bad position) {
   status st;
   auto db = test::open_store_in(dir.path(), 16 << 20, &st);
   CAF_REQUIRE(st.is_ok());
-  auto wo = test::log_options_in(dir.path(), 1 << 20);
+  auto wo = data_dir_log(dir.path(), 1 << 20);
   std::size_t replayed = 0;
   {
     // Acknowledged from the log, never applied: the store lacks it.

@@ -138,9 +138,7 @@ struct node {
 // Opens the write-ahead log under the data directory, applying to `db`
 // what it lacks.
 std::unique_ptr<wal> open_log(store& db, const options& opts) {
-  wal::options wo;
-  wo.path = opts.data_dir + "/wal.log";
-  wo.ring_bytes = 16u << 20;
+  auto wo = data_dir_log(opts.data_dir, 16u << 20);
   std::size_t replayed = 0;
   status st;
   auto log = recover_from_log(db, wo, &replayed, &st);
