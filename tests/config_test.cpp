@@ -154,6 +154,10 @@ CAF_TEST(a value of the wrong type is refused) {
                      "store.durable: must be true or false"));
   CAF_CHECK(
       mentions(parse("[store]\nlog_size_mb = 0\n").error, "store.log_size_mb"));
+  CAF_CHECK(mentions(parse("[store]\nwrite_ahead_log = \"yes\"\n").error,
+                     "store.write_ahead_log: must be true or false"));
+  CAF_CHECK(mentions(parse("[store]\nlog_size_mb = 4097\n").error,
+                     "store.log_size_mb"));
 }
 
 CAF_TEST(bad strings are refused) {
