@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <exception>
 #include <istream>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include "persistence/byte_streams.hpp"
 #include "persistence/store.hpp"
 
 namespace stockwire {
@@ -23,19 +23,6 @@ constexpr std::uint8_t batch_format_v1 = 1;
 // allocation.
 constexpr std::uint64_t record_bytes_min = 2 + 8 + 8;
 constexpr std::uint64_t stock_bytes_min = 8 + 8;
-
-// An input stream buffer over bytes it does not own (decode copies nothing
-// but the fields).
-class view_buf : public std::streambuf {
-public:
-  explicit view_buf(std::string_view bytes) {
-    auto* p = const_cast<char*>(bytes.data()); // only ever read
-    setg(p, p, p + bytes.size());
-  }
-  std::uint64_t left() const {
-    return static_cast<std::uint64_t>(egptr() - gptr());
-  }
-};
 
 using out_archive = cereal::PortableBinaryOutputArchive;
 using in_archive = cereal::PortableBinaryInputArchive;
@@ -75,8 +62,11 @@ std::string write_batch::encode() const {
     stock.push_back(&entry);
   std::sort(stock.begin(), stock.end(),
             [](auto* a, auto* b) { return a->first < b->first; });
-  std::ostringstream out;
-  out.put(static_cast<char>(batch_format_v1));
+  std::string bytes;
+  bytes.push_back(static_cast<char>(batch_format_v1));
+  string_sink sink;
+  sink.reset(&bytes);
+  std::ostream out{&sink};
   {
     out_archive ar{out};
     ar(cereal::make_size_tag(static_cast<cereal::size_type>(records_.size())));
@@ -92,7 +82,7 @@ std::string write_batch::encode() const {
       save_string(ar, entry->second);
     }
   }
-  return std::move(out).str();
+  return bytes;
 }
 
 status write_batch::decode(std::string_view bytes, write_batch* out) {

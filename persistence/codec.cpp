@@ -1,11 +1,14 @@
 #include "persistence/codec.hpp"
 
-#include <sstream>
+#include <istream>
+#include <ostream>
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/common.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
+
+#include "persistence/byte_streams.hpp"
 
 namespace stockwire {
 
@@ -66,22 +69,32 @@ char kind_tag(op_kind kind) {
   return '?';
 }
 
+// Small values (every record of every order goes through here): one
+// stream per thread, reused.
 template <class T>
 std::string encode_value(const T& x) {
-  std::ostringstream out;
-  out.put(static_cast<char>(value_format_v1));
+  thread_local string_sink sink;
+  thread_local std::ostream out{&sink};
+  std::string bytes;
+  bytes.reserve(64);
+  bytes.push_back(static_cast<char>(value_format_v1));
+  sink.reset(&bytes);
   {
     cereal::PortableBinaryOutputArchive ar{out};
     ar(const_cast<T&>(x));
   }
-  return std::move(out).str();
+  sink.reset(nullptr);
+  return bytes;
 }
 
 template <class T>
 std::optional<T> decode_value(std::string_view bytes) {
   if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != value_format_v1)
     return std::nullopt;
-  std::istringstream in{std::string{bytes.substr(1)}};
+  thread_local view_buf buf;
+  thread_local std::istream in{&buf};
+  buf.reset(bytes.substr(1));
+  in.clear();
   T x;
   try {
     cereal::PortableBinaryInputArchive ar{in};
