@@ -102,5 +102,8 @@ constexpr std::uint64_t store_pages_per_commit_max = 64;
 // The data file is allocated ahead of LMDB's last page by this much more
 // than needed, so that reserving costs a system call only now and then.
 constexpr std::uint64_t store_reserve_step_bytes = 8ull << 20;
+// Reset read transactions the store keeps for reuse (each holds one of
+// LMDB's 126 reader slots): one per thread that reads is enough.
+constexpr std::size_t store_idle_readers_max = 8;
 
 } // namespace stockwire::limits

@@ -33,8 +33,8 @@ constexpr unsigned max_named_dbs = 16;
 // as fn(key, value, &status) until fn returns false (with `status` set
 // when it stopped for an error); `what` names the database in errors.
 template <class F>
-status scan_all(MDB_env* env, unsigned dbi, const char* what, F fn) {
-  read_txn txn{env};
+status scan_all(lmdb::reader_pool& pool, unsigned dbi, const char* what, F fn) {
+  read_txn txn{pool};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   lmdb::cursor cur{txn.get(), dbi};
@@ -181,6 +181,7 @@ void write_batch::clear() {
 store::store(options opts) : opts_(std::move(opts)) {}
 
 store::~store() {
+  readers_.reset(); // its transactions end before the environment
   if (env_ != nullptr)
     mdb_env_close(env_);
 }
@@ -211,6 +212,7 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
     *st = from_mdb(rc, "mdb_env_open " + opts.dir);
     return nullptr;
   }
+  s->readers_ = std::make_unique<lmdb::reader_pool>(s->env_);
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(s->env_, nullptr, 0, &txn);
   if (rc != 0) {
@@ -264,7 +266,7 @@ std::unique_ptr<store> store::open(const options& opts, status* st) {
 }
 
 status store::get_stock(const std::string& sku, stock_state* out) const {
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   std::string key = codec::stock_key(sku);
@@ -282,7 +284,7 @@ status store::get_stock(const std::string& sku, stock_state* out) const {
 
 status store::get_dedup(const std::string& sku, op_kind kind,
                         const std::string& id, dedup_record* out) const {
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   std::string key = codec::dedup_key(sku, kind, id);
@@ -302,7 +304,7 @@ status store::get_audit(const std::string& sku, std::uint64_t from_version,
                         std::size_t limit,
                         std::vector<audit_record>* out) const {
   out->clear();
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   MDB_cursor* cur = nullptr;
@@ -345,7 +347,7 @@ status store::get_audit(const std::string& sku, std::uint64_t from_version,
 status store::get_order_skus(const std::string& order_id,
                              std::vector<std::string>* out) const {
   out->clear();
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   MDB_cursor* cur = nullptr;
@@ -373,7 +375,7 @@ status store::get_listings(
     const std::string& sku,
     std::vector<std::pair<std::string, listing>>* out) const {
   out->clear();
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   MDB_cursor* cur = nullptr;
@@ -405,7 +407,7 @@ status store::get_listings(
 status store::scan_outbox(bool (*fn)(void*, const std::string&,
                                      const std::string&, const outbox_record&),
                           void* ctx) const {
-  return scan_all(env_, outbox_dbi_, "outbox",
+  return scan_all(*readers_, outbox_dbi_, "outbox",
                   [&](std::string_view key, std::string_view value,
                       status* st) {
                     auto [channel, sku] = codec::split_pair_key(key);
@@ -424,7 +426,7 @@ status store::scan_cancel(bool (*fn)(void*, const std::string&,
                                      const std::string&, const std::string&,
                                      const cancel_record&),
                           void* ctx) const {
-  return scan_all(env_, cancel_dbi_, "cancel",
+  return scan_all(*readers_, cancel_dbi_, "cancel",
                   [&](std::string_view key, std::string_view value,
                       status* st) {
                     auto f = codec::split_cancel_key(key);
@@ -444,7 +446,7 @@ status store::scan_cancel(bool (*fn)(void*, const std::string&,
 status store::scan_listing(bool (*fn)(void*, const std::string&,
                                       const std::string&, const listing&),
                            void* ctx) const {
-  return scan_all(env_, listing_dbi_, "listing",
+  return scan_all(*readers_, listing_dbi_, "listing",
                   [&](std::string_view key, std::string_view value,
                       status* st) {
                     auto [sku, channel] = codec::split_pair_key(key);
@@ -462,7 +464,7 @@ status store::scan_listing(bool (*fn)(void*, const std::string&,
 status store::scan_stock(bool (*fn)(void*, const std::string&,
                                     const stock_state&),
                          void* ctx) const {
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   MDB_cursor* cur = nullptr;
@@ -692,7 +694,7 @@ status store::purge_dedup(std::int64_t cutoff_ms, std::size_t step,
 }
 
 std::size_t store::count(const std::string& db_name) const {
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return 0;
   unsigned dbi = db_name == "dedup"     ? dedup_dbi_

@@ -4,10 +4,11 @@
 // `outbox` (changes a channel has not acknowledged yet), `cancel` (channel
 // orders to cancel after an oversell) and `meta`.
 //
-// Threading: reads may be called from any thread at any time (each opens its
-// own MDB_NOTLS read transaction). commit() and purge_dedup() are called by
-// exactly one thread at a time: the journal writer. LMDB allows one writer
-// per environment; making that explicit keeps the store lock-free for us.
+// Threading: reads may be called from any thread at any time (each uses its
+// own MDB_NOTLS read transaction, taken from a small pool of reset ones).
+// commit() and purge_dedup() are called by exactly one thread at a time: the
+// journal writer. LMDB allows one writer per environment; making that explicit
+// keeps the store lock-free for us.
 //
 // Durability: commit() returns ok only after the transaction is fsync'ed
 // (unless options::durable is false, which only tests of unrelated parts
@@ -31,6 +32,10 @@
 struct MDB_env;
 
 namespace stockwire {
+
+namespace lmdb {
+class reader_pool; // persistence/lmdb_util.hpp
+}
 
 /// Writes that become durable together, in one LMDB transaction. Records
 /// are encoded when put (by the caller's thread), so the single writer
@@ -223,6 +228,7 @@ private:
 
   options opts_;
   MDB_env* env_ = nullptr;
+  std::unique_ptr<lmdb::reader_pool> readers_; // ends before env_ closes
   unsigned dedup_dbi_ = 0;
   unsigned audit_dbi_ = 0;
   unsigned meta_dbi_ = 0;

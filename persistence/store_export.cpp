@@ -90,7 +90,7 @@ int next_sku(MDB_txn* txn, unsigned dbi, const std::string& after,
 status store::export_skus(const std::vector<std::string>& skus,
                           std::vector<sku_bundle>* out) const {
   out->assign(skus.size(), sku_bundle{});
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   std::unordered_map<std::string_view, sku_bundle*> index;
@@ -124,7 +124,7 @@ status store::export_skus(const std::vector<std::string>& skus,
 
 status store::holds(const std::string& sku, bool* held) const {
   *held = false;
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   auto prefix = sku + '\0';
@@ -148,7 +148,7 @@ status store::holds(const std::string& sku, bool* held) const {
 status store::held_skus(const std::string& after, std::size_t limit,
                         std::vector<std::string>* out) const {
   out->clear();
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   // Two sorted streams of SKUs (stock/audit, listings), merged.
@@ -172,7 +172,7 @@ status store::held_skus(const std::string& after, std::size_t limit,
 }
 
 status store::get_meta(const std::string& name, std::string* value) const {
-  read_txn txn{env_};
+  read_txn txn{*readers_};
   if (txn.rc() != 0)
     return from_mdb(txn.rc(), "read txn");
   MDB_val k = as_val(name);

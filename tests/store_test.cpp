@@ -5,6 +5,7 @@
 #include <caf/test/unit_test_impl.hpp>
 
 #include <filesystem>
+#include <thread>
 #include <tuple>
 
 #include <sys/stat.h>
@@ -129,6 +130,27 @@ CAF_TEST(a committed batch is readable and survives reopening) {
   CAF_CHECK(db->get_dedup("S1", op_kind::order, "o-1", &d).is_ok());
   CAF_CHECK(db->get_dedup("S1", op_kind::set, "o-1", &d).is_not_found());
   CAF_CHECK(db->get_stock("S2", &s).is_not_found());
+}
+
+// Reads reuse reset read transactions: each must see the newest commit,
+// from any thread, not the snapshot it saw when it was last used.
+CAF_TEST(a read after a commit sees it through a reused read transaction) {
+  test::temp_dir dir;
+  auto db = open_store(dir.path());
+  for (std::int64_t i = 1; i <= 20; ++i) {
+    write_batch b;
+    b.put_stock("S1", stock_state{i, 0, static_cast<std::uint64_t>(i), i});
+    CAF_REQUIRE(db->commit(b).is_ok());
+    stock_state s;
+    CAF_REQUIRE(db->get_stock("S1", &s).is_ok());
+    CAF_CHECK_EQUAL(s.on_hand, i);
+    std::thread other{[&] {
+      stock_state t;
+      CAF_CHECK(db->get_stock("S1", &t).is_ok());
+      CAF_CHECK_EQUAL(t.on_hand, i);
+    }};
+    other.join();
+  }
 }
 
 CAF_TEST(audit pages come newest first and stay within the sku) {
