@@ -314,6 +314,12 @@ void hand_direct(journal_actor* self) {
   self->send(st.applier, direct_atom::value, std::move(d));
 }
 
+// A commit that failed, as the bridge's health poll reads it (/readyz).
+void count_failure(journal_stats& stats, const std::string& why) {
+  ++stats.failed_batches;
+  stats.last_error = why;
+}
+
 void flush(journal_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -343,8 +349,7 @@ void flush(journal_actor* self) {
       self->send(caf::actor_cast<caf::actor>(owner), committed_atom::value,
                  mark.seq);
   } else {
-    ++st.stats.failed_batches;
-    st.stats.last_error = result.to_string();
+    count_failure(st.stats, result.to_string());
     spdlog::error("journal: commit of {} records for {} SKUs failed: {}",
                   st.batch_entries, st.owners.size(), result.to_string());
     for (auto& [owner, mark] : st.owners) {
@@ -421,8 +426,7 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
         if (!ok) {
           // Counted as one failed commit: /readyz turns 503 until a
           // commit succeeds again.
-          ++st.stats.failed_batches;
-          st.stats.last_error = why;
+          count_failure(st.stats, why);
         }
       },
       [=](purged_atom, std::uint64_t n) {
@@ -431,8 +435,7 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
       [=](direct_failed_atom, const std::vector<std::string>& skus,
           const std::string& why) {
         auto& st = self->state;
-        ++st.stats.failed_batches;
-        st.stats.last_error = why;
+        count_failure(st.stats, why);
         spdlog::error("journal: commit of {} owners' records failed: {}",
                       skus.size(), why);
         st.fenced.insert(skus.begin(), skus.end());

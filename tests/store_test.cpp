@@ -12,6 +12,7 @@
 
 #include "persistence/codec.hpp"
 #include "persistence/store.hpp"
+#include "tests/store_util.hpp"
 #include "tests/test_util.hpp"
 
 using namespace stockwire;
@@ -21,10 +22,7 @@ namespace {
 std::unique_ptr<store> open_store(const std::string& dir,
                                   std::size_t map = 64ull << 20) {
   status st;
-  store::options opts;
-  opts.dir = dir;
-  opts.map_size_bytes = map;
-  auto db = store::open(opts, &st);
+  auto db = test::open_store_in(dir, map, &st);
   CAF_REQUIRE(st.is_ok());
   return db;
 }

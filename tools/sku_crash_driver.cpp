@@ -462,12 +462,13 @@ int main(int argc, char** argv) {
     std::string v = argv[i + 1];
     if (k == "--data-dir")
       opts.data_dir = v;
-    else if (k == "--wal" && v != "0" && v != "1") {
-      std::fprintf(stderr, "--wal takes 0 or 1, not '%s'\n", v.c_str());
-      return 2;
-    } else if (k == "--wal")
+    else if (k == "--wal") {
+      if (v != "0" && v != "1") {
+        std::fprintf(stderr, "--wal takes 0 or 1, not '%s'\n", v.c_str());
+        return 2;
+      }
       opts.wal = v == "1";
-    else if (k == "--log")
+    } else if (k == "--log")
       opts.log = v;
     else if (k == "--skus")
       opts.skus = std::stoul(v);
