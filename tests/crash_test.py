@@ -44,6 +44,17 @@ def main():
     common = ["--data-dir", data, "--skus", str(args.skus),
               "--wal", "1" if args.wal else "0"]
     try:
+        # A --wal other than 0 or 1 is refused before anything is written.
+        bad = subprocess.run(
+            [args.driver, "seed", "--data-dir", data, "--wal", "yes"],
+            capture_output=True, text=True)
+        if (bad.returncode != 2
+                or bad.stderr.strip() != "--wal takes 0 or 1, not 'yes'"
+                or os.path.exists(data)):
+            print(f"crash_test FAILED: --wal yes gave {bad.returncode}, "
+                  f"{bad.stderr.strip()!r}, data dir exists: "
+                  f"{os.path.exists(data)}")
+            return 1
         run([args.driver, "seed", *common, "--stock", "100000"])
         for i in range(args.kills):
             proc = subprocess.Popen(
