@@ -26,6 +26,15 @@ auto sku_rule(const settings& cfg) {
 
 } // namespace
 
+bool check_depth(std::string_view body, const settings& cfg, input_error* err) {
+  if (!json_too_deep(body, cfg.json_depth_max))
+    return true;
+  err->code = "malformed_json";
+  err->message = "JSON nested deeper than " +
+                 std::to_string(cfg.json_depth_max) + " levels";
+  return false;
+}
+
 namespace {
 
 using json = nlohmann::json;
@@ -43,10 +52,8 @@ bool fail(input_error* err, const char* code, std::string message) {
 // "malformed_json". The parser's exceptions stay inside this function.
 bool parse_json(std::string_view body, const settings& cfg, json* doc,
                 input_error* err) {
-  if (json_too_deep(body, cfg.json_depth_max))
-    return fail(err, malformed,
-                "JSON nested deeper than " +
-                    std::to_string(cfg.json_depth_max) + " levels");
+  if (!check_depth(body, cfg, err))
+    return false;
   try {
     *doc = json::parse(body.begin(), body.end());
   } catch (const json::exception& ex) {
@@ -128,53 +135,6 @@ bool require_object(const json& doc, const std::string& what,
   return true;
 }
 
-bool read_lines(const json& lines, const std::string& prefix,
-                const settings& cfg, order_input* out, input_error* err) {
-  if (!lines.is_array() || lines.empty())
-    return fail(err, invalid, prefix + "lines: must be a non-empty array");
-  if (lines.size() > cfg.order_lines_max)
-    return fail(err, invalid,
-                prefix + "lines: more than " +
-                    std::to_string(cfg.order_lines_max) +
-                    " lines (limits.order_lines_max)");
-  std::unordered_set<std::string> seen;
-  out->lines.reserve(lines.size());
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    auto where = prefix + "lines[" + std::to_string(i) + "]";
-    if (!require_object(lines[i], where, err))
-      return false;
-    object_reader r{lines[i], where + ".", err};
-    order_line_input line;
-    if (!r.string("sku", true, &line.sku) ||
-        !r.check("sku", line.sku, sku_rule(cfg)) ||
-        !r.integer("qty", true, 1, cfg.qty_max, &line.qty))
-      return false;
-    if (!seen.insert(line.sku).second)
-      return fail(err, invalid,
-                  where + ".sku: " + line.sku +
-                      " appears in more than one line of the order");
-    out->lines.push_back(std::move(line));
-  }
-  return true;
-}
-
-bool read_order(const json& doc, const std::string& prefix, const settings& cfg,
-                order_input* out, input_error* err) {
-  if (!require_object(doc, prefix.empty() ? "the body" : prefix, err))
-    return false;
-  object_reader r{doc, prefix.empty() ? prefix : prefix + ".", err};
-  if (!r.string("order_id", true, &out->order_id) ||
-      !r.check("order_id", out->order_id, validate_op_id) ||
-      !r.string("channel", false, &out->channel) ||
-      !r.check("channel", out->channel, validate_channel))
-    return false;
-  auto* lines = r.find("lines");
-  if (lines == nullptr)
-    return fail(err, invalid, r.path("lines") + ": is required");
-  return read_lines(*lines, prefix.empty() ? prefix : prefix + ".", cfg, out,
-                    err);
-}
-
 bool read_key_and_source(object_reader& r, bool key_required, std::string* key,
                          std::string* source) {
   return r.string("idempotency_key", key_required, key) &&
@@ -243,42 +203,6 @@ bool read_allocation(const json& doc, const settings& cfg, allocation* out,
 }
 
 } // namespace
-
-
-bool parse_order(std::string_view body, const settings& cfg, order_input* out,
-                 input_error* err) {
-  json doc;
-  return parse_json(body, cfg, &doc, err) &&
-         read_order(doc, std::string{}, cfg, out, err);
-}
-
-bool parse_batch(std::string_view body, const settings& cfg,
-                 std::vector<batch_item>* out, input_error* err) {
-  json doc;
-  if (!parse_json(body, cfg, &doc, err))
-    return false;
-  if (!doc.is_array() || doc.empty())
-    return fail(err, invalid, "the body must be a non-empty array of orders");
-  if (doc.size() > cfg.batch_orders_max)
-    return fail(err, invalid,
-                "more than " + std::to_string(cfg.batch_orders_max) +
-                    " orders in one batch (limits.batch_orders_max)");
-  out->clear();
-  out->resize(doc.size());
-  for (std::size_t i = 0; i < doc.size(); ++i) {
-    auto& item = (*out)[i];
-    auto prefix = "[" + std::to_string(i) + "]";
-    if (!read_order(doc[i], prefix, cfg, &item.order, &item.error)) {
-      // Keep the id when there is one: the caller matches results by it.
-      if (doc[i].is_object()) {
-        auto id = doc[i].find("order_id");
-        if (id != doc[i].end() && id->is_string())
-          item.order.order_id = id->get<std::string>();
-      }
-    }
-  }
-  return true;
-}
 
 bool parse_cancel(std::string_view body, const settings& cfg, cancel_input* out,
                   input_error* err) {

@@ -1,6 +1,9 @@
 // Request bodies of the HTTP API, parsed and validated into plain structs.
-// Pure functions: text in, struct or error out. This is the gateway's only
-// file that parses JSON (nlohmann-json costs ~5 s of compile time per file).
+// Pure functions: text in, struct or error out. requests.cpp parses them
+// with nlohmann-json (~5 s of compile time per file), except the orders
+// (parse_order, parse_batch: the hot input), which order_parse.cpp parses
+// with simdjson, 15x faster; both follow the same rules: a key given twice
+// counts with its last value, a null field is absent.
 //
 // Validation is complete here: a struct that comes out satisfies every
 // bound of gateway::settings and the core's validate_* rules, so a command
@@ -81,6 +84,10 @@ struct adjust_input {
 /// `limits.sku_bytes_max`; a message naming the problem, or nullopt.
 std::optional<std::string> check_sku(const settings& cfg,
                                      const std::string& sku);
+
+/// The first check of every JSON body: nested deeper than
+/// `cfg.json_depth_max` is "malformed_json" (before any parser sees it).
+bool check_depth(std::string_view body, const settings& cfg, input_error* err);
 
 bool parse_order(std::string_view body, const settings& cfg, order_input* out,
                  input_error* err);

@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev
   libcli11-dev
   nlohmann-json3-dev
+  libsimdjson-dev        # order bodies (gateway/order_parse.cpp)
   libjemalloc-dev
   libxxhash-dev
   libssl-dev openssl     # openssl: scripts/make-certs.sh (TLS certificates)

@@ -178,6 +178,112 @@ CAF_TEST(a batch keeps going past a bad order) {
   CAF_CHECK(mentions(err.message, "limits.batch_orders_max"));
 }
 
+// Orders are parsed with simdjson, the other bodies with nlohmann: the same
+// rules hold for both.
+CAF_TEST(order bodies follow the rules of every body) {
+  settings cfg;
+  cfg.qty_max = 10;
+  order_input o;
+  input_error err;
+  // A key given twice counts with its last value; a null field is absent.
+  CAF_REQUIRE(parse_order(
+      R"({"order_id":"x","order_id":"A-2","channel":"amazon","channel":null,
+          "lines":[{"sku":"S","qty":9,"qty":3,"sku":"T"}]})",
+      cfg, &o, &err));
+  CAF_CHECK_EQUAL(o.order_id, "A-2");
+  CAF_CHECK_EQUAL(o.channel, "");
+  CAF_REQUIRE_EQUAL(o.lines.size(), 1u);
+  CAF_CHECK_EQUAL(o.lines[0].sku, "T");
+  CAF_CHECK_EQUAL(o.lines[0].qty, 3);
+  auto error_of = [&](const std::string& body) {
+    order_input out;
+    input_error e;
+    CAF_CHECK(!parse_order(body, cfg, &out, &e));
+    return e.code + ": " + e.message;
+  };
+  auto qty = [](const std::string& q) {
+    return R"({"order_id":"a","lines":[{"sku":"S","qty":)" + q + "}]}";
+  };
+  auto not_integer = "invalid_argument: lines[0].qty: must be an integer "
+                     "between 1 and 10";
+  CAF_CHECK_EQUAL(error_of(qty("2.0")), not_integer);
+  CAF_CHECK_EQUAL(error_of(qty("1e1")), not_integer);
+  CAF_CHECK_EQUAL(error_of(qty("0")), not_integer);
+  CAF_CHECK_EQUAL(error_of(qty("-1")), not_integer);
+  CAF_CHECK_EQUAL(error_of(qty("\"1\"")), not_integer);
+  CAF_CHECK_EQUAL(error_of(qty("18446744073709551615")), not_integer);
+  CAF_CHECK_EQUAL(error_of(qty("null")),
+                  "invalid_argument: lines[0].qty: is required");
+  // Beyond 64 bits (simdjson refuses them, JSON does not): not an integer
+  // here either, as with nlohmann; a malformed number stays malformed.
+  CAF_CHECK_EQUAL(error_of(qty("18446744073709551616")), not_integer);
+  CAF_CHECK_EQUAL(error_of(qty("-92233720368547758090")), not_integer);
+  CAF_CHECK_EQUAL(
+      error_of(
+          R"({"order_id":"a","n":1180591620717411303424,"x":"-1e5 99999999999999999999\"",
+                  "lines":[{"sku":"S","qty":11}]})"),
+      "invalid_argument: lines[0].qty: must be an integer between 1 and 10");
+  CAF_CHECK(
+      mentions(error_of(qty("01")), "malformed_json: body is not valid JSON"));
+  CAF_CHECK(
+      mentions(error_of(qty("1180591620717411303424.")), "a malformed number"));
+  CAF_CHECK(mentions(error_of(qty("1e400")), "malformed_json"));
+  CAF_CHECK(mentions(error_of(R"({"order_id":"\xff","lines":[]})"),
+                     "malformed_json: body is not valid JSON"));
+  CAF_CHECK(mentions(error_of(""), "malformed_json"));
+  CAF_CHECK(mentions(error_of("{} x"), "malformed_json"));
+  CAF_CHECK_EQUAL(error_of("[]"),
+                  "invalid_argument: the body must be a JSON object");
+  CAF_CHECK_EQUAL(error_of(R"({"order_id":"a","lines":[7]})"),
+                  "invalid_argument: lines[0] must be a JSON object");
+  CAF_CHECK_EQUAL(error_of(R"({"order_id":"a"})"),
+                  "invalid_argument: lines: is required");
+  CAF_CHECK_EQUAL(error_of(R"({"order_id":"a","lines":{}})"),
+                  "invalid_argument: lines: must be a non-empty array");
+  CAF_CHECK_EQUAL(error_of(R"({"order_id":"a","lines":[{"qty":1}]})"),
+                  "invalid_argument: lines[0].sku: is required");
+  cfg.json_depth_max = 3;
+  CAF_CHECK_EQUAL(
+      error_of(R"({"order_id":"a","lines":[{"sku":"S","qty":{"a":1}}]})"),
+      "malformed_json: JSON nested deeper than 3 levels");
+}
+
+CAF_TEST(a batch names each bad order by its index) {
+  settings cfg;
+  cfg.qty_max = 10;
+  std::vector<batch_item> items;
+  input_error err;
+  CAF_REQUIRE(parse_batch(
+      R"([{"order_id":"a","lines":[{"sku":"S","qty":1}]},
+          {"order_id":"b","order_id":"c","lines":[{"sku":"S","qty":11}]},
+          null,
+          {"order_id":"d","lines":[{"sku":"S","qty":1},{"sku":"S","qty":2}]},
+          {"order_id":7},
+          {"order_id":"12345678901234567890123",
+           "lines":[{"sku":"S","qty":1180591620717411303424}]}])",
+      cfg, &items, &err));
+  CAF_REQUIRE_EQUAL(items.size(), 6u);
+  CAF_CHECK(items[0].error.code.empty());
+  CAF_CHECK_EQUAL(items[0].order.lines.size(), 1u);
+  CAF_CHECK_EQUAL(items[1].order.order_id, "c"); // kept to match the result
+  CAF_CHECK_EQUAL(items[1].error.message,
+                  "[1].lines[0].qty: must be an integer between 1 and 10");
+  CAF_CHECK_EQUAL(items[2].error.message, "[2] must be a JSON object");
+  CAF_CHECK_EQUAL(items[3].error.message,
+                  "[3].lines[1].sku: S appears in more than one line of the "
+                  "order");
+  CAF_CHECK_EQUAL(items[4].error.message, "[4].order_id: must be a string");
+  CAF_CHECK(items[4].order.order_id.empty());
+  // An integer beyond 64 bits is widened outside strings only.
+  CAF_CHECK_EQUAL(items[5].order.order_id, "12345678901234567890123");
+  CAF_CHECK_EQUAL(items[5].error.message,
+                  "[5].lines[0].qty: must be an integer between 1 and 10");
+  CAF_CHECK(!parse_batch("{}", cfg, &items, &err));
+  CAF_CHECK_EQUAL(err.message, "the body must be a non-empty array of orders");
+  CAF_CHECK(!parse_batch("[", cfg, &items, &err));
+  CAF_CHECK_EQUAL(err.code, "malformed_json");
+}
+
 CAF_TEST(stock bodies are checked) {
   settings cfg;
   set_input s;
