@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the webhook parsers (webhooks/) with libFuzzer: configures
+# Fuzzes the webhook parsers (webhooks/) and the order bodies (gateway/
+# order_parse.cpp) with libFuzzer: configures
 # build-fuzz/ with clang and -DSTOCKWIRE_FUZZ=ON, builds only the fuzz
 # targets, runs each for N seconds on a copy of its seed corpus, and prints
 # per target the executions and whether it crashed. Exits 1 on a crash (the
@@ -82,13 +83,13 @@ else
     exit 1
   }
 fi
-manifest="$build/fuzz_webhook_targets.txt"
+manifest="$build/fuzz_targets.txt"
 if [[ ! -s "$manifest" ]]; then
   echo "fuzz.sh: $manifest missing: no fuzz targets configured" >&2
   exit 1
 fi
 echo "fuzz.sh: building the fuzz targets in $build"
-ninja -C "$build" fuzz_webhooks >"$tmp/build.log" 2>&1 || {
+ninja -C "$build" fuzz_targets >"$tmp/build.log" 2>&1 || {
   tail -n 60 "$tmp/build.log" >&2
   echo "fuzz.sh: build failed" >&2
   exit 1
@@ -103,8 +104,9 @@ while read -r name binary seed_dir seed_prefix; do
   [[ -n "$name" ]] || continue
   corpus="$tmp/corpus-$name"
   mkdir -p "$corpus"
-  # The first input byte selects the topic and options (fuzz_webhook.cpp):
-  # each fixture is seeded under selectors 0-15.
+  # The first input byte selects options (the topic in fuzz_webhook.cpp,
+  # the route in fuzz_orders.cpp): each fixture is seeded under selectors
+  # 0-15.
   for seed in "$seed_dir/$seed_prefix"*; do
     [[ -f "$seed" ]] || continue
     for sel in $(seq 0 15); do
