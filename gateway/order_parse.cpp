@@ -9,6 +9,11 @@
 // is absent, every error names the field's path.
 #include "gateway/requests.hpp"
 
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include <simdjson.h>
 
 #include "core/stock.hpp"
