@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "persistence/log_recovery.hpp"
 #include "persistence/store.hpp"
@@ -90,6 +91,8 @@ struct applier_state {
   bool flush_scheduled = false;
   bool failing = false;
   std::string failure; // why, while failing
+  // Reads waiting for the records in `batch` (catch_up_atom).
+  std::vector<caf::response_promise> readers;
   static inline const char* name = "stockwire.applier";
 };
 
@@ -97,6 +100,11 @@ using applier_actor = caf::stateful_actor<applier_state>;
 
 // Retry interval of a failed apply (the records stay in the log).
 constexpr auto apply_retry_interval = std::chrono::milliseconds{100};
+
+caf::error refused(const std::string& why) {
+  return make_error(errc::store_unavailable,
+                    "the store refuses writes: " + why);
+}
 
 void apply_now(applier_actor* self) {
   auto& st = self->state;
@@ -115,6 +123,9 @@ void apply_now(applier_actor* self) {
     }
     st.failing = true;
     st.failure = result.to_string();
+    for (auto& rp : st.readers)
+      rp.deliver(refused(st.failure));
+    st.readers.clear();
     st.flush_scheduled = true;
     self->delayed_send(self, apply_retry_interval, flush_atom::value);
     return;
@@ -131,6 +142,22 @@ void apply_now(applier_actor* self) {
   for (auto& [owner, seq] : st.notify)
     self->send(caf::actor_cast<caf::actor>(owner), applied_atom::value, seq);
   st.notify.clear();
+  for (auto& rp : st.readers)
+    rp.deliver(caf::unit);
+  st.readers.clear();
+}
+
+// Answers a read once the store holds every record received so far: at
+// once when nothing waits, else with the next scheduled commit.
+void catch_up(applier_actor* self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (st.failing)
+    rp.deliver(refused(st.failure));
+  else if (st.ops == 0 && st.batch.empty())
+    rp.deliver(caf::unit);
+  else
+    st.readers.push_back(std::move(rp));
 }
 
 // Commits a direct batch after everything logged before it, in its own
@@ -201,12 +228,12 @@ caf::behavior applier(applier_actor* self, store* db, wal* log,
         }
         if (!st.flush_scheduled) {
           st.flush_scheduled = true;
-          self->delayed_send(self, limits::log_apply_interval,
-                             flush_atom::value);
+          self->delayed_send(self, st.cfg.apply_interval, flush_atom::value);
         }
       },
       [=](direct_atom, direct_batch& d) { apply_direct(self, d); },
       [=](flush_atom) { apply_now(self); },
+      [=](catch_up_atom) { catch_up(self); },
       [=](drain_atom) {
         apply_now(self);
         return caf::unit;
@@ -439,6 +466,14 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
         spdlog::error("journal: commit of {} owners' records failed: {}",
                       skus.size(), why);
         st.fenced.insert(skus.begin(), skus.end());
+      },
+      [=](catch_up_atom) {
+        // Every acknowledged entry was handed to the applier before its
+        // acknowledgement: the applier answers the reader.
+        if (self->state.applier)
+          self->delegate(self->state.applier, catch_up_atom::value);
+        else
+          self->make_response_promise().deliver(caf::unit);
       },
       [=](drain_atom) {
         flush(self);

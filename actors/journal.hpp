@@ -6,6 +6,12 @@
 //   (stats_atom)             -> journal_stats
 //   (drain_atom)             -> unit, once everything received before it
 //                               is committed (used at shutdown)
+//   (catch_up_atom)          -> unit, once the store holds every entry
+//                               acknowledged before it (used by reads of
+//                               the store). With a log it waits for the
+//                               applier's next scheduled commit, shared by
+//                               every read waiting, rather than forcing
+//                               one; while the applier fails: an error.
 // Sends to `metrics` (when set), per group transaction:
 //   (batch_atom, ops, commit_us, ok)
 // Sends to the owner of each entry, once per group transaction:
@@ -27,7 +33,7 @@
 //   reserved in the store (store::reserve; refused: failed_atom, as a
 //   failed commit). committed_atom follows the log's sync; an applier
 //   thread commits the records to the store behind it (at most every
-//   limits::log_apply_interval) and then sends (applied_atom, seq);
+//   journal_config::apply_interval) and then sends (applied_atom, seq);
 // - the other entries (connectors, the handoff actor: owners that read the
 //   store without tracking what it lacks) skip the log: the applier commits
 //   them after the records logged before them, in a transaction of their
@@ -63,6 +69,9 @@ struct journal_config {
   // acknowledged once its record is synced to the log, and an applier
   // thread commits the records to the store behind it.
   wal* log = nullptr;
+  // With a log: how long the applier gathers records before it commits
+  // them to the store (the lag of reads that wait for it).
+  std::chrono::milliseconds apply_interval = limits::log_apply_interval;
 };
 
 /// Spawns the journal writer over `db`, which must outlive it. `detached`

@@ -688,6 +688,10 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+/// (catch_up_atom) -> unit: to the journal, once the store holds every
+/// entry acknowledged before it (a read waits for the applier's next
+/// scheduled commit instead of forcing one, as drain_atom does).
+using catch_up_atom = caf::atom_constant<caf::atom("catchup")>;
 using pump_atom = caf::atom_constant<caf::atom("pump")>;
 using step_atom = caf::atom_constant<caf::atom("step")>;
 using answer_atom = caf::atom_constant<caf::atom("answer")>;

@@ -258,7 +258,7 @@ caf::error lookup_order(const store* db, const std::string& order_id,
 
 // Reads the store with `read` (caf::error read(T*)) once it holds
 // everything acknowledged: at once without a write-ahead log; with one,
-// after the journal's applier caught up (the journal answers drain_atom
+// after the journal's applier caught up (the journal answers catch_up_atom
 // with `unit`, which arrives as an empty message).
 template <class T, class Read>
 caf::result<T> read_applied(region_actor* self, Read read) {
@@ -269,7 +269,7 @@ caf::result<T> read_applied(region_actor* self, Read read) {
     return out;
   }
   auto rp = self->make_response_promise<T>();
-  self->request(self->state.journal, caf::infinite, drain_atom::value)
+  self->request(self->state.journal, caf::infinite, catch_up_atom::value)
       .then(
           [rp, read]() mutable {
             T out;

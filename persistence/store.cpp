@@ -547,6 +547,13 @@ std::string store::record_name(const write_batch::record& r) {
   return "write";
 }
 
+std::uint64_t store::last_txn_id() const {
+  MDB_envinfo info;
+  if (mdb_env_info(env_, &info) != 0)
+    return 0;
+  return static_cast<std::uint64_t>(info.me_last_txnid);
+}
+
 status store::reserve(std::uint64_t pages) {
   MDB_envinfo info;
   int rc = mdb_env_info(env_, &info);

@@ -198,6 +198,10 @@ public:
   /// The size of a page of the store.
   std::uint64_t page_bytes() const { return page_bytes_; }
 
+  /// The id of the last committed write transaction (0: none, or the
+  /// environment could not be read): tells how many commits happened.
+  std::uint64_t last_txn_id() const;
+
   /// Deletes up to `step` dedup records created before `cutoff_ms`, starting
   /// at `*cursor_key` (empty: the beginning); stores where to resume in
   /// `*cursor_key` (empty: wrapped around). REQUIRES: the writer thread.

@@ -657,6 +657,23 @@ CAF_TEST(a full store fails the writes clearly and keeps serving reads) {
 
 CAF_TEST_FIXTURE_SCOPE_END()
 
+// A store and its write-ahead log (1 MiB) in a temporary directory.
+struct logged_store {
+  test::temp_dir dir;
+  std::unique_ptr<store> db;
+  std::unique_ptr<wal> log;
+
+  explicit logged_store(std::size_t map_bytes) {
+    status st;
+    db = test::open_store_in(dir.path(), map_bytes, &st);
+    CAF_REQUIRE(st.is_ok());
+    std::size_t replayed = 0;
+    log = recover_from_log(*db, data_dir_log(dir.path(), 1 << 20), &replayed,
+                           &st);
+    CAF_REQUIRE(log != nullptr);
+  }
+};
+
 // With a write-ahead log, the journal reserves room in the store for what
 // it acknowledges from the log. Entries of owners that do not track the
 // store (connectors, the handoff actor: no notify_applied) skip the log:
@@ -664,20 +681,14 @@ CAF_TEST_FIXTURE_SCOPE_END()
 // they need only the room they really take. A real actor system: the
 // journal and its applier run on threads of their own.
 CAF_TEST(with a log only entries acknowledged from it reserve room) {
-  test::temp_dir dir;
-  status st;
-  auto db = test::open_store_in(dir.path(), 1 << 20, &st); // 256 pages
-  CAF_REQUIRE(st.is_ok());
-  std::size_t replayed = 0;
-  auto log =
-      recover_from_log(*db, data_dir_log(dir.path(), 1 << 20), &replayed, &st);
-  CAF_REQUIRE(log != nullptr);
+  logged_store ls{1 << 20}; // 256 pages
+  auto& db = ls.db;
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 1);
   caf::actor_system sys{cfg};
   journal_config jc;
   jc.purge_interval = 0ms;
-  jc.log = log.get();
+  jc.log = ls.log.get();
   auto journal = spawn_journal(sys, *db, jc, true);
   caf::scoped_actor self{sys};
   // 100 audit records (~10 KB) may take 4 pages each by the reservation's
@@ -735,14 +746,8 @@ CAF_TEST(with a log only entries acknowledged from it reserve room) {
 // With a log the applier is the store's one writer and runs the dedup
 // purge; the journal's stats count what it purged.
 CAF_TEST(with a log the applier purges and the journal counts it) {
-  test::temp_dir dir;
-  status st;
-  auto db = test::open_store_in(dir.path(), 16 << 20, &st);
-  CAF_REQUIRE(st.is_ok());
-  std::size_t replayed = 0;
-  auto log =
-      recover_from_log(*db, data_dir_log(dir.path(), 1 << 20), &replayed, &st);
-  CAF_REQUIRE(log != nullptr);
+  logged_store ls{16 << 20};
+  auto& db = ls.db;
   write_batch old;
   dedup_record r;
   r.created_at_ms = 1000; // long past any retention
@@ -756,7 +761,7 @@ CAF_TEST(with a log the applier purges and the journal counts it) {
   journal_config jc;
   jc.dedup_retention = 1ms;
   jc.purge_interval = 10ms;
-  jc.log = log.get();
+  jc.log = ls.log.get();
   auto journal = spawn_journal(sys, *db, jc, true);
   caf::scoped_actor self{sys};
   std::uint64_t purged = 0;
@@ -768,5 +773,96 @@ CAF_TEST(with a log the applier purges and the journal counts it) {
   }
   CAF_CHECK_EQUAL(purged, 2u);
   CAF_CHECK_EQUAL(db->count("dedup"), 0u);
+  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
+// With a log, a read of the store (a cancel without lines, a listing read)
+// waits for the applier's scheduled commit instead of forcing one: reads
+// that come while records wait share one commit, so they do not take the
+// disk from the log under load. The applier's interval is set far beyond
+// the test, so only a drain commits.
+CAF_TEST(with a log reads wait for the applier and share its commit) {
+  logged_store ls{16 << 20};
+  auto& db = ls.db;
+  caf::actor_system_config cfg;
+  configure_actor_system(cfg, 2);
+  caf::actor_system sys{cfg};
+  journal_config jc;
+  jc.purge_interval = 0ms;
+  jc.apply_interval = std::chrono::hours{1};
+  jc.log = ls.log.get();
+  auto journal = spawn_journal(sys, *db, jc, true);
+  caf::scoped_actor self{sys};
+  // A reader asks the journal as the region does and tells the test.
+  auto reader = [&](int id) {
+    auto me = caf::actor_cast<caf::actor>(self);
+    sys.spawn([journal, me, id](caf::event_based_actor* a) {
+      a->request(journal, caf::infinite, catch_up_atom::value)
+          .then([a, me, id]() { a->send(me, answer_atom::value, id, true); },
+                [a, me, id](caf::error&) {
+                  a->send(me, answer_atom::value, id, false);
+                });
+    });
+  };
+  // Answers to readers, in the order they came; applied_atom is ignored.
+  auto answers = [&](std::chrono::milliseconds wait, std::size_t max) {
+    std::vector<int> got;
+    bool timed_out = false;
+    while (got.size() < max && !timed_out)
+      self->receive(
+          [&](answer_atom, int id, bool ok) { got.push_back(ok ? id : -id); },
+          [&](applied_atom, std::uint64_t) {},
+          caf::after(wait) >> [&] { timed_out = true; });
+    return got;
+  };
+  const auto txn_start = db->last_txn_id();
+  // Nothing waits in the applier: a read is answered at once, no commit.
+  reader(0);
+  CAF_CHECK_EQUAL(answers(10s, 1), std::vector<int>{0});
+  CAF_CHECK_EQUAL(db->last_txn_id(), txn_start);
+  // Five logged orders, each acknowledged, then read.
+  const int n = 5;
+  for (int i = 1; i <= n; ++i) {
+    journal_entry e;
+    e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
+    e.sku = "R-" + std::to_string(i);
+    e.seq = static_cast<std::uint64_t>(i);
+    e.ops = 1;
+    e.notify_applied = true;
+    audit_record r;
+    r.version = 1;
+    r.op_id = "A-" + std::to_string(i);
+    r.kind = op_kind::order;
+    r.source = "amazon";
+    r.at_ms = 1000;
+    e.writes.put_audit(e.sku, r);
+    self->send(journal, std::move(e));
+    bool committed = false;
+    self->receive([&](committed_atom, std::uint64_t) { committed = true; },
+                  [&](failed_atom, std::uint64_t, const std::string&) {},
+                  caf::after(10s) >> [] {});
+    CAF_REQUIRE(committed);
+    reader(i);
+  }
+  // The readers wait: no commit forced, the store lacks the records.
+  CAF_CHECK(answers(300ms, n).empty());
+  CAF_CHECK_EQUAL(db->last_txn_id(), txn_start);
+  std::vector<audit_record> records;
+  CAF_CHECK(db->get_audit("R-1", 0, 10, &records).is_ok());
+  CAF_CHECK(records.empty());
+  // One commit (here the drain's) answers them all, and they see it.
+  self->request(journal, 10s, drain_atom::value)
+      .receive([] {},
+               [](caf::error& err) {
+                 CAF_FAIL("drain failed: " << to_string(err));
+               });
+  auto got = answers(10s, n);
+  std::sort(got.begin(), got.end());
+  CAF_CHECK_EQUAL(got, (std::vector<int>{1, 2, 3, 4, 5}));
+  CAF_CHECK_EQUAL(db->last_txn_id(), txn_start + 1);
+  for (int i = 1; i <= n; ++i) {
+    CAF_CHECK(db->get_audit("R-" + std::to_string(i), 0, 10, &records).is_ok());
+    CAF_CHECK_EQUAL(records.size(), 1u);
+  }
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
