@@ -18,6 +18,17 @@ namespace {
 // 25k orders/s, p99 8 -> 2 ms).
 constexpr std::size_t worker_poll_attempts = 1;
 
+// The node's busiest threads run outside the scheduler: the gateway's Asio
+// thread, the journal's and its applier's. One worker per core left them
+// competing with the workers for the cores: on 2 cores, HTTP `hot` at 32
+// connections took 51-61 us of CPU per order with 2 workers against 42-44
+// with 1, at 18.0-19.3k against 20.6-21.1k orders/s (p99 4.6-8.0 against
+// 3.4-4.2 ms; interleaved, 2026-11-27); the batch route and the core
+// benchmark did not lose.
+int default_worker_threads() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+}
+
 } // namespace
 
 void configure_actor_system(caf::actor_system_config& cfg, int threads) {
@@ -25,7 +36,7 @@ void configure_actor_system(caf::actor_system_config& cfg, int threads) {
   // CAF defaults to 4 workers even on 2 cores; more workers than cores only
   // add context switches (and slow shutdown, see CAF-NOTES.md).
   if (threads <= 0)
-    threads = static_cast<int>(std::thread::hardware_concurrency());
+    threads = default_worker_threads();
   cfg.set("scheduler.max-threads", std::max(1, threads));
   cfg.set("work-stealing.aggressive-poll-attempts", worker_poll_attempts);
   cfg.set("work-stealing.moderate-poll-attempts", worker_poll_attempts);

@@ -18,7 +18,7 @@ struct core_options {
   bool durable = true;        // fsync on commit
   std::size_t skus = 0;       // 0: the scenario's default
   std::size_t active_max = 0; // 0: the scenario's default
-  int threads = 0;            // CAF scheduler threads; 0: one per core
+  int threads = 0;            // CAF scheduler threads; 0: cores - 1 (min 1)
   bool random_ids = false;    // order ids without order (see core_driver.cpp)
   bool log = true; // acknowledge after a write-ahead log append (--no-wal)
 };

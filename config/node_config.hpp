@@ -92,7 +92,7 @@ struct node_config {
   std::string node_id = "node1";
   // Relative paths are relative to the working directory of the process.
   std::string data_dir = "./data/node1";
-  int threads = 0; // CAF scheduler threads; 0: one per core
+  int threads = 0; // CAF scheduler threads; 0: one per core less one
 
   gateway::settings http;
   log_settings log;
