@@ -37,6 +37,32 @@ inline bool json_too_deep(std::string_view text, std::size_t depth_max) {
   return false;
 }
 
+/// Appends `text` escaped for the inside of a JSON string (RFC 8259):
+/// quote and backslash escaped, \n \r \t by name, the other control
+/// characters and DEL as \u00XX; other bytes (UTF-8 too) as they are.
+/// `Out`: std::string or fmt's memory buffer (push_back, append(b, e)).
+template <class Out>
+void append_json_escaped(std::string_view text, Out& out) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    const char* named = c == '"'    ? "\\\""
+                        : c == '\\' ? "\\\\"
+                        : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r"
+                        : c == '\t' ? "\\t"
+                                    : nullptr;
+    if (named != nullptr) {
+      out.append(named, named + 2);
+    } else if (c < 0x20 || c == 0x7f) {
+      const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+      out.append(esc, esc + sizeof(esc));
+    } else {
+      out.push_back(ch);
+    }
+  }
+}
+
 /// ASCII case-insensitive equality (HTTP header names, auth schemes).
 inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size())

@@ -5,6 +5,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
+
 namespace stockwire {
 
 namespace {
@@ -14,19 +16,8 @@ class json_escaped_payload final : public spdlog::custom_flag_formatter {
 public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (char ch : msg.payload) {
-      auto c = static_cast<unsigned char>(ch);
-      if (c == '"' || c == '\\') {
-        dest.push_back('\\');
-        dest.push_back(ch);
-      } else if (c < 0x20 || c == 0x7f) {
-        const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
-        dest.append(esc, esc + sizeof(esc));
-      } else {
-        dest.push_back(ch);
-      }
-    }
+    append_json_escaped(
+        std::string_view{msg.payload.data(), msg.payload.size()}, dest);
   }
 
   std::unique_ptr<custom_flag_formatter> clone() const override {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "core/text.hpp"
+
 namespace stockwire::gateway {
 
 void json_writer::separate() {
@@ -99,36 +101,8 @@ json_writer& json_writer::null() {
 }
 
 void json_writer::quoted(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
   out_.push_back('"');
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-    case '"':
-      out_.append("\\\"");
-      break;
-    case '\\':
-      out_.append("\\\\");
-      break;
-    case '\n':
-      out_.append("\\n");
-      break;
-    case '\r':
-      out_.append("\\r");
-      break;
-    case '\t':
-      out_.append("\\t");
-      break;
-    default:
-      if (c < 0x20 || c == 0x7f) {
-        out_.append("\\u00");
-        out_.push_back(hex[c >> 4]);
-        out_.push_back(hex[c & 0xf]);
-      } else {
-        out_.push_back(ch);
-      }
-    }
-  }
+  append_json_escaped(text, out_);
   out_.push_back('"');
 }
 

@@ -51,7 +51,7 @@ std::optional<std::string> check_allocation(const allocation& a,
 
 namespace {
 
-constexpr const char* invalid = "invalid_argument";
+constexpr const char* invalid = input_error::invalid;
 
 // What a CSV column holds.
 enum class column {
@@ -86,12 +86,6 @@ std::optional<column_spec> column_named(const std::string& name) {
   return std::nullopt;
 }
 
-bool fail(input_error* err, const char* code, std::string message) {
-  err->code = code;
-  err->message = std::move(message);
-  return false;
-}
-
 // Reads the header record into `columns`.
 bool read_header(const csv_record& header, std::vector<column_spec>* columns,
                  input_error* err) {
@@ -102,22 +96,22 @@ bool read_header(const csv_record& header, std::vector<column_spec>* columns,
   for (auto& name : header.fields) {
     auto spec = column_named(name);
     if (!spec)
-      return fail(err, invalid,
-                  at + "unknown column '" + name +
-                      "' (known: channel, sku, item_id, location_id, "
-                      "variation_id, seller_id, marketplace_id, "
-                      "product_type, buffer, percent, max)");
+      return err->refuse(invalid,
+                         at + "unknown column '" + name +
+                             "' (known: channel, sku, item_id, location_id, "
+                             "variation_id, seller_id, marketplace_id, "
+                             "product_type, buffer, percent, max)");
     for (auto& s : seen)
       if (s == name)
-        return fail(err, invalid, at + "column '" + name + "' appears twice");
+        return err->refuse(invalid, at + "column '" + name + "' appears twice");
     seen.push_back(name);
     has_channel |= spec->what == column::channel;
     has_sku |= spec->what == column::sku;
     columns->push_back(*spec);
   }
   if (!has_channel || !has_sku)
-    return fail(err, invalid,
-                at + "the header must name the columns channel and sku");
+    return err->refuse(invalid,
+                       at + "the header must name the columns channel and sku");
   return true;
 }
 
@@ -133,9 +127,9 @@ bool read_row(const csv_record& rec, const std::vector<column_spec>& columns,
               const settings& cfg, import_row* row) {
   auto* err = &row->error;
   if (rec.fields.size() != columns.size())
-    return fail(err, invalid,
-                "the row has " + std::to_string(rec.fields.size()) +
-                    " fields, the header " + std::to_string(columns.size()));
+    return err->refuse(
+        invalid, "the row has " + std::to_string(rec.fields.size()) +
+                     " fields, the header " + std::to_string(columns.size()));
   allocation alloc;
   bool has_alloc = false;
   for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -150,7 +144,7 @@ bool read_row(const csv_record& rec, const std::vector<column_spec>& columns,
       break;
     case column::id:
       if (auto why = check_listing_id(cell))
-        return fail(err, invalid, std::string{col.field->name} + ": " + *why);
+        return err->refuse(invalid, std::string{col.field->name} + ": " + *why);
       row->ids.*(col.field->member) = cell;
       break;
     case column::buffer:
@@ -160,26 +154,27 @@ bool read_row(const csv_record& rec, const std::vector<column_spec>& columns,
       has_alloc = true;
       if (!number_cell(cell,
                        col.what == column::buffer ? &alloc.buffer : &alloc.max))
-        return fail(err, invalid,
-                    std::string{col.what == column::buffer ? "buffer" : "max"} +
-                        ": '" + cell + "' is not an integer");
+        return err->refuse(
+            invalid,
+            std::string{col.what == column::buffer ? "buffer" : "max"} + ": '" +
+                cell + "' is not an integer");
       break;
     case column::percent:
       if (cell.empty())
         break;
       has_alloc = true;
       if (!number_cell(cell, &alloc.percent))
-        return fail(err, invalid, "percent: '" + cell + "' is not a number");
+        return err->refuse(invalid, "percent: '" + cell + "' is not a number");
       break;
     }
   }
   if (auto why = check_channel_id(row->channel))
-    return fail(err, invalid, "channel: " + *why);
+    return err->refuse(invalid, "channel: " + *why);
   if (auto why = check_sku(cfg, row->sku))
-    return fail(err, invalid, "sku: " + *why);
+    return err->refuse(invalid, "sku: " + *why);
   if (has_alloc) {
     if (auto why = check_allocation(alloc, cfg))
-      return fail(err, invalid, *why);
+      return err->refuse(invalid, *why);
     row->ids.alloc = alloc;
   }
   return true;
@@ -197,13 +192,13 @@ bool parse_listing_csv(std::string_view body, const settings& cfg,
   csv_record rec;
   csv_error bad;
   auto malformed = [&] {
-    return fail(err, "malformed_csv",
-                "line " + std::to_string(bad.line) + ": " + bad.message);
+    return err->refuse("malformed_csv",
+                       "line " + std::to_string(bad.line) + ": " + bad.message);
   };
   if (!reader.next(&rec, &bad))
     return bad.message.empty()
-               ? fail(err, invalid,
-                      "the body holds no CSV header (channel,sku,...)")
+               ? err->refuse(invalid,
+                             "the body holds no CSV header (channel,sku,...)")
                : malformed();
   std::vector<column_spec> columns;
   if (!read_header(rec, &columns, err))
@@ -213,9 +208,9 @@ bool parse_listing_csv(std::string_view body, const settings& cfg,
   std::map<std::pair<std::string, std::string>, std::size_t> first_line;
   while (reader.next(&rec, &bad)) {
     if (out->size() == limits::import_rows_max)
-      return fail(err, invalid,
-                  "more than " + std::to_string(limits::import_rows_max) +
-                      " rows in one import (limits.import_rows_max)");
+      return err->refuse(
+          invalid, "more than " + std::to_string(limits::import_rows_max) +
+                       " rows in one import (limits.import_rows_max)");
     auto& row = out->emplace_back();
     row.line = rec.line;
     if (!read_row(rec, columns, cfg, &row))
@@ -223,9 +218,9 @@ bool parse_listing_csv(std::string_view body, const settings& cfg,
     auto [it, fresh] =
         first_line.emplace(std::make_pair(row.channel, row.sku), row.line);
     if (!fresh)
-      fail(&row.error, invalid,
-           "channel " + row.channel + " and sku " + row.sku +
-               " were already listed on line " + std::to_string(it->second));
+      row.error.refuse(invalid, "channel " + row.channel + " and sku " +
+                                    row.sku + " were already listed on line " +
+                                    std::to_string(it->second));
   }
   if (!bad.message.empty())
     return malformed();

@@ -25,19 +25,13 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-constexpr const char* malformed = "malformed_json";
-constexpr const char* invalid = "invalid_argument";
+constexpr const char* malformed = input_error::malformed;
+constexpr const char* invalid = input_error::invalid;
 
 // A parser keeps the buffers of the largest body it has read; one that has
 // grown beyond this is dropped after use (a batch of 1,000 orders is
 // ~100 KiB).
 constexpr std::size_t parser_keep_bytes = 256 * 1024;
-
-bool fail(input_error* err, const char* code, std::string message) {
-  err->code = code;
-  err->message = std::move(message);
-  return false;
-}
 
 // simdjson refuses an integer beyond 64 bits (NUMBER_ERROR), where JSON and
 // nlohmann read a number. Returns `body` with every such integer literal
@@ -113,7 +107,7 @@ public:
     message += simdjson::error_message(code);
     if (code == simdjson::NUMBER_ERROR)
       message += " (a malformed number)";
-    return fail(err, malformed, std::move(message));
+    return err->refuse(malformed, std::move(message));
   }
 
 private:
@@ -181,10 +175,11 @@ bool read_string(const std::optional<element>& v, std::string_view prefix,
                  std::string_view key, bool required, std::string* out,
                  input_error* err) {
   if (!v)
-    return !required || fail(err, invalid, path(prefix, key) + ": is required");
+    return !required ||
+           err->refuse(invalid, path(prefix, key) + ": is required");
   std::string_view s;
   if (v->get(s) != simdjson::SUCCESS)
-    return fail(err, invalid, path(prefix, key) + ": must be a string");
+    return err->refuse(invalid, path(prefix, key) + ": must be a string");
   out->assign(s);
   return true;
 }
@@ -193,15 +188,15 @@ bool read_integer(const std::optional<element>& v, std::string_view prefix,
                   std::string_view key, std::int64_t min, std::int64_t max,
                   std::int64_t* out, input_error* err) {
   if (!v)
-    return fail(err, invalid, path(prefix, key) + ": is required");
+    return err->refuse(invalid, path(prefix, key) + ": is required");
   std::int64_t x = 0;
   // An unsigned integer beyond int64 is above every max; a double, even
   // 2.0, is not an integer.
   if (v->type() != element_type::INT64 || v->get(x) != simdjson::SUCCESS ||
       x < min || x > max)
-    return fail(err, invalid,
-                path(prefix, key) + ": must be an integer between " +
-                    std::to_string(min) + " and " + std::to_string(max));
+    return err->refuse(invalid,
+                       path(prefix, key) + ": must be an integer between " +
+                           std::to_string(min) + " and " + std::to_string(max));
   *out = x;
   return true;
 }
@@ -211,7 +206,7 @@ template <class Validator>
 bool check(std::string_view prefix, std::string_view key,
            const std::string& value, Validator validate, input_error* err) {
   if (auto why = validate(value))
-    return fail(err, invalid, path(prefix, key) + ": " + *why);
+    return err->refuse(invalid, path(prefix, key) + ": " + *why);
   return true;
 }
 
@@ -224,19 +219,19 @@ bool read_lines(const element& lines, std::string_view prefix,
                 const settings& cfg, order_input* out, input_error* err) {
   simdjson::dom::array array;
   if (lines.get(array) != simdjson::SUCCESS || array.size() == 0)
-    return fail(err, invalid, path(prefix, "lines: must be a non-empty array"));
+    return err->refuse(invalid,
+                       path(prefix, "lines: must be a non-empty array"));
   if (array.size() > cfg.order_lines_max)
-    return fail(err, invalid,
-                path(prefix, "lines: more than ") +
-                    std::to_string(cfg.order_lines_max) +
-                    " lines (limits.order_lines_max)");
+    return err->refuse(invalid, path(prefix, "lines: more than ") +
+                                    std::to_string(cfg.order_lines_max) +
+                                    " lines (limits.order_lines_max)");
   out->lines.reserve(array.size());
   std::size_t i = 0;
   for (element item : array) {
     simdjson::dom::object obj;
     if (item.get(obj) != simdjson::SUCCESS)
-      return fail(err, invalid,
-                  line_prefix(prefix, i) + " must be a JSON object");
+      return err->refuse(invalid,
+                         line_prefix(prefix, i) + " must be a JSON object");
     auto f = line_fields_of(obj);
     order_line_input line;
     // The line's prefix for messages, e.g. "[3].lines[0]." (only on error).
@@ -251,9 +246,9 @@ bool read_lines(const element& lines, std::string_view prefix,
     }
     for (auto& earlier : out->lines)
       if (earlier.sku == line.sku)
-        return fail(err, invalid,
-                    where() + "sku: " + line.sku +
-                        " appears in more than one line of the order");
+        return err->refuse(invalid,
+                           where() + "sku: " + line.sku +
+                               " appears in more than one line of the order");
     out->lines.push_back(std::move(line));
     ++i;
   }
@@ -266,7 +261,7 @@ bool read_order(const element& doc, std::string_view what,
                 input_error* err) {
   simdjson::dom::object obj;
   if (doc.get(obj) != simdjson::SUCCESS)
-    return fail(err, invalid, std::string{what} + " must be a JSON object");
+    return err->refuse(invalid, std::string{what} + " must be a JSON object");
   auto f = order_fields_of(obj);
   if (!read_string(f.order_id, prefix, "order_id", true, &out->order_id, err) ||
       !check(prefix, "order_id", out->order_id, validate_op_id, err) ||
@@ -274,7 +269,7 @@ bool read_order(const element& doc, std::string_view what,
       !check(prefix, "channel", out->channel, validate_channel, err))
     return false;
   if (!f.lines)
-    return fail(err, invalid, path(prefix, "lines: is required"));
+    return err->refuse(invalid, path(prefix, "lines: is required"));
   return read_lines(*f.lines, prefix, cfg, out, err);
 }
 
@@ -296,11 +291,11 @@ bool parse_batch(std::string_view body, const settings& cfg,
     return false;
   simdjson::dom::array orders;
   if (doc.get(orders) != simdjson::SUCCESS || orders.size() == 0)
-    return fail(err, invalid, "the body must be a non-empty array of orders");
+    return err->refuse(invalid, "the body must be a non-empty array of orders");
   if (orders.size() > cfg.batch_orders_max)
-    return fail(err, invalid,
-                "more than " + std::to_string(cfg.batch_orders_max) +
-                    " orders in one batch (limits.batch_orders_max)");
+    return err->refuse(invalid,
+                       "more than " + std::to_string(cfg.batch_orders_max) +
+                           " orders in one batch (limits.batch_orders_max)");
   out->clear();
   out->resize(orders.size());
   std::size_t i = 0;

@@ -29,24 +29,17 @@ auto sku_rule(const settings& cfg) {
 bool check_depth(std::string_view body, const settings& cfg, input_error* err) {
   if (!json_too_deep(body, cfg.json_depth_max))
     return true;
-  err->code = "malformed_json";
-  err->message = "JSON nested deeper than " +
-                 std::to_string(cfg.json_depth_max) + " levels";
-  return false;
+  return err->refuse(input_error::malformed,
+                     "JSON nested deeper than " +
+                         std::to_string(cfg.json_depth_max) + " levels");
 }
 
 namespace {
 
 using json = nlohmann::json;
 
-constexpr const char* malformed = "malformed_json";
-constexpr const char* invalid = "invalid_argument";
-
-bool fail(input_error* err, const char* code, std::string message) {
-  err->code = code;
-  err->message = std::move(message);
-  return false;
-}
+constexpr const char* malformed = input_error::malformed;
+constexpr const char* invalid = input_error::invalid;
 
 // Parses `body` into `doc`; syntax errors and excessive depth are
 // "malformed_json". The parser's exceptions stay inside this function.
@@ -57,8 +50,8 @@ bool parse_json(std::string_view body, const settings& cfg, json* doc,
   try {
     *doc = json::parse(body.begin(), body.end());
   } catch (const json::exception& ex) {
-    return fail(err, malformed,
-                std::string{"body is not valid JSON: "} + ex.what());
+    return err->refuse(malformed,
+                       std::string{"body is not valid JSON: "} + ex.what());
   }
   return true;
 }
@@ -80,9 +73,9 @@ public:
   bool string(const char* key, bool required, std::string* out) {
     auto* v = find(key);
     if (v == nullptr)
-      return !required || fail(err_, invalid, path(key) + ": is required");
+      return !required || err_->refuse(invalid, path(key) + ": is required");
     if (!v->is_string())
-      return fail(err_, invalid, path(key) + ": must be a string");
+      return err_->refuse(invalid, path(key) + ": must be a string");
     *out = v->get_ref<const std::string&>();
     return true;
   }
@@ -91,7 +84,7 @@ public:
                std::int64_t max, std::int64_t* out) {
     auto* v = find(key);
     if (v == nullptr)
-      return !required || fail(err_, invalid, path(key) + ": is required");
+      return !required || err_->refuse(invalid, path(key) + ": is required");
     return integer_value(*v, path(key), min, max, out, err_);
   }
 
@@ -99,7 +92,7 @@ public:
   template <class Validator>
   bool check(const char* key, const std::string& value, Validator validate) {
     if (auto why = validate(value))
-      return fail(err_, invalid, path(key) + ": " + *why);
+      return err_->refuse(invalid, path(key) + ": " + *why);
     return true;
   }
 
@@ -111,13 +104,13 @@ public:
     auto range =
         " between " + std::to_string(min) + " and " + std::to_string(max);
     if (!v.is_number_integer())
-      return fail(err, invalid, where + ": must be an integer" + range);
+      return err->refuse(invalid, where + ": must be an integer" + range);
     if (v.is_number_unsigned() &&
         v.get<std::uint64_t>() > static_cast<std::uint64_t>(max))
-      return fail(err, invalid, where + ": must be an integer" + range);
+      return err->refuse(invalid, where + ": must be an integer" + range);
     auto x = v.get<std::int64_t>();
     if (x < min || x > max)
-      return fail(err, invalid, where + ": must be an integer" + range);
+      return err->refuse(invalid, where + ": must be an integer" + range);
     *out = x;
     return true;
   }
@@ -131,7 +124,7 @@ private:
 bool require_object(const json& doc, const std::string& what,
                     input_error* err) {
   if (!doc.is_object())
-    return fail(err, invalid, what + " must be a JSON object");
+    return err->refuse(invalid, what + " must be a JSON object");
   return true;
 }
 
@@ -156,8 +149,8 @@ bool refuse_unknown(const json& obj, const std::string& prefix,
       std::string list;
       for (auto k : known)
         list += (list.empty() ? "" : ", ") + std::string{k};
-      return fail(err, invalid,
-                  prefix + it.key() + ": unknown field (known: " + list + ")");
+      return err->refuse(invalid, prefix + it.key() +
+                                      ": unknown field (known: " + list + ")");
     }
   }
   return true;
@@ -173,18 +166,18 @@ bool listing_id(const json& v, const std::string& where, std::string* out,
   else if (v.is_number_integer())
     *out = std::to_string(v.get<std::int64_t>());
   else
-    return fail(err, invalid, where + ": must be a string or an integer");
+    return err->refuse(invalid, where + ": must be a string or an integer");
   if (auto why = check_listing_id(*out))
-    return fail(err, invalid, where + ": " + *why);
+    return err->refuse(invalid, where + ": " + *why);
   return true;
 }
 
 bool read_allocation(const json& doc, const settings& cfg, allocation* out,
                      input_error* err) {
   if (!doc.is_object())
-    return fail(err, invalid,
-                "allocation: must be an object {\"buffer\", \"percent\", "
-                "\"max\"}");
+    return err->refuse(
+        invalid, "allocation: must be an object {\"buffer\", \"percent\", "
+                 "\"max\"}");
   if (!refuse_unknown(doc, "allocation.", {"buffer", "percent", "max"}, err))
     return false;
   object_reader r{doc, "allocation.", err};
@@ -193,12 +186,12 @@ bool read_allocation(const json& doc, const settings& cfg, allocation* out,
     return false;
   if (auto* percent = r.find("percent")) {
     if (!percent->is_number())
-      return fail(err, invalid,
-                  "allocation.percent: must be a number between 0 and 100");
+      return err->refuse(
+          invalid, "allocation.percent: must be a number between 0 and 100");
     out->percent = percent->get<double>();
   }
   if (auto why = check_allocation(*out, cfg))
-    return fail(err, invalid, "allocation." + *why);
+    return err->refuse(invalid, "allocation." + *why);
   return true;
 }
 
@@ -220,11 +213,11 @@ bool parse_cancel(std::string_view body, const settings& cfg, cancel_input* out,
   if (lines == nullptr)
     return true;
   if (!lines->is_array())
-    return fail(err, invalid, "lines: must be an array");
+    return err->refuse(invalid, "lines: must be an array");
   if (lines->size() > cfg.order_lines_max)
-    return fail(err, invalid,
-                "lines: more than " + std::to_string(cfg.order_lines_max) +
-                    " lines (limits.order_lines_max)");
+    return err->refuse(invalid, "lines: more than " +
+                                    std::to_string(cfg.order_lines_max) +
+                                    " lines (limits.order_lines_max)");
   std::unordered_set<std::string> seen;
   for (std::size_t i = 0; i < lines->size(); ++i) {
     auto where = "lines[" + std::to_string(i) + "]";
@@ -237,8 +230,8 @@ bool parse_cancel(std::string_view body, const settings& cfg, cancel_input* out,
         !lr.integer("qty", false, 1, cfg.qty_max, &qty))
       return false;
     if (!seen.insert(sku).second)
-      return fail(err, invalid,
-                  where + ".sku: " + sku + " appears in more than one line");
+      return err->refuse(invalid, where + ".sku: " + sku +
+                                      " appears in more than one line");
     out->skus.push_back(std::move(sku));
   }
   return true;
@@ -266,7 +259,7 @@ bool parse_adjust(std::string_view body, const settings& cfg, adjust_input* out,
       !read_key_and_source(r, true, &out->idempotency_key, &out->source))
     return false;
   if (out->delta == 0)
-    return fail(err, invalid, "delta: must not be zero");
+    return err->refuse(invalid, "delta: must not be zero");
   return true;
 }
 
@@ -310,22 +303,22 @@ bool parse_resync(std::string_view body, const settings& cfg,
   if (list == nullptr)
     return true;
   if (!list->is_array() || list->empty())
-    return fail(err, invalid,
-                "skus: must be a non-empty array (omit it to resync every "
-                "SKU of the channel)");
+    return err->refuse(
+        invalid, "skus: must be a non-empty array (omit it to resync every "
+                 "SKU of the channel)");
   if (list->size() > limits::resync_skus_max)
-    return fail(err, invalid,
-                "skus: more than " + std::to_string(limits::resync_skus_max) +
-                    " SKUs (limits.resync_skus_max)");
+    return err->refuse(invalid, "skus: more than " +
+                                    std::to_string(limits::resync_skus_max) +
+                                    " SKUs (limits.resync_skus_max)");
   std::unordered_set<std::string> seen;
   for (std::size_t i = 0; i < list->size(); ++i) {
     auto where = "skus[" + std::to_string(i) + "]";
     auto& v = (*list)[i];
     if (!v.is_string())
-      return fail(err, invalid, where + ": must be a string");
+      return err->refuse(invalid, where + ": must be a string");
     auto& sku = v.get_ref<const std::string&>();
     if (auto why = check_sku(cfg, sku))
-      return fail(err, invalid, where + ": " + *why);
+      return err->refuse(invalid, where + ": " + *why);
     if (seen.insert(sku).second)
       skus->push_back(sku);
   }

@@ -32,8 +32,18 @@ namespace stockwire::gateway {
 /// (a field is missing, has the wrong type or is out of range; the message
 /// names the field, e.g. "lines[1].qty: must be an integer").
 struct input_error {
+  static constexpr const char* malformed = "malformed_json";
+  static constexpr const char* invalid = "invalid_argument";
+
   std::string code;
   std::string message;
+
+  /// Records the refusal and returns false (`return err->refuse(...)`).
+  bool refuse(const char* refusal_code, std::string refusal_message) {
+    code = refusal_code;
+    message = std::move(refusal_message);
+    return false;
+  }
 };
 
 struct order_line_input {

@@ -86,6 +86,9 @@ CAF_TEST(the json writer escapes and separates) {
       .end_object();
   CAF_CHECK_EQUAL(w.str(),
                   R"({"s":"a\"b\\c\n\u0001","n":-3,"a":[true,null,7]})");
+  json_writer all;
+  all.value(std::string_view{"\r\t\x1f\x7f \xc3\xa9/"});
+  CAF_CHECK_EQUAL(all.str(), "\"\\r\\t\\u001f\\u007f \xc3\xa9/\"");
   CAF_CHECK_EQUAL(error_body("x", "y"),
                   R"({"error":{"code":"x","message":"y"}})");
   CAF_CHECK_EQUAL(rfc3339_ms(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
