@@ -51,6 +51,7 @@ struct direct_owner {
 // their own and tells them (committed_atom or failed_atom).
 struct direct_batch {
   write_batch writes;
+  std::size_t ops = 0;
   std::vector<direct_owner> owners;
 };
 
@@ -106,13 +107,30 @@ caf::error refused(const std::string& why) {
                     "the store refuses writes: " + why);
 }
 
+// Commits `batch` to the store and tells the metrics actor how it went.
+status timed_commit(applier_actor* self, const write_batch& batch,
+                    std::size_t ops) {
+  auto& st = self->state;
+  auto started = std::chrono::steady_clock::now();
+  auto result = st.db->commit(batch);
+  if (st.cfg.metrics) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    self->send(st.cfg.metrics, store_commit_atom::value,
+               static_cast<std::uint64_t>(ops), static_cast<std::uint64_t>(us),
+               result.is_ok());
+  }
+  return result;
+}
+
 void apply_now(applier_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   if (st.ops == 0 && st.batch.empty())
     return;
   st.batch.put_meta(wal_applied_meta_key, encode_wal_position(st.next));
-  auto result = st.db->commit(st.batch);
+  auto result = timed_commit(self, st.batch, st.ops);
   if (!result.is_ok()) {
     if (!st.failing) {
       spdlog::error("applier: commit of log records up to lsn {} failed, "
@@ -167,7 +185,7 @@ void apply_direct(applier_actor* self, direct_batch& d) {
   apply_now(self);
   auto result =
       st.failing ? status::io_error("the store refuses writes: " + st.failure)
-                 : st.db->commit(d.writes);
+                 : timed_commit(self, d.writes, d.ops);
   if (result.is_ok()) {
     for (auto& o : d.owners)
       self->send(caf::actor_cast<caf::actor>(o.owner), committed_atom::value,
@@ -331,6 +349,7 @@ void hand_direct(journal_actor* self) {
       continue;
     }
     d.owners.push_back({i->first, i->second.seq, i->second.sku});
+    d.ops += i->second.ops;
     st.batch_entries -= i->second.ops;
     i = st.owners.erase(i);
   }

@@ -14,6 +14,8 @@
 //                               one; while the applier fails: an error.
 // Sends to `metrics` (when set), per group transaction:
 //   (batch_atom, ops, commit_us, ok)
+// and, with a log, per commit of the applier to the store (log records or
+// a direct batch): (store_commit_atom, ops, commit_us, ok)
 // Sends to the owner of each entry, once per group transaction:
 //   (committed_atom, seq)    every entry of that owner up to seq is durable
 //   (failed_atom, seq, why)  the transaction holding seq was not written

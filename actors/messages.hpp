@@ -698,6 +698,9 @@ using answer_atom = caf::atom_constant<caf::atom("answer")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using batch_atom = caf::atom_constant<caf::atom("batch")>;
+/// (store_commit_atom, ops, commit_us, ok): the journal's applier to the
+/// metrics actor, per commit to the store (write-ahead log on).
+using store_commit_atom = caf::atom_constant<caf::atom("storecmt")>;
 // A connector in poll mode: push every listed SKU now.
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 // (forward_atom, epoch, origin node id, command): a command routed to the

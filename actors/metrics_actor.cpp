@@ -165,6 +165,18 @@ void describe_all(metrics::registry& r) {
   commit.bounds = commit_bounds;
   r.describe("stockwire_journal_commit_seconds", metric_type::histogram,
              "Duration of one group commit, fsync included.", commit);
+  r.describe("stockwire_store_apply_operations", metric_type::histogram,
+             "With the write-ahead log: operations per commit of the applier "
+             "to LMDB.",
+             ops);
+  r.describe("stockwire_store_apply_seconds", metric_type::histogram,
+             "With the write-ahead log: duration of one commit of the "
+             "applier to LMDB (log records, or connectors' direct writes), "
+             "its two syncs included.",
+             commit);
+  r.describe("stockwire_store_apply_failures_total", metric_type::counter,
+             "With the write-ahead log: commits of the applier LMDB refused "
+             "(the records wait in the log; writes are refused meanwhile).");
 }
 
 // Counters that only go up, set from an absolute reading.
@@ -355,6 +367,16 @@ caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg) {
         }
         r.histogram_at("stockwire_journal_batch_operations", {}).record(ops);
         r.histogram_at("stockwire_journal_commit_seconds", {}).record(commit_us);
+      },
+      [=](store_commit_atom, std::uint64_t ops, std::uint64_t commit_us,
+          bool ok) {
+        auto& r = self->state.reg;
+        if (!ok) {
+          r.counter_add("stockwire_store_apply_failures_total", {});
+          return;
+        }
+        r.histogram_at("stockwire_store_apply_operations", {}).record(ops);
+        r.histogram_at("stockwire_store_apply_seconds", {}).record(commit_us);
       },
       [=](get_metrics_text&) {
         read_node_counters(self->state.reg);

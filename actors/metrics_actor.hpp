@@ -6,6 +6,9 @@
 // Accepts:
 //   channel_metrics      from connectors
 //   (batch_atom, ops, commit_us, ok)  from the journal, per group commit
+//   (store_commit_atom, ops, commit_us, ok)
+//                        from the journal's applier, per commit to the
+//                        store (write-ahead log on)
 //   get_metrics_text     -> std::string, Prometheus text exposition
 //   get_lag              -> lag_report (p50/p90/p99/p999/max per channel,
 //                           last minute and since start)

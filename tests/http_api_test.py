@@ -17,6 +17,7 @@ import time
 
 from http_util import (Node, TestFailure, check, check_audit_replays,
                        expect_error, raw_exchange, run_tests)
+from sync_util import metrics
 
 
 def order(order_id, *lines, channel="web"):
@@ -178,6 +179,34 @@ class ApiTests:
         check(doc["lines"][0]["status"] == "error", f"{doc}")
         st, _, view = self.c.call("GET", "/v1/stock/ORD-1")
         check(view["on_hand"] == 98, f"conflict changed stock: {view}")
+
+    def test_write_path_metrics(self):
+        # The log's group commits and the applier's commits to LMDB (the
+        # write-ahead log is on by default) show in /metrics.
+        def series(m, name):
+            return m.get((name, ""), 0)
+        before = metrics(self.c)
+        self.put("MET-1", 10, "met-1-seed")
+        st, _, doc = self.c.call("POST", "/v1/orders",
+                                 order("MET-A1", ("MET-1", 1)))
+        check(st == 200, f"order: {st} {doc}")
+        deadline = time.monotonic() + 10
+        while True:
+            m = metrics(self.c)
+            if (series(m, "stockwire_store_apply_operations_sum")
+                    >= series(before, "stockwire_store_apply_operations_sum")
+                    + 2 or time.monotonic() > deadline):
+                break
+            time.sleep(0.05)
+        for name, grew in [
+                ("stockwire_journal_batch_operations_sum", 2),
+                ("stockwire_journal_commit_seconds_count", 1),
+                ("stockwire_store_apply_operations_sum", 2),
+                ("stockwire_store_apply_seconds_count", 1)]:
+            check(series(m, name) >= series(before, name) + grew,
+                  f"{name}: {series(before, name)} -> {series(m, name)}")
+        check(series(m, "stockwire_store_apply_failures_total") == 0,
+              "an apply failed")
 
     def test_order_rejected_when_short(self):
         self.put("SHORT-1", 1, "short-seed")
