@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <random>
@@ -94,6 +95,79 @@ std::uint64_t tally_of(const std::string& text, const std::string& name) {
   if (pos == std::string::npos)
     return 0;
   return std::strtoull(text.c_str() + pos + key.size(), nullptr, 10);
+}
+
+// The target node's write path as its GET /metrics counts it (sums and
+// counts of the journal's and the applier's histograms, since its start).
+struct write_path_reading {
+  bool ok = false;
+  double ops = 0;      // operations in group commits
+  double commits = 0;  // group commits (one log sync each)
+  double commit_s = 0; // their durations, summed
+  double applies = 0;  // the applier's commits to LMDB (log on)
+  double apply_s = 0;  // their durations, summed
+};
+
+// The value of the unlabelled series `name` in Prometheus text, or 0.
+double series_value(const std::string& text, const std::string& name) {
+  auto key = "\n" + name + " ";
+  auto pos = text.find(key);
+  if (pos == std::string::npos)
+    return 0;
+  return std::strtod(text.c_str() + pos + key.size(), nullptr);
+}
+
+// Reads the write path's counters with one blocking GET /metrics (between
+// the phases of a run, when no connection is busy). Not ok when the node
+// does not answer 200.
+write_path_reading read_write_path(asio::io_context& io,
+                                   const tcp::resolver::results_type& at) {
+  write_path_reading r;
+  beast::error_code ec;
+  tcp::socket socket{io};
+  asio::connect(socket, at, ec);
+  if (ec)
+    return r;
+  http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
+  req.set(http::field::host, "stockbench");
+  http::write(socket, req, ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  if (!ec)
+    http::read(socket, buffer, res, ec);
+  if (ec || res.result_int() != 200)
+    return r;
+  const auto& text = res.body();
+  r.ok = true;
+  r.ops = series_value(text, "stockwire_journal_batch_operations_sum");
+  r.commits = series_value(text, "stockwire_journal_commit_seconds_count");
+  r.commit_s = series_value(text, "stockwire_journal_commit_seconds_sum");
+  r.applies = series_value(text, "stockwire_store_apply_seconds_count");
+  r.apply_s = series_value(text, "stockwire_store_apply_seconds_sum");
+  return r;
+}
+
+// Reports what the load did to the node's write path: operations per group
+// commit (records_per_commit), the mean commit, the applier's commits.
+void report_write_path(const write_path_reading& before,
+                       const write_path_reading& after, scenario_result* r) {
+  if (!before.ok || !after.ok || after.commits <= before.commits)
+    return;
+  auto commits = after.commits - before.commits;
+  r->commit_batches = static_cast<std::uint64_t>(commits);
+  r->committed_records = static_cast<std::uint64_t>(after.ops - before.ops);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f",
+                (after.commit_s - before.commit_s) * 1000 / commits);
+  r->extra.emplace_back("commit_ms_avg", buf);
+  auto applies = after.applies - before.applies;
+  r->extra.emplace_back("store_applies",
+                        std::to_string(static_cast<std::uint64_t>(applies)));
+  if (applies > 0) {
+    std::snprintf(buf, sizeof(buf), "%.3f",
+                  (after.apply_s - before.apply_s) * 1000 / applies);
+    r->extra.emplace_back("store_apply_ms_avg", buf);
+  }
 }
 
 // Everything the connections of one run share (one thread: no locks).
@@ -369,7 +443,8 @@ scenario_result run_http(const http_options& opts) {
   if (!run.fatal.empty())
     return fail(run.fatal);
 
-  // Phase 2: load.
+  // Phase 2: load, between two readings of the node's write path.
+  auto before = read_write_path(io, run.endpoints);
   run.loading = true;
   if (opts.scenario == "sellout")
     run.orders_left = sellout_orders;
@@ -384,6 +459,7 @@ scenario_result run_http(const http_options& opts) {
   if (!run.fatal.empty())
     return fail(run.fatal);
   auto& r = run.result;
+  report_write_path(before, read_write_path(io, run.endpoints), &r);
   r.seconds = std::chrono::duration<double>(run.last_reply - start).count();
   r.orders = r.accepted + r.rejected;
   r.rss_kb = rss_kb();
