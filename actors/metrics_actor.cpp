@@ -74,6 +74,29 @@ const std::vector<double> commit_bounds = {0.0001, 0.00025, 0.0005, 0.001,
                                            0.05,   0.1,     0.25,   1};
 constexpr std::chrono::milliseconds alert_check_interval{1000};
 
+// The series of one kind of commit on the write path.
+struct commit_series {
+  const char* failures;   // counter
+  const char* operations; // histogram, batch_bounds
+  const char* seconds;    // histogram, commit_bounds
+};
+constexpr commit_series journal_commits{
+    "stockwire_journal_failed_commits_total",
+    "stockwire_journal_batch_operations", "stockwire_journal_commit_seconds"};
+constexpr commit_series store_applies{"stockwire_store_apply_failures_total",
+                                      "stockwire_store_apply_operations",
+                                      "stockwire_store_apply_seconds"};
+
+void record_commit(metrics::registry& r, const commit_series& s,
+                   std::uint64_t ops, std::uint64_t commit_us, bool ok) {
+  if (!ok) {
+    r.counter_add(s.failures, {});
+    return;
+  }
+  r.histogram_at(s.operations, {}).record(ops);
+  r.histogram_at(s.seconds, {}).record(commit_us);
+}
+
 std::int64_t mono_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
@@ -153,28 +176,28 @@ void describe_all(metrics::registry& r) {
              "This node's share of the channel account's rate limit (1 / "
              "the nodes of the cluster, previous ring included; 1 on a "
              "single node).");
-  r.describe("stockwire_journal_failed_commits_total", metric_type::counter,
+  r.describe(journal_commits.failures, metric_type::counter,
              "Group transactions LMDB refused (disk or map full, I/O).");
   metrics::histogram_layout ops;
   ops.bounds = batch_bounds;
   ops.recorded_per_exposed = 1;
-  r.describe("stockwire_journal_batch_operations", metric_type::histogram,
+  r.describe(journal_commits.operations, metric_type::histogram,
              "Operations committed per group transaction (one fsync each).",
              ops);
   metrics::histogram_layout commit;
   commit.bounds = commit_bounds;
-  r.describe("stockwire_journal_commit_seconds", metric_type::histogram,
+  r.describe(journal_commits.seconds, metric_type::histogram,
              "Duration of one group commit, fsync included.", commit);
-  r.describe("stockwire_store_apply_operations", metric_type::histogram,
+  r.describe(store_applies.operations, metric_type::histogram,
              "With the write-ahead log: operations per commit of the applier "
              "to LMDB.",
              ops);
-  r.describe("stockwire_store_apply_seconds", metric_type::histogram,
+  r.describe(store_applies.seconds, metric_type::histogram,
              "With the write-ahead log: duration of one commit of the "
              "applier to LMDB (log records, or connectors' direct writes), "
              "its two syncs included.",
              commit);
-  r.describe("stockwire_store_apply_failures_total", metric_type::counter,
+  r.describe(store_applies.failures, metric_type::counter,
              "With the write-ahead log: commits of the applier LMDB refused "
              "(the records wait in the log; writes are refused meanwhile).");
 }
@@ -360,23 +383,11 @@ caf::behavior metrics_behavior(metrics_actor* self, metrics_config cfg) {
         return rep;
       },
       [=](batch_atom, std::uint64_t ops, std::uint64_t commit_us, bool ok) {
-        auto& r = self->state.reg;
-        if (!ok) {
-          r.counter_add("stockwire_journal_failed_commits_total", {});
-          return;
-        }
-        r.histogram_at("stockwire_journal_batch_operations", {}).record(ops);
-        r.histogram_at("stockwire_journal_commit_seconds", {}).record(commit_us);
+        record_commit(self->state.reg, journal_commits, ops, commit_us, ok);
       },
       [=](store_commit_atom, std::uint64_t ops, std::uint64_t commit_us,
           bool ok) {
-        auto& r = self->state.reg;
-        if (!ok) {
-          r.counter_add("stockwire_store_apply_failures_total", {});
-          return;
-        }
-        r.histogram_at("stockwire_store_apply_operations", {}).record(ops);
-        r.histogram_at("stockwire_store_apply_seconds", {}).record(commit_us);
+        record_commit(self->state.reg, store_applies, ops, commit_us, ok);
       },
       [=](get_metrics_text&) {
         read_node_counters(self->state.reg);

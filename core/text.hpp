@@ -46,19 +46,22 @@ void append_json_escaped(std::string_view text, Out& out) {
   static constexpr char hex[] = "0123456789abcdef";
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
-    const char* named = c == '"'    ? "\\\""
-                        : c == '\\' ? "\\\\"
-                        : c == '\n' ? "\\n"
-                        : c == '\r' ? "\\r"
-                        : c == '\t' ? "\\t"
-                                    : nullptr;
-    if (named != nullptr) {
-      out.append(named, named + 2);
-    } else if (c < 0x20 || c == 0x7f) {
-      const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+      out.push_back(ch);
+      continue;
+    }
+    char named = c == '"'    ? '"'
+                 : c == '\\' ? '\\'
+                 : c == '\n' ? 'n'
+                 : c == '\r' ? 'r'
+                 : c == '\t' ? 't'
+                             : '\0';
+    if (named != '\0') {
+      const char esc[] = {'\\', named};
       out.append(esc, esc + sizeof(esc));
     } else {
-      out.push_back(ch);
+      const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+      out.append(esc, esc + sizeof(esc));
     }
   }
 }
