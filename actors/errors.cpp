@@ -34,4 +34,8 @@ std::string error_detail(const caf::error& err) {
   return caf::to_string(err);
 }
 
+std::string store_refusal(const std::string& why) {
+  return "the store refuses writes: " + why;
+}
+
 } // namespace stockwire

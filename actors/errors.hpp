@@ -25,4 +25,8 @@ errc error_code(const caf::error& err);
 /// rendering of a system error).
 std::string error_detail(const caf::error& err);
 
+/// The message of a write (or a read that waits for the store) refused
+/// while the store does not take writes: "the store refuses writes: why".
+std::string store_refusal(const std::string& why);
+
 } // namespace stockwire

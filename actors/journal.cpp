@@ -103,8 +103,7 @@ using applier_actor = caf::stateful_actor<applier_state>;
 constexpr auto apply_retry_interval = std::chrono::milliseconds{100};
 
 caf::error refused(const std::string& why) {
-  return make_error(errc::store_unavailable,
-                    "the store refuses writes: " + why);
+  return make_error(errc::store_unavailable, store_refusal(why));
 }
 
 // Commits `batch` to the store and tells the metrics actor how it went.
@@ -183,9 +182,8 @@ void catch_up(applier_actor* self) {
 void apply_direct(applier_actor* self, direct_batch& d) {
   auto& st = self->state;
   apply_now(self);
-  auto result =
-      st.failing ? status::io_error("the store refuses writes: " + st.failure)
-                 : timed_commit(self, d.writes, d.ops);
+  auto result = st.failing ? status::io_error(store_refusal(st.failure))
+                           : timed_commit(self, d.writes, d.ops);
   if (result.is_ok()) {
     for (auto& o : d.owners)
       self->send(caf::actor_cast<caf::actor>(o.owner), committed_atom::value,
@@ -413,7 +411,7 @@ void append(journal_actor* self, journal_entry& e) {
   auto& st = self->state;
   if (!st.apply_error.empty()) {
     self->send(caf::actor_cast<caf::actor>(e.owner), failed_atom::value, e.seq,
-               "the store refuses writes: " + st.apply_error);
+               store_refusal(st.apply_error));
     return;
   }
   if (st.fenced.count(e.sku) != 0) {

@@ -273,8 +273,7 @@ void poll_health(bridge_actor* self) {
             std::lock_guard<std::mutex> guard{st.status->mtx};
             st.status->state.ready = !failed;
             st.status->state.reason =
-                failed ? "the store refuses writes: " + js.last_error
-                       : std::string{};
+                failed ? store_refusal(js.last_error) : std::string{};
           },
           [self](caf::error& err) {
             auto& st = self->state;
