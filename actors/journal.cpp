@@ -35,8 +35,6 @@ struct logged_batch {
   write_batch writes;
   std::size_t ops = 0;
   wal::position next; // after its record: where a replay would resume
-  // Owners to tell (applied_atom, seq) once the store holds the batch.
-  std::vector<std::pair<caf::strong_actor_ptr, std::uint64_t>> notify;
 };
 
 struct direct_owner {
@@ -70,7 +68,7 @@ struct owner_mark {
   std::string sku;
   std::uint64_t seq = 0;
   std::size_t ops = 0; // in the batch being gathered
-  bool notify_applied = false;
+  bool via_log = false;
 };
 
 std::int64_t now_ms() {
@@ -86,7 +84,6 @@ struct applier_state {
   write_batch batch;
   std::size_t ops = 0;
   wal::position next;
-  std::unordered_map<caf::strong_actor_ptr, std::uint64_t> notify;
   journal_config cfg;
   std::string purge_cursor;
   bool flush_scheduled = false;
@@ -156,9 +153,6 @@ void apply_now(applier_actor* self) {
   st.log->release(st.next);
   st.batch.clear();
   st.ops = 0;
-  for (auto& [owner, seq] : st.notify)
-    self->send(caf::actor_cast<caf::actor>(owner), applied_atom::value, seq);
-  st.notify.clear();
   for (auto& rp : st.readers)
     rp.deliver(caf::unit);
   st.readers.clear();
@@ -238,10 +232,6 @@ caf::behavior applier(applier_actor* self, store* db, wal* log,
         st.batch.append(std::move(b.writes));
         st.ops += b.ops;
         st.next = b.next;
-        for (auto& [owner, seq] : b.notify) {
-          auto& mark = st.notify[owner];
-          mark = std::max(mark, seq);
-        }
         if (!st.flush_scheduled) {
           st.flush_scheduled = true;
           self->delayed_send(self, st.cfg.apply_interval, flush_atom::value);
@@ -263,8 +253,8 @@ struct journal_state {
   journal_config cfg;
   write_batch batch;
   std::size_t batch_entries = 0; // operations in batch and direct
-  // With a log: the entries of owners that do not track the store (no
-  // notify_applied), for the applier to commit directly.
+  // With a log: the entries of owners that do not track the store (not
+  // via_log), for the applier to commit directly.
   write_batch direct;
   std::unordered_map<caf::strong_actor_ptr, owner_mark> owners;
   std::unordered_set<std::string> fenced;
@@ -329,9 +319,7 @@ status append_to_log(journal_actor* self) {
   if (result.is_ok()) {
     st.unapplied.emplace_back(at.lsn, pages);
     st.unapplied_pages += pages;
-    logged_batch b{std::move(st.batch), st.batch_entries, next, {}};
-    for (auto& [owner, mark] : st.owners)
-      b.notify.emplace_back(owner, mark.seq);
+    logged_batch b{std::move(st.batch), st.batch_entries, next};
     self->send(st.applier, apply_atom::value, std::move(b));
   }
   return result;
@@ -342,7 +330,7 @@ void hand_direct(journal_actor* self) {
   auto& st = self->state;
   direct_batch d;
   for (auto i = st.owners.begin(); i != st.owners.end();) {
-    if (i->second.notify_applied) {
+    if (i->second.via_log) {
       ++i;
       continue;
     }
@@ -420,7 +408,7 @@ void append(journal_actor* self, journal_entry& e) {
                    st.stats.last_error);
     return;
   }
-  if (st.cfg.log != nullptr && !e.notify_applied)
+  if (st.cfg.log != nullptr && !e.via_log)
     st.direct.append(std::move(e.writes));
   else
     st.batch.append(std::move(e.writes));
@@ -428,7 +416,7 @@ void append(journal_actor* self, journal_entry& e) {
   auto& mark = st.owners[e.owner];
   mark.seq = e.seq;
   mark.ops += e.ops;
-  mark.notify_applied = mark.notify_applied || e.notify_applied;
+  mark.via_log = mark.via_log || e.via_log;
   if (mark.sku.empty())
     mark.sku = e.sku;
   if (st.batch_entries >= st.cfg.batch_records_max) {

@@ -30,12 +30,13 @@
 // top of a change that was not.
 //
 // With a write-ahead log (journal_config::log), in each group:
-// - entries with notify_applied (SKU actors) are appended to the log as one
-//   record, after room for them and for every record not applied yet was
-//   reserved in the store (store::reserve; refused: failed_atom, as a
-//   failed commit). committed_atom follows the log's sync; an applier
-//   thread commits the records to the store behind it (at most every
-//   journal_config::apply_interval) and then sends (applied_atom, seq);
+// - entries via_log (SKU actors) are appended to the log as one record,
+//   after room for them and for every record not applied yet was reserved
+//   in the store (store::reserve; refused: failed_atom, as a failed
+//   commit). committed_atom follows the log's sync; an applier thread
+//   commits the records to the store behind it (at most every
+//   journal_config::apply_interval) and then releases them in the log
+//   (wal::released_lsn(), which the owners read: nobody is told);
 // - the other entries (connectors, the handoff actor: owners that read the
 //   store without tracking what it lacks) skip the log: the applier commits
 //   them after the records logged before them, in a transaction of their

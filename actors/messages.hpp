@@ -248,9 +248,11 @@ struct journal_entry {
   std::uint64_t seq = 0; // seq of the newest operation; strictly increasing
   std::uint32_t ops = 0; // operations in `writes`
   write_batch writes;    // encoded by the SKU actor, not by the writer
-  // With a write-ahead log: send the owner (applied_atom, seq) once the
-  // store holds the entry (SKU actors read the store, others need not).
-  bool notify_applied = false;
+  // With a write-ahead log: acknowledge the entry from the log (SKU
+  // actors, which then watch wal::released_lsn() for the store to hold
+  // it); false: commit it to the store first (owners that read the store
+  // without tracking what it lacks: connectors, the handoff actor).
+  bool via_log = false;
 };
 
 // -- SKU actor -> connector (node-local) --------------------------------------
@@ -678,9 +680,6 @@ struct resync_report {
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
-/// (applied_atom, seq): with a write-ahead log, every entry of the owner up
-/// to seq is in the store too (committed_atom came first).
-using applied_atom = caf::atom_constant<caf::atom("applied")>;
 using failed_atom = caf::atom_constant<caf::atom("failed")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;

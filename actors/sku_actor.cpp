@@ -16,6 +16,7 @@
 #include "core/limits.hpp"
 #include "core/stock.hpp"
 #include "persistence/store.hpp"
+#include "persistence/wal.hpp"
 
 namespace stockwire {
 
@@ -75,11 +76,21 @@ struct op_records {
   channel_notice notice;
 };
 
-// A dedup record handed to the journal but not yet durable.
+// A dedup record the store may not hold yet: handed to the journal and not
+// yet durable, or (with a log) acknowledged but not yet applied.
 struct inflight_dedup {
   std::uint64_t seq = 0;
+  std::uint64_t lsn = 0; // with a log: its record once acknowledged, else 0
   dedup_record record;
 };
+
+// (store_check_atom): look at the store again after a catch-up failed.
+using store_check_atom = caf::atom_constant<caf::atom("storechk")>;
+
+// How long after a failed catch-up (the store refuses writes) the actor
+// asks again: the delay of a reload or a stop once the store takes writes
+// again, against the journal's load from every actor waiting meanwhile.
+constexpr auto store_check_retry = std::chrono::milliseconds{250};
 
 struct sku_state {
   std::string sku;
@@ -108,13 +119,20 @@ struct sku_state {
   bool outbox_dirty = false;
   std::int64_t outbox_changed_ms = 0; // oldest change of the burst
   bool stopping = false;
+  bool stopped = false; // told the region and quit
   caf::actor region;
-  // With a write-ahead log (`logged`): acknowledged entries up to
-  // committed_upto, in the store up to applied_upto. In-flight dedup
-  // records stay until applied; audit reads wait for it; so does the stop.
-  bool logged = false;
+  // With a write-ahead log (`log`): entries acknowledged up to
+  // committed_upto, held by log records up to unapplied_lsn at most; the
+  // store holds them once the applier released those records
+  // (wal::released_lsn(), read after every message: the applier tells
+  // nobody). In-flight dedup records stay until then; audit reads wait for
+  // it; so does the stop. Something waiting asks the journal to answer once
+  // the store caught up (awaiting_store while that request is out).
+  const wal* log = nullptr;
   std::uint64_t committed_upto = 0;
-  std::uint64_t applied_upto = 0;
+  std::uint64_t unapplied_lsn = 0;
+  std::uint64_t seen_released = 0; // released_lsn() at the last pruning
+  bool awaiting_store = false;
   // A commit failed while acknowledged entries were not applied yet: the
   // store is reloaded once they are, commands wait (are refused) until then.
   bool reload_when_applied = false;
@@ -179,12 +197,13 @@ void apply_loaded(sku_actor* self, const status& result, const stock_state& s) {
 
 // Whether the store holds everything this actor acknowledged.
 bool store_caught_up(const sku_state& st) {
-  return !st.logged || st.applied_upto >= st.committed_upto;
+  return st.log == nullptr || st.unapplied_lsn < st.log->released_lsn();
 }
 
 void finish_stop_if_idle(sku_actor* self) {
   auto& st = self->state;
-  if (st.stopping && st.pending.empty() && store_caught_up(st)) {
+  if (st.stopping && !st.stopped && st.pending.empty() && store_caught_up(st)) {
+    st.stopped = true;
     self->send(st.region, stopped_atom::value, st.sku);
     self->quit();
   }
@@ -253,17 +272,21 @@ void flush_outgoing(sku_actor* self) {
   e.seq = st.outgoing_seq;
   e.ops = static_cast<std::uint32_t>(st.outgoing_ops);
   e.writes = std::move(st.outgoing);
-  e.notify_applied = st.logged;
+  e.via_log = st.log != nullptr;
   st.outgoing.clear();
   st.outgoing_ops = 0;
   self->send(st.journal, std::move(e));
 }
 
+void observe_store(sku_actor* self);
+
 // Called at the end of every handler: once nothing else waits in the
-// mailbox, the gathered records go to the journal.
+// mailbox, the gathered records go to the journal; and what the applier
+// did meanwhile is looked at.
 void settle(sku_actor* self) {
   if (self->state.outgoing_ops > 0 && self->mailbox().empty())
     flush_outgoing(self);
+  observe_store(self);
 }
 
 // Answers a retry with the stored result: at once when that result is
@@ -286,7 +309,7 @@ void journal_and_reply(sku_actor* self, caf::response_promise rp,
     st.outgoing.put_stock(st.sku, r.stock);
   if (r.has_dedup) {
     st.outgoing.put_dedup(st.sku, r.dedup_kind, r.dedup_id, r.dedup);
-    st.inflight[dedup_ikey] = inflight_dedup{seq, std::move(r.dedup)};
+    st.inflight[dedup_ikey] = inflight_dedup{seq, 0, std::move(r.dedup)};
   }
   if (r.has_audit)
     st.outgoing.put_audit(st.sku, r.audit);
@@ -676,6 +699,11 @@ void on_committed(sku_actor* self, std::uint64_t upto) {
   std::vector<std::int64_t> received_ns;
   std::vector<std::pair<std::string, bool>> resync;
   std::vector<std::string> removed;
+  // With a log, what this commit acknowledged is in its record or an
+  // earlier one: at most the last record synced by now.
+  const std::uint64_t lsn = st.log != nullptr ? st.log->last_synced_lsn() : 0;
+  if (!st.pending.empty() && st.pending.front().seq <= upto)
+    st.unapplied_lsn = std::max(st.unapplied_lsn, lsn);
   while (!st.pending.empty() && st.pending.front().seq <= upto) {
     auto& p = st.pending.front();
     st.committed = p.after;
@@ -693,10 +721,14 @@ void on_committed(sku_actor* self, std::uint64_t upto) {
     if (!p.notice.removed.empty())
       removed.push_back(std::move(p.notice.removed));
     st.committed_upto = p.seq;
-    if (!p.inflight.empty() && !st.logged) {
+    if (!p.inflight.empty()) {
       auto i = st.inflight.find(p.inflight);
-      if (i != st.inflight.end() && i->second.seq == p.seq)
-        st.inflight.erase(i);
+      if (i != st.inflight.end() && i->second.seq == p.seq) {
+        if (st.log == nullptr)
+          st.inflight.erase(i); // durable in the store
+        else
+          i->second.lsn = lsn; // kept until the store holds it
+      }
     }
     p.rp.deliver(std::move(p.reply));
     st.pending.pop_front();
@@ -750,16 +782,56 @@ void answer_audit(sku_actor* self, caf::response_promise& rp,
     rp.deliver(make_error(errc::store_unavailable, result.to_string()));
 }
 
-// The store holds this actor's entries up to `upto`.
-void on_applied(sku_actor* self, std::uint64_t upto) {
+// Whether something waits for the store to hold every acknowledged entry.
+bool waits_for_store(const sku_state& st) {
+  return !st.audit_waits.empty() || st.reload_when_applied ||
+         (st.stopping && !st.stopped && st.pending.empty());
+}
+
+// Asks the journal to answer once the store holds every entry acknowledged
+// so far (catch_up_atom: at the applier's next scheduled commit), then
+// looks again. One request at a time; while the store refuses writes, asks
+// again every store_check_retry.
+void await_store(sku_actor* self) {
   auto& st = self->state;
-  if (upto <= st.applied_upto)
+  if (st.awaiting_store)
     return;
-  st.applied_upto = upto;
-  for (auto i = st.inflight.begin(); i != st.inflight.end();)
-    i = i->second.seq <= upto ? st.inflight.erase(i) : std::next(i);
-  if (!store_caught_up(st))
+  st.awaiting_store = true;
+  self->request(st.journal, caf::infinite, catch_up_atom::value)
+      .then(
+          [self]() {
+            self->state.awaiting_store = false;
+            observe_store(self);
+          },
+          [self](caf::error& err) {
+            self->state.awaiting_store = false;
+            spdlog::debug("sku {}: the store has not caught up: {}",
+                          self->state.sku, error_detail(err));
+            self->delayed_send(self, store_check_retry,
+                               store_check_atom::value);
+          });
+}
+
+// With a log: drops the in-flight dedup records the store holds now (once
+// per applier commit seen), and once it holds everything acknowledged, does
+// what waited for that: the reload after a failure, audit reads, the stop.
+void observe_store(sku_actor* self) {
+  auto& st = self->state;
+  if (st.log == nullptr)
     return;
+  auto released = st.log->released_lsn();
+  if (released != st.seen_released) {
+    st.seen_released = released;
+    for (auto i = st.inflight.begin(); i != st.inflight.end();)
+      i = i->second.lsn != 0 && i->second.lsn < released ? st.inflight.erase(i)
+                                                         : std::next(i);
+  }
+  if (!waits_for_store(st))
+    return;
+  if (!store_caught_up(st)) {
+    await_store(self);
+    return;
+  }
   if (st.reload_when_applied) {
     st.reload_when_applied = false;
     load(self);
@@ -773,9 +845,9 @@ void on_applied(sku_actor* self, std::uint64_t upto) {
 
 caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
                            const store* db, std::optional<stock_state> loaded,
-                           channel_directory_ptr channels, bool logged) {
+                           channel_directory_ptr channels, const wal* log) {
   auto& st = self->state;
-  st.logged = logged;
+  st.log = log;
   st.sku = std::move(sku);
   st.journal = std::move(journal);
   st.db = db;
@@ -833,6 +905,7 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
         auto rp = self->make_response_promise();
         if (!store_caught_up(st)) {
           st.audit_waits.emplace_back(std::move(rp), std::move(q));
+          await_store(self);
           return;
         }
         answer_audit(self, rp, q);
@@ -847,10 +920,7 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
         on_committed(self, upto);
         settle(self);
       },
-      [=](applied_atom, std::uint64_t upto) {
-        on_applied(self, upto);
-        settle(self);
-      },
+      [=](store_check_atom) { settle(self); },
       [=](failed_atom, std::uint64_t seq, const std::string& why) {
         on_failed(self, seq, why);
         settle(self);
@@ -870,9 +940,9 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
                            caf::actor journal, const store* db,
                            std::optional<stock_state> loaded,
-                           channel_directory_ptr channels, bool logged) {
+                           channel_directory_ptr channels, const wal* log) {
   return sys.spawn(sku_behavior, std::move(sku), std::move(journal), db,
-                   std::move(loaded), std::move(channels), logged);
+                   std::move(loaded), std::move(channels), log);
 }
 
 } // namespace stockwire

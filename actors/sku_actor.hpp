@@ -52,17 +52,21 @@
 namespace stockwire {
 
 class store;
+class wal;
 
 /// Spawns the actor of `sku`, loading its record from `db` unless the
 /// caller just read it (`loaded`; saves a second read on activation).
-/// `logged`: the journal writes ahead to a log, acknowledges (committed_atom)
-/// before the store holds an entry and says so later (applied_atom): the
-/// actor then keeps what the store may not show yet (in-flight dedup
-/// records, audit reads, its own life) until then.
+/// `log`: the log the journal writes ahead to (null: none). The journal
+/// then acknowledges (committed_atom) before the store holds an entry, and
+/// the store holds it once the applier released its record
+/// (wal::released_lsn(), read after every message; nobody is told): the
+/// actor keeps what the store may not show yet (in-flight dedup records,
+/// audit reads, its own life) until then, and when something waits for it
+/// asks the journal to catch up (catch_up_atom).
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
                            caf::actor journal, const store* db,
                            std::optional<stock_state> loaded = std::nullopt,
                            channel_directory_ptr channels = nullptr,
-                           bool logged = false);
+                           const wal* log = nullptr);
 
 } // namespace stockwire

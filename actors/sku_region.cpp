@@ -63,7 +63,7 @@ void activate(region_actor* self, const std::string& sku, entry& e,
               std::optional<stock_state> loaded = std::nullopt) {
   auto& st = self->state;
   e.actor = spawn_sku_actor(self->system(), sku, st.journal, st.db,
-                            std::move(loaded), st.cfg.channels, st.cfg.logged);
+                            std::move(loaded), st.cfg.channels, st.cfg.log);
   // Monitored, not linked: CAF keeps an actor's links in a list that each
   // unlink scans, which made every passivation O(active SKUs). A monitor
   // is attached to the SKU actor instead; shutdown stops the SKU actors
@@ -262,7 +262,7 @@ caf::error lookup_order(const store* db, const std::string& order_id,
 // with `unit`, which arrives as an empty message).
 template <class T, class Read>
 caf::result<T> read_applied(region_actor* self, Read read) {
-  if (!self->state.cfg.logged) {
+  if (self->state.cfg.log == nullptr) {
     T out;
     if (auto err = read(&out))
       return err;

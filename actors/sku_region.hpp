@@ -36,6 +36,7 @@
 namespace stockwire {
 
 class store;
+class wal;
 
 struct region_config {
   // A SKU with no command for this long is passivated (0: never by time).
@@ -44,8 +45,8 @@ struct region_config {
   std::size_t active_skus_max = 200'000;
   // The node's connectors; null: no channels (changes are not pushed).
   channel_directory_ptr channels;
-  // The journal writes ahead to a log (see spawn_sku_actor).
-  bool logged = false;
+  // The log the journal writes ahead to (see spawn_sku_actor); null: none.
+  const wal* log = nullptr;
 };
 
 caf::actor spawn_region(caf::actor_system& sys, caf::actor journal,

@@ -271,7 +271,7 @@ scenario_result run_core(const core_options& opts) {
   jc.log = log.get();
   auto journal = spawn_journal(sys, *db, jc, true);
   region_config rc;
-  rc.logged = log != nullptr;
+  rc.log = log.get();
   rc.idle_timeout = passivation ? 0ms : 60'000ms;
   rc.active_skus_max = opts.active_max != 0 ? opts.active_max
                        : passivation        ? passivation_active_default

@@ -513,7 +513,7 @@ std::unique_ptr<node> node::start(const config::node_config& cfg,
   rc.idle_timeout = std::chrono::seconds{cfg.sku_idle_timeout_s};
   rc.active_skus_max = cfg.active_skus_max;
   rc.channels = im->channels;
-  rc.logged = im->log != nullptr;
+  rc.log = im->log.get();
   im->region = spawn_region(im->sys, im->journal, im->db.get(), rc);
   // What the channels are owed from before the stop goes to the connectors
   // before the router exists: a SKU its handoff moves away afterwards is

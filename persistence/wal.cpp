@@ -311,6 +311,7 @@ status wal::append(std::string_view payload, position* at, position* next) {
     std::lock_guard<std::mutex> guard{mu_};
     head_ = {head_.lsn + 1, offset + bytes};
   }
+  synced_lsn_.store(head_.lsn - 1, std::memory_order_release);
   if (next != nullptr)
     *next = head_;
   return status::ok();
@@ -319,8 +320,10 @@ status wal::append(std::string_view payload, position* at, position* next) {
 void wal::release(position next) {
   std::lock_guard<std::mutex> guard{mu_};
   assert(next.lsn <= head_.lsn); // nothing not written yet can be applied
-  if (next.lsn > released_.lsn)
+  if (next.lsn > released_.lsn) {
     released_ = next;
+    released_lsn_.store(next.lsn, std::memory_order_release);
+  }
 }
 
 wal::position wal::released() const {

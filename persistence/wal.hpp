@@ -28,6 +28,7 @@
 // append, which overwrites it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -114,6 +115,19 @@ public:
   /// on are still needed. Any thread.
   position released() const;
 
+  /// released().lsn without a lock: record k is applied iff
+  /// k < released_lsn(). Any thread (SKU actors ask it on every message).
+  std::uint64_t released_lsn() const {
+    return released_lsn_.load(std::memory_order_acquire);
+  }
+
+  /// The lsn of the last record append() returned ok for (or replayed at
+  /// open; 0 for none): whatever was acknowledged from the log so far is at
+  /// or below it. Any thread, without a lock.
+  std::uint64_t last_synced_lsn() const {
+    return synced_lsn_.load(std::memory_order_acquire);
+  }
+
   /// Reads the records from `from` in order, following the wraps to the
   /// ring's start, and calls fn(position at, std::string_view payload) for
   /// each (fn returns void or a status; one that is not ok stops the
@@ -155,6 +169,9 @@ private:
   mutable std::mutex mu_;
   position head_;     // the next record's place; changed under mu_
   position released_; // guarded by mu_: the first record still needed
+  // Mirrors of released_.lsn and head_.lsn - 1, for readers without mu_.
+  std::atomic<std::uint64_t> released_lsn_{1};
+  std::atomic<std::uint64_t> synced_lsn_{0};
 };
 
 template <class F>
@@ -169,6 +186,8 @@ std::unique_ptr<wal> wal::open(const options& opts, position from, F fn,
     return nullptr;
   log->head_ = end;
   log->released_ = from;
+  log->released_lsn_.store(from.lsn, std::memory_order_release);
+  log->synced_lsn_.store(end.lsn - 1, std::memory_order_release);
   return log;
 }
 

@@ -18,6 +18,7 @@
 #include "tests/store_util.hpp"
 #include "tests/test_util.hpp"
 
+#include <optional>
 #include <thread>
 
 using namespace stockwire;
@@ -676,7 +677,7 @@ struct logged_store {
 
 // With a write-ahead log, the journal reserves room in the store for what
 // it acknowledges from the log. Entries of owners that do not track the
-// store (connectors, the handoff actor: no notify_applied) skip the log:
+// store (connectors, the handoff actor: not via_log) skip the log:
 // the applier commits them in a transaction of their own and answers, so
 // they need only the room they really take. A real actor system: the
 // journal and its applier run on threads of their own.
@@ -693,7 +694,7 @@ CAF_TEST(with a log only entries acknowledged from it reserve room) {
   caf::scoped_actor self{sys};
   // 100 audit records (~10 KB) may take 4 pages each by the reservation's
   // bound: more than the map holds, though they fit.
-  auto entry = [&](const std::string& sku, std::uint64_t seq, bool applied) {
+  auto entry = [&](const std::string& sku, std::uint64_t seq, bool via_log) {
     journal_entry e;
     e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
     e.sku = sku;
@@ -708,7 +709,7 @@ CAF_TEST(with a log only entries acknowledged from it reserve room) {
       r.at_ms = 1000;
       e.writes.put_audit(sku, r);
     }
-    e.notify_applied = applied;
+    e.via_log = via_log;
     return e;
   };
   auto answer = [&](std::uint64_t* seq, std::string* why) {
@@ -776,22 +777,39 @@ CAF_TEST(with a log the applier purges and the journal counts it) {
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
+// A journal writing ahead to a log whose applier commits only when drained
+// (its interval is far beyond any test), on a real actor system.
+struct held_applier {
+  logged_store ls{16 << 20};
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor journal;
+
+  held_applier() {
+    configure_actor_system(cfg, 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    journal_config jc;
+    jc.purge_interval = 0ms;
+    jc.apply_interval = std::chrono::hours{1};
+    jc.log = ls.log.get();
+    journal = spawn_journal(*sys, *ls.db, jc, true);
+  }
+
+  ~held_applier() {
+    caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+  }
+};
+
 // With a log, a read of the store (a cancel without lines, a listing read)
 // waits for the applier's scheduled commit instead of forcing one: reads
 // that come while records wait share one commit, so they do not take the
 // disk from the log under load. The applier's interval is set far beyond
 // the test, so only a drain commits.
 CAF_TEST(with a log reads wait for the applier and share its commit) {
-  logged_store ls{16 << 20};
-  auto& db = ls.db;
-  caf::actor_system_config cfg;
-  configure_actor_system(cfg, 2);
-  caf::actor_system sys{cfg};
-  journal_config jc;
-  jc.purge_interval = 0ms;
-  jc.apply_interval = std::chrono::hours{1};
-  jc.log = ls.log.get();
-  auto journal = spawn_journal(sys, *db, jc, true);
+  held_applier node;
+  auto& db = node.ls.db;
+  auto& sys = *node.sys;
+  auto journal = node.journal;
   caf::scoped_actor self{sys};
   // A reader asks the journal as the region does and tells the test.
   auto reader = [&](int id) {
@@ -804,14 +822,13 @@ CAF_TEST(with a log reads wait for the applier and share its commit) {
                 });
     });
   };
-  // Answers to readers, in the order they came; applied_atom is ignored.
+  // Answers to readers, in the order they came.
   auto answers = [&](std::chrono::milliseconds wait, std::size_t max) {
     std::vector<int> got;
     bool timed_out = false;
     while (got.size() < max && !timed_out)
       self->receive(
           [&](answer_atom, int id, bool ok) { got.push_back(ok ? id : -id); },
-          [&](applied_atom, std::uint64_t) {},
           caf::after(wait) >> [&] { timed_out = true; });
     return got;
   };
@@ -828,7 +845,7 @@ CAF_TEST(with a log reads wait for the applier and share its commit) {
     e.sku = "R-" + std::to_string(i);
     e.seq = static_cast<std::uint64_t>(i);
     e.ops = 1;
-    e.notify_applied = true;
+    e.via_log = true;
     audit_record r;
     r.version = 1;
     r.op_id = "A-" + std::to_string(i);
@@ -864,5 +881,79 @@ CAF_TEST(with a log reads wait for the applier and share its commit) {
     CAF_CHECK(db->get_audit("R-" + std::to_string(i), 0, 10, &records).is_ok());
     CAF_CHECK_EQUAL(records.size(), 1u);
   }
-  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
+// With a log the applier tells no SKU actor what it applied: the actor
+// reads wal::released_lsn() after each message, and what waits for the
+// store (an audit read, the stop) asks the journal to catch up. The
+// applier's interval is set far beyond the test, so only a drain commits:
+// until then the audit read and the stop must wait, while the order's
+// in-flight dedup record answers a retry; after it, both go through
+// without another message to the actor.
+CAF_TEST(with a log a sku actor waits for the store without being told) {
+  held_applier node;
+  auto& db = node.ls.db;
+  auto& sys = *node.sys;
+  auto journal = node.journal;
+  auto s1 = spawn_sku_actor(sys, "L1", journal, db.get(), std::nullopt, nullptr,
+                            node.ls.log.get());
+  caf::scoped_actor self{sys};
+  auto ask_order = [&](const std::string& id) {
+    std::optional<order_result> got;
+    self->request(s1, 10s, place_order{id, "L1", 2, "amazon"})
+        .receive([&](order_result& r) { got = r; },
+                 [&](caf::error& err) {
+                   CAF_FAIL("order failed: " << to_string(err));
+                 });
+    return got;
+  };
+  self->request(s1, 10s, set_stock{"L1", 10, "wms-1", "wms"})
+      .receive(
+          [](stock_result&) {},
+          [](caf::error& err) { CAF_FAIL("set failed: " << to_string(err)); });
+  auto first = ask_order("A-1");
+  CAF_REQUIRE(first);
+  CAF_CHECK(!first->replayed);
+  // Acknowledged from the log; the store lacks it.
+  std::vector<audit_record> records;
+  CAF_CHECK(db->get_audit("L1", 0, 10, &records).is_ok());
+  CAF_CHECK(records.empty());
+  // A retry finds the in-flight dedup record.
+  auto retry = ask_order("A-1");
+  CAF_REQUIRE(retry);
+  CAF_CHECK(retry->replayed);
+  CAF_CHECK_EQUAL(retry->available, 8);
+  // An audit read and a stop wait for the store.
+  auto me = caf::actor_cast<caf::actor>(self);
+  sys.spawn([s1, me](caf::event_based_actor* a) {
+    a->request(s1, caf::infinite, get_audit{"L1", 10, 0})
+        .then(
+            [a, me](audit_page& p) {
+              a->send(me, answer_atom::value,
+                      static_cast<int>(p.records.size()));
+            },
+            [a, me](caf::error&) { a->send(me, answer_atom::value, -1); });
+  });
+  self->send(s1, passivate_atom::value);
+  int audit_records = -2;
+  bool stopped = false;
+  auto wait_for = [&](std::chrono::milliseconds wait) {
+    bool timed_out = false;
+    while (!timed_out && (audit_records == -2 || !stopped))
+      self->receive([&](answer_atom, int n) { audit_records = n; },
+                    [&](stopped_atom, const std::string&) { stopped = true; },
+                    caf::after(wait) >> [&] { timed_out = true; });
+  };
+  wait_for(300ms);
+  CAF_CHECK_EQUAL(audit_records, -2);
+  CAF_CHECK(!stopped);
+  // One commit (the drain's): the actor hears of it from its catch-up.
+  self->request(journal, 10s, drain_atom::value)
+      .receive([] {},
+               [](caf::error& err) {
+                 CAF_FAIL("drain failed: " << to_string(err));
+               });
+  wait_for(10s);
+  CAF_CHECK_EQUAL(audit_records, 2); // the set and the order
+  CAF_CHECK(stopped);
 }

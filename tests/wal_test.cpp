@@ -348,6 +348,37 @@ CAF_TEST(reopening a log continues its lsn sequence) {
   CAF_CHECK(got.front().payload == "two");
 }
 
+CAF_TEST(the lock - free lsn mirrors follow appends releases and reopening) {
+  test::temp_dir dir;
+  auto path = dir.path() + "/log";
+  position second;
+  {
+    auto log = open_log(path, 64 << 10);
+    CAF_CHECK_EQUAL(log->last_synced_lsn(), 0u);
+    CAF_CHECK_EQUAL(log->released_lsn(), 1u);
+    append_ok(*log, "one");
+    CAF_CHECK_EQUAL(log->last_synced_lsn(), 1u);
+    second = append_ok(*log, "two");
+    append_ok(*log, "three");
+    CAF_CHECK_EQUAL(log->last_synced_lsn(), 3u);
+    CAF_CHECK_EQUAL(log->released_lsn(), 1u);
+  }
+  // Reopened from record 2: records 2 and 3 replayed, record 1 applied.
+  std::vector<entry> got;
+  auto log = open_log(path, 64 << 10, second, &got);
+  CAF_CHECK_EQUAL(log->last_synced_lsn(), 3u);
+  CAF_CHECK_EQUAL(log->released_lsn(), 2u);
+  position after_four;
+  append_ok(*log, "four", &after_four);
+  CAF_CHECK_EQUAL(log->last_synced_lsn(), 4u);
+  log->release(after_four);
+  CAF_CHECK_EQUAL(log->released_lsn(), 5u);
+  CAF_CHECK(log->released() == after_four);
+  // Releasing less than before changes nothing.
+  log->release(second);
+  CAF_CHECK_EQUAL(log->released_lsn(), 5u);
+}
+
 CAF_TEST(a replay stops at the first status its callback returns) {
   test::temp_dir dir;
   auto path = dir.path() + "/log";

@@ -166,7 +166,7 @@ bool start(node& n, const options& opts, caf::actor_system_config& cfg) {
   jc.log = n.log.get();
   n.journal = spawn_journal(*n.sys, *n.db, jc, true);
   region_config rc;
-  rc.logged = opts.wal;
+  rc.log = n.log.get();
   rc.idle_timeout = 200ms; // passivate and reactivate often under load
   rc.active_skus_max = opts.skus / 2 + 1;
   n.region = spawn_region(*n.sys, n.journal, n.db.get(), rc);
