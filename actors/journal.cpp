@@ -108,7 +108,9 @@ status timed_commit(applier_actor* self, const write_batch& batch,
                     std::size_t ops) {
   auto& st = self->state;
   auto started = std::chrono::steady_clock::now();
-  auto result = st.db->commit(batch);
+  auto result = st.cfg.apply_fault ? st.cfg.apply_fault() : status::ok();
+  if (result.is_ok())
+    result = st.db->commit(batch);
   if (st.cfg.metrics) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - started)

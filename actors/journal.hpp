@@ -50,11 +50,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "core/limits.hpp"
+#include "persistence/status.hpp"
 
 namespace stockwire {
 
@@ -75,6 +77,11 @@ struct journal_config {
   // With a log: how long the applier gathers records before it commits
   // them to the store (the lag of reads that wait for it).
   std::chrono::milliseconds apply_interval = limits::log_apply_interval;
+  // Tests only: with a log, called on the applier's thread before each of
+  // its commits; a status that is not ok fails that commit instead (an I/O
+  // error the API cannot provoke: the reservation refuses a full map or
+  // disk before anything is acknowledged).
+  std::function<status()> apply_fault;
 };
 
 /// Spawns the journal writer over `db`, which must outlive it. `detached`

@@ -18,6 +18,8 @@
 #include "tests/store_util.hpp"
 #include "tests/test_util.hpp"
 
+#include <atomic>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -777,28 +779,71 @@ CAF_TEST(with a log the applier purges and the journal counts it) {
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
-// A journal writing ahead to a log whose applier commits only when drained
-// (its interval is far beyond any test), on a real actor system.
-struct held_applier {
+// A journal writing ahead to a log on a real actor system. By default its
+// applier commits only when drained (its interval is far beyond any test);
+// `setup` may change the journal's configuration before it starts.
+struct logged_node {
+  using setup_fn = std::function<void(caf::actor_system&, journal_config&)>;
+
   logged_store ls{16 << 20};
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::actor journal;
 
-  held_applier() {
+  explicit logged_node(const setup_fn& setup = {}) {
     configure_actor_system(cfg, 2);
     sys = std::make_unique<caf::actor_system>(cfg);
     journal_config jc;
     jc.purge_interval = 0ms;
     jc.apply_interval = std::chrono::hours{1};
     jc.log = ls.log.get();
+    if (setup)
+      setup(*sys, jc);
     journal = spawn_journal(*sys, *ls.db, jc, true);
   }
 
-  ~held_applier() {
+  ~logged_node() {
     caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
   }
 };
+
+// Asks `dest` from a scoped actor and waits for the answer.
+template <class T, class Msg>
+caf::expected<T> ask_real(caf::scoped_actor& self, const caf::actor& dest,
+                          Msg msg) {
+  caf::expected<T> out{caf::make_error(caf::sec::request_timeout)};
+  self->request(dest, 10s, std::move(msg))
+      .receive([&](T& r) { out = std::move(r); },
+               [&](caf::error& err) { out = std::move(err); });
+  return out;
+}
+
+// Asks `sku_actor` for the audit of `sku` from an actor of its own, which
+// tells `to` (answer_atom, number of records), or -1 on an error, whenever
+// the answer comes.
+void read_audit_later(caf::actor_system& sys, caf::actor sku_actor,
+                      std::string sku, caf::actor to) {
+  sys.spawn([sku_actor, sku, to](caf::event_based_actor* a) {
+    a->request(sku_actor, caf::infinite, get_audit{sku, 10, 0})
+        .then(
+            [a, to](audit_page& p) {
+              a->send(to, answer_atom::value,
+                      static_cast<int>(p.records.size()));
+            },
+            [a, to](caf::error&) { a->send(to, answer_atom::value, -1); });
+  });
+}
+
+// Polls `done` every 20 ms for up to 10 s; whether it came true.
+template <class Pred>
+bool eventually(Pred done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
 
 // With a log, a read of the store (a cancel without lines, a listing read)
 // waits for the applier's scheduled commit instead of forcing one: reads
@@ -806,7 +851,7 @@ struct held_applier {
 // disk from the log under load. The applier's interval is set far beyond
 // the test, so only a drain commits.
 CAF_TEST(with a log reads wait for the applier and share its commit) {
-  held_applier node;
+  logged_node node;
   auto& db = node.ls.db;
   auto& sys = *node.sys;
   auto journal = node.journal;
@@ -891,7 +936,7 @@ CAF_TEST(with a log reads wait for the applier and share its commit) {
 // in-flight dedup record answers a retry; after it, both go through
 // without another message to the actor.
 CAF_TEST(with a log a sku actor waits for the store without being told) {
-  held_applier node;
+  logged_node node;
   auto& db = node.ls.db;
   auto& sys = *node.sys;
   auto journal = node.journal;
@@ -924,16 +969,7 @@ CAF_TEST(with a log a sku actor waits for the store without being told) {
   CAF_CHECK(retry->replayed);
   CAF_CHECK_EQUAL(retry->available, 8);
   // An audit read and a stop wait for the store.
-  auto me = caf::actor_cast<caf::actor>(self);
-  sys.spawn([s1, me](caf::event_based_actor* a) {
-    a->request(s1, caf::infinite, get_audit{"L1", 10, 0})
-        .then(
-            [a, me](audit_page& p) {
-              a->send(me, answer_atom::value,
-                      static_cast<int>(p.records.size()));
-            },
-            [a, me](caf::error&) { a->send(me, answer_atom::value, -1); });
-  });
+  read_audit_later(sys, s1, "L1", caf::actor_cast<caf::actor>(self));
   self->send(s1, passivate_atom::value);
   int audit_records = -2;
   bool stopped = false;
@@ -956,4 +992,91 @@ CAF_TEST(with a log a sku actor waits for the store without being told) {
   wait_for(10s);
   CAF_CHECK_EQUAL(audit_records, 2); // the set and the order
   CAF_CHECK(stopped);
+}
+
+// The applier's commits fail (an injected I/O error; the API cannot provoke
+// one): the journal refuses writes with a clear error, the failed commits
+// are counted (what stockwire_store_apply_failures_total shows), a
+// reader's catch-up is refused, and a SKU actor's audit read waits. Once
+// commits succeed again everything resumes without another command: the
+// actor reloads its state from the store, which holds every acknowledged
+// order, and answers the audit read; the refused order left no trace.
+CAF_TEST(
+    with a log a failing applier refuses writes and then everything resumes) {
+  struct commit_notes {
+    std::atomic<int> ok{0};
+    std::atomic<int> failed{0};
+  };
+  auto notes = std::make_shared<commit_notes>();
+  std::atomic<bool> broken{false};
+  logged_node node{[&](caf::actor_system& sys, journal_config& jc) {
+    jc.apply_interval = 10ms;
+    jc.apply_fault = [&broken] {
+      return broken ? status::io_error("injected: Input/output error")
+                    : status::ok();
+    };
+    // Stands in for the metrics actor: the applier's notes counted, the
+    // journal's (batch_atom) taken and ignored.
+    jc.metrics = sys.spawn([notes]() -> caf::behavior {
+      return {
+          [notes](store_commit_atom, std::uint64_t, std::uint64_t, bool ok) {
+            ++(ok ? notes->ok : notes->failed);
+          },
+          [](batch_atom, std::uint64_t, std::uint64_t, bool) {},
+      };
+    });
+  }};
+  auto& sys = *node.sys;
+  auto& db = node.ls.db;
+  auto journal = node.journal;
+  auto s1 = spawn_sku_actor(sys, "F1", journal, db.get(), std::nullopt, nullptr,
+                            node.ls.log.get());
+  caf::scoped_actor self{sys};
+  auto order = [&](const std::string& id, std::int64_t qty) {
+    return ask_real<order_result>(self, s1,
+                                  place_order{id, "F1", qty, "amazon"});
+  };
+  CAF_REQUIRE(
+      ask_real<stock_result>(self, s1, set_stock{"F1", 10, "wms-1", "wms"}));
+  CAF_REQUIRE(eventually([&] { return notes->ok >= 1; }));
+  // The applier breaks; an order is still acknowledged from the log.
+  broken = true;
+  auto a1 = order("A-1", 2);
+  CAF_REQUIRE(a1);
+  CAF_CHECK_EQUAL(a1->available, 8);
+  CAF_REQUIRE(eventually([&] { return notes->failed >= 1; }));
+  // Writes are refused, naming why; so is a reader's catch-up.
+  auto a2 = order("A-2", 3);
+  CAF_REQUIRE(!a2);
+  CAF_CHECK(code_of(a2.error()) == errc::store_unavailable);
+  CAF_MESSAGE("refused: " << error_detail(a2.error()));
+  auto why = error_detail(a2.error());
+  CAF_CHECK(why.find("the store refuses writes: ") != std::string::npos);
+  CAF_CHECK(why.find("injected: Input/output error") != std::string::npos);
+  self->request(journal, 10s, catch_up_atom::value)
+      .receive([] { CAF_FAIL("a catch-up answered while the store fails"); },
+               [](caf::error& err) {
+                 CAF_CHECK(code_of(err) == errc::store_unavailable);
+               });
+  // An audit read waits for the store.
+  read_audit_later(sys, s1, "F1", caf::actor_cast<caf::actor>(self));
+  auto audit_answer = [&](std::chrono::milliseconds wait) {
+    int n = -2;
+    self->receive([&](answer_atom, int got) { n = got; },
+                  caf::after(wait) >> [] {});
+    return n;
+  };
+  CAF_CHECK_EQUAL(audit_answer(400ms), -2);
+  // Repaired: the applier commits what waited, the actor reloads and
+  // answers the audit read (the set and A-1; A-2 was never written).
+  broken = false;
+  CAF_CHECK_EQUAL(audit_answer(10s), 2);
+  auto a3 = order("A-3", 1);
+  CAF_REQUIRE(a3);
+  CAF_CHECK_EQUAL(a3->available, 7);
+  auto view = ask_real<stock_view>(self, s1, get_stock{"F1"});
+  CAF_REQUIRE(view);
+  CAF_CHECK_EQUAL(view->on_hand, 7);
+  CAF_CHECK(eventually([&] { return notes->ok >= 3; }));
+  CAF_CHECK(notes->failed >= 1);
 }
