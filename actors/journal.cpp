@@ -89,8 +89,10 @@ struct applier_state {
   bool flush_scheduled = false;
   bool failing = false;
   std::string failure; // why, while failing
-  // Reads waiting for the records in `batch` (catch_up_atom).
+  // Reads waiting for the records in `batch`: catch_up_atom (refused while
+  // commits fail) and await_store_atom (kept until a commit succeeds).
   std::vector<caf::response_promise> readers;
+  std::vector<caf::response_promise> patient_readers;
   static inline const char* name = "stockwire.applier";
 };
 
@@ -155,22 +157,26 @@ void apply_now(applier_actor* self) {
   st.log->release(st.next);
   st.batch.clear();
   st.ops = 0;
-  for (auto& rp : st.readers)
-    rp.deliver(caf::unit);
-  st.readers.clear();
+  for (auto* readers : {&st.readers, &st.patient_readers}) {
+    for (auto& rp : *readers)
+      rp.deliver(caf::unit);
+    readers->clear();
+  }
 }
 
 // Answers a read once the store holds every record received so far: at
-// once when nothing waits, else with the next scheduled commit.
-void catch_up(applier_actor* self) {
+// once when nothing waits, else with the next scheduled commit. While
+// commits fail, a read is refused, or with `patient` waits for the first
+// commit that succeeds.
+void catch_up(applier_actor* self, bool patient) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
-  if (st.failing)
+  if (st.failing && !patient)
     rp.deliver(refused(st.failure));
   else if (st.ops == 0 && st.batch.empty())
     rp.deliver(caf::unit);
   else
-    st.readers.push_back(std::move(rp));
+    (patient ? st.patient_readers : st.readers).push_back(std::move(rp));
 }
 
 // Commits a direct batch after everything logged before it, in its own
@@ -241,7 +247,8 @@ caf::behavior applier(applier_actor* self, store* db, wal* log,
       },
       [=](direct_atom, direct_batch& d) { apply_direct(self, d); },
       [=](flush_atom) { apply_now(self); },
-      [=](catch_up_atom) { catch_up(self); },
+      [=](catch_up_atom) { catch_up(self, false); },
+      [=](await_store_atom) { catch_up(self, true); },
       [=](drain_atom) {
         apply_now(self);
         return caf::unit;
@@ -397,6 +404,16 @@ void flush(journal_actor* self) {
   st.owners.clear();
 }
 
+// Hands a read of the store to the applier; without a log the store holds
+// everything committed: answered at once.
+template <class Atom>
+void ask_applier(journal_actor* self, Atom a) {
+  if (self->state.applier)
+    self->delegate(self->state.applier, a);
+  else
+    self->make_response_promise().deliver(caf::unit);
+}
+
 void append(journal_actor* self, journal_entry& e) {
   auto& st = self->state;
   if (!st.apply_error.empty()) {
@@ -474,14 +491,10 @@ caf::behavior journal(journal_actor* self, store* db, journal_config cfg) {
                       skus.size(), why);
         st.fenced.insert(skus.begin(), skus.end());
       },
-      [=](catch_up_atom) {
-        // Every acknowledged entry was handed to the applier before its
-        // acknowledgement: the applier answers the reader.
-        if (self->state.applier)
-          self->delegate(self->state.applier, catch_up_atom::value);
-        else
-          self->make_response_promise().deliver(caf::unit);
-      },
+      // Every acknowledged entry was handed to the applier before its
+      // acknowledgement: the applier answers the reader.
+      [=](catch_up_atom a) { ask_applier(self, a); },
+      [=](await_store_atom a) { ask_applier(self, a); },
       [=](drain_atom) {
         flush(self);
         auto rp = self->make_response_promise();

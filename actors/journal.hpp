@@ -12,6 +12,9 @@
 //                               applier's next scheduled commit, shared by
 //                               every read waiting, rather than forcing
 //                               one; while the applier fails: an error.
+//   (await_store_atom)       -> unit, as catch_up_atom, but while the
+//                               applier fails it waits for a commit that
+//                               succeeds.
 // Sends to `metrics` (when set), per group transaction:
 //   (batch_atom, ops, commit_us, ok)
 // and, with a log, per commit of the applier to the store (log records or

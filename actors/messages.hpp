@@ -691,6 +691,10 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 /// entry acknowledged before it (a read waits for the applier's next
 /// scheduled commit instead of forcing one, as drain_atom does).
 using catch_up_atom = caf::atom_constant<caf::atom("catchup")>;
+/// (await_store_atom) -> unit: as catch_up_atom, but while the applier's
+/// commits fail it waits for one that succeeds instead of failing (what a
+/// SKU actor's audit read, stop or reload waits for).
+using await_store_atom = caf::atom_constant<caf::atom("awaitstore")>;
 using pump_atom = caf::atom_constant<caf::atom("pump")>;
 using step_atom = caf::atom_constant<caf::atom("step")>;
 using answer_atom = caf::atom_constant<caf::atom("answer")>;

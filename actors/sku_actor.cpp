@@ -84,14 +84,6 @@ struct inflight_dedup {
   dedup_record record;
 };
 
-// (store_check_atom): look at the store again after a catch-up failed.
-using store_check_atom = caf::atom_constant<caf::atom("storechk")>;
-
-// How long after a failed catch-up (the store refuses writes) the actor
-// asks again: the delay of a reload or a stop once the store takes writes
-// again, against the journal's load from every actor waiting meanwhile.
-constexpr auto store_check_retry = std::chrono::milliseconds{250};
-
 struct sku_state {
   std::string sku;
   caf::actor journal;
@@ -789,26 +781,25 @@ bool waits_for_store(const sku_state& st) {
 }
 
 // Asks the journal to answer once the store holds every entry acknowledged
-// so far (catch_up_atom: at the applier's next scheduled commit), then
-// looks again. One request at a time; while the store refuses writes, asks
-// again every store_check_retry.
+// so far (await_store_atom: at the applier's next commit that succeeds),
+// then looks again. One request at a time.
 void await_store(sku_actor* self) {
   auto& st = self->state;
   if (st.awaiting_store)
     return;
   st.awaiting_store = true;
-  self->request(st.journal, caf::infinite, catch_up_atom::value)
+  self->request(st.journal, caf::infinite, await_store_atom::value)
       .then(
           [self]() {
             self->state.awaiting_store = false;
             observe_store(self);
           },
           [self](caf::error& err) {
+            // Only when the journal is gone (the node stops): the next
+            // message asks again.
             self->state.awaiting_store = false;
-            spdlog::debug("sku {}: the store has not caught up: {}",
-                          self->state.sku, error_detail(err));
-            self->delayed_send(self, store_check_retry,
-                               store_check_atom::value);
+            spdlog::warn("sku {}: cannot wait for the store: {}",
+                         self->state.sku, error_detail(err));
           });
 }
 
@@ -920,7 +911,6 @@ caf::behavior sku_behavior(sku_actor* self, std::string sku, caf::actor journal,
         on_committed(self, upto);
         settle(self);
       },
-      [=](store_check_atom) { settle(self); },
       [=](failed_atom, std::uint64_t seq, const std::string& why) {
         on_failed(self, seq, why);
         settle(self);

@@ -62,7 +62,7 @@ class wal;
 /// (wal::released_lsn(), read after every message; nobody is told): the
 /// actor keeps what the store may not show yet (in-flight dedup records,
 /// audit reads, its own life) until then, and when something waits for it
-/// asks the journal to catch up (catch_up_atom).
+/// asks the journal to answer once it does (await_store_atom).
 caf::actor spawn_sku_actor(caf::actor_system& sys, std::string sku,
                            caf::actor journal, const store* db,
                            std::optional<stock_state> loaded = std::nullopt,

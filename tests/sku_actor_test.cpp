@@ -930,9 +930,9 @@ CAF_TEST(with a log reads wait for the applier and share its commit) {
 
 // With a log the applier tells no SKU actor what it applied: the actor
 // reads wal::released_lsn() after each message, and what waits for the
-// store (an audit read, the stop) asks the journal to catch up. The
-// applier's interval is set far beyond the test, so only a drain commits:
-// until then the audit read and the stop must wait, while the order's
+// store (an audit read, the stop) asks the journal to answer once the store
+// holds it. The applier's interval is set far beyond the test, so only a drain
+// commits: until then the audit read and the stop must wait, while the order's
 // in-flight dedup record answers a retry; after it, both go through
 // without another message to the actor.
 CAF_TEST(with a log a sku actor waits for the store without being told) {
@@ -944,18 +944,10 @@ CAF_TEST(with a log a sku actor waits for the store without being told) {
                             node.ls.log.get());
   caf::scoped_actor self{sys};
   auto ask_order = [&](const std::string& id) {
-    std::optional<order_result> got;
-    self->request(s1, 10s, place_order{id, "L1", 2, "amazon"})
-        .receive([&](order_result& r) { got = r; },
-                 [&](caf::error& err) {
-                   CAF_FAIL("order failed: " << to_string(err));
-                 });
-    return got;
+    return ask_real<order_result>(self, s1, place_order{id, "L1", 2, "amazon"});
   };
-  self->request(s1, 10s, set_stock{"L1", 10, "wms-1", "wms"})
-      .receive(
-          [](stock_result&) {},
-          [](caf::error& err) { CAF_FAIL("set failed: " << to_string(err)); });
+  CAF_REQUIRE(
+      ask_real<stock_result>(self, s1, set_stock{"L1", 10, "wms-1", "wms"}));
   auto first = ask_order("A-1");
   CAF_REQUIRE(first);
   CAF_CHECK(!first->replayed);
@@ -983,7 +975,7 @@ CAF_TEST(with a log a sku actor waits for the store without being told) {
   wait_for(300ms);
   CAF_CHECK_EQUAL(audit_records, -2);
   CAF_CHECK(!stopped);
-  // One commit (the drain's): the actor hears of it from its catch-up.
+  // One commit (the drain's): the actor hears of it from the answer.
   self->request(journal, 10s, drain_atom::value)
       .receive([] {},
                [](caf::error& err) {
