@@ -14,6 +14,7 @@
 // C++20 with Boost 1.74 needs <utility> before any Asio header.
 #include <utility>
 
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -24,6 +25,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+
+#include "config/node_config.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -97,20 +100,21 @@ int main(int argc, char** argv) {
   std::string listen = default_listen;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--listen" && i + 1 < argc)
-      listen = argv[++i];
-    else
+    if (arg != "--listen")
       return usage("unknown argument " + arg);
+    if (i + 1 == argc)
+      return usage("--listen wants HOST:PORT");
+    listen = argv[++i];
   }
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return usage("--listen wants HOST:PORT, got " + listen);
+  // The node's own reading of HOST:PORT (stockwired --http-listen).
+  std::string host;
+  std::uint16_t port = 0;
+  std::string why;
+  if (!stockwire::config::parse_listen(listen, &host, &port, &why))
+    return usage("--listen " + listen + ": " + why);
   try {
     asio::io_context io{1};
-    auto address = asio::ip::make_address(listen.substr(0, colon));
-    auto port =
-        static_cast<unsigned short>(std::stoul(listen.substr(colon + 1)));
-    tcp::acceptor acceptor{io, {address, port}};
+    tcp::acceptor acceptor{io, {asio::ip::make_address(host), port}};
     accept(acceptor);
     asio::signal_set signals{io, SIGINT, SIGTERM};
     signals.async_wait([&io](beast::error_code, int) { io.stop(); });
