@@ -283,10 +283,40 @@ struct journal_state {
 
 using journal_actor = caf::stateful_actor<journal_state>;
 
-// How long a group commit waits for room in a full log, and how often it
-// looks.
+// How long a group commit waits for room in a full log, or in a store
+// whose room is held for records the applier has not applied yet, and how
+// often it looks.
 constexpr auto log_full_wait_max = std::chrono::seconds{2};
 constexpr auto log_full_poll_interval = std::chrono::microseconds{200};
+
+// Forgets the reservations of the records the applier released.
+void forget_applied(journal_state& st) {
+  auto applied_upto = st.cfg.log->released().lsn;
+  while (!st.unapplied.empty() && st.unapplied.front().first < applied_upto) {
+    st.unapplied_pages -= st.unapplied.front().second;
+    st.unapplied.pop_front();
+  }
+}
+
+// Reserves room in the store for `pages` more and for every record not
+// applied yet. The bound per record not applied yet is a worst case
+// (limits::store_pages_per_record_max), so when the applier lags (a slow
+// disk, both cores busy) it can exceed what the map or the disk has free
+// while the store has plenty: then the batch waits for the applier
+// (backpressure) instead of failing. Nothing pending and still no room:
+// the store is full, the batch fails at once.
+status reserve_room(journal_state& st, std::uint64_t pages) {
+  auto give_up = std::chrono::steady_clock::now() + log_full_wait_max;
+  for (;;) {
+    forget_applied(st);
+    auto room = st.db->reserve(st.unapplied_pages + pages +
+                               limits::store_pages_per_commit_max);
+    if (room.is_ok() || st.unapplied_pages == 0 ||
+        std::chrono::steady_clock::now() >= give_up)
+      return room;
+    std::this_thread::sleep_for(log_full_poll_interval);
+  }
+}
 
 // Appends the batch to the log and hands it to the applier. Waits while
 // the log is full (the applier releases records as it commits them).
@@ -295,18 +325,11 @@ status append_to_log(journal_actor* self) {
   auto payload = st.batch.encode();
   // Acknowledged from the log, the batch must fit in the store later:
   // room for it and for every record not applied yet is reserved first.
-  auto applied_upto = st.cfg.log->released().lsn;
-  while (!st.unapplied.empty() && st.unapplied.front().first < applied_upto) {
-    st.unapplied_pages -= st.unapplied.front().second;
-    st.unapplied.pop_front();
-  }
   const auto page = st.db->page_bytes();
   const std::uint64_t pages =
       st.batch.size() * limits::store_pages_per_record_max +
       (payload.size() + page - 1) / page;
-  if (auto room = st.db->reserve(st.unapplied_pages + pages +
-                                 limits::store_pages_per_commit_max);
-      !room.is_ok())
+  if (auto room = reserve_room(st, pages); !room.is_ok())
     return room;
   if (!st.db->allocates_ahead() && !st.warned_no_allocation) {
     st.warned_no_allocation = true;

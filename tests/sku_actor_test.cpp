@@ -677,6 +677,45 @@ struct logged_store {
   }
 };
 
+// A journal entry of `records` audit records for `sku` from `owner`.
+journal_entry audit_entry(caf::scoped_actor& owner, const std::string& sku,
+                          std::uint64_t seq, int records, bool via_log) {
+  journal_entry e;
+  e.owner = caf::actor_cast<caf::strong_actor_ptr>(owner);
+  e.sku = sku;
+  e.seq = seq;
+  e.ops = 1;
+  for (int v = 1; v <= records; ++v) {
+    audit_record r;
+    r.version = static_cast<std::uint64_t>(v);
+    r.op_id = "op-" + std::to_string(v);
+    r.kind = op_kind::set;
+    r.source = "handoff";
+    r.at_ms = 1000;
+    e.writes.put_audit(sku, r);
+  }
+  e.via_log = via_log;
+  return e;
+}
+
+// What the journal told an entry's owner: committed (true) or failed (false,
+// with why), and the entry's seq; `why` says so when nothing came in `wait`.
+bool journal_answer(caf::scoped_actor& self, std::uint64_t* seq,
+                    std::string* why, std::chrono::milliseconds wait = 10s) {
+  bool committed = false;
+  self->receive(
+      [&](committed_atom, std::uint64_t s) {
+        committed = true;
+        *seq = s;
+      },
+      [&](failed_atom, std::uint64_t s, const std::string& w) {
+        *seq = s;
+        *why = w;
+      },
+      caf::after(wait) >> [&] { *why = "no answer"; });
+  return committed;
+}
+
 // With a write-ahead log, the journal reserves room in the store for what
 // it acknowledges from the log. Entries of owners that do not track the
 // store (connectors, the handoff actor: not via_log) skip the log:
@@ -697,36 +736,10 @@ CAF_TEST(with a log only entries acknowledged from it reserve room) {
   // 100 audit records (~10 KB) may take 4 pages each by the reservation's
   // bound: more than the map holds, though they fit.
   auto entry = [&](const std::string& sku, std::uint64_t seq, bool via_log) {
-    journal_entry e;
-    e.owner = caf::actor_cast<caf::strong_actor_ptr>(self);
-    e.sku = sku;
-    e.seq = seq;
-    e.ops = 1;
-    for (std::uint64_t v = 1; v <= 100; ++v) {
-      audit_record r;
-      r.version = v;
-      r.op_id = "op-" + std::to_string(v);
-      r.kind = op_kind::set;
-      r.source = "handoff";
-      r.at_ms = 1000;
-      e.writes.put_audit(sku, r);
-    }
-    e.via_log = via_log;
-    return e;
+    return audit_entry(self, sku, seq, 100, via_log);
   };
   auto answer = [&](std::uint64_t* seq, std::string* why) {
-    bool committed = false;
-    self->receive(
-        [&](committed_atom, std::uint64_t s) {
-          committed = true;
-          *seq = s;
-        },
-        [&](failed_atom, std::uint64_t s, const std::string& w) {
-          *seq = s;
-          *why = w;
-        },
-        caf::after(10s) >> [&] { *why = "no answer in 10 s"; });
-    return committed;
+    return journal_answer(self, seq, why);
   };
   std::uint64_t seq = 0;
   std::string why;
@@ -785,12 +798,14 @@ CAF_TEST(with a log the applier purges and the journal counts it) {
 struct logged_node {
   using setup_fn = std::function<void(caf::actor_system&, journal_config&)>;
 
-  logged_store ls{16 << 20};
+  logged_store ls;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::actor journal;
 
-  explicit logged_node(const setup_fn& setup = {}) {
+  explicit logged_node(const setup_fn& setup = {},
+                       std::size_t map_bytes = 16 << 20)
+      : ls{map_bytes} {
     configure_actor_system(cfg, 2);
     sys = std::make_unique<caf::actor_system>(cfg);
     journal_config jc;
@@ -843,6 +858,63 @@ bool eventually(Pred done) {
     std::this_thread::sleep_for(20ms);
   }
   return done();
+}
+
+// With a log, the room the journal reserves for records the applier has
+// not applied yet is a worst case per record. An applier that lags must
+// hold the journal back (backpressure) until it applies some, not make it
+// refuse writes the store has room for; nothing is lost on the way. The
+// applier's commits wait at a gate here; the map (256 pages) takes the
+// worst case of only a few entries of 10 records.
+CAF_TEST(with a log a lagging applier holds writes back instead of refusing) {
+  std::atomic<bool> gate_open{false};
+  logged_node node{[&](caf::actor_system&, journal_config& jc) {
+                     jc.apply_interval = 1ms;
+                     jc.apply_fault = [&gate_open] {
+                       while (!gate_open)
+                         std::this_thread::sleep_for(1ms);
+                       return status::ok();
+                     };
+                   },
+                   1 << 20};
+  // Opens the gate however the test ends, before the node stops.
+  struct opens_gate {
+    std::atomic<bool>& gate;
+    ~opens_gate() { gate = true; }
+  } guard{gate_open};
+  caf::scoped_actor self{*node.sys};
+  std::uint64_t held = 0;
+  for (std::uint64_t i = 1; i <= 20 && held == 0; ++i) {
+    std::uint64_t seq = 0;
+    std::string why;
+    self->send(node.journal,
+               audit_entry(self, "LAG-" + std::to_string(i), i, 10, true));
+    if (journal_answer(self, &seq, &why, 500ms))
+      CAF_CHECK_EQUAL(seq, i);
+    else if (why == "no answer")
+      held = i;
+    else
+      CAF_FAIL("entry " << i << " refused while the applier lags: " << why);
+  }
+  CAF_REQUIRE(held > 1);
+  CAF_MESSAGE("entries acknowledged before one was held back: " << held - 1);
+  // The applier catches up: the held entry is acknowledged.
+  gate_open = true;
+  std::uint64_t seq = 0;
+  std::string why;
+  CAF_CHECK(journal_answer(self, &seq, &why));
+  CAF_CHECK_EQUAL(seq, held);
+  CAF_CHECK_EQUAL(why, "");
+  // And every entry reaches the store.
+  self->request(node.journal, 10s, drain_atom::value)
+      .receive([] {}, [](caf::error& err) { CAF_FAIL(to_string(err)); });
+  for (std::uint64_t i = 1; i <= held; ++i) {
+    std::vector<audit_record> records;
+    CAF_CHECK(
+        node.ls.db->get_audit("LAG-" + std::to_string(i), 0, 100, &records)
+            .is_ok());
+    CAF_CHECK_EQUAL(records.size(), 10u);
+  }
 }
 
 // With a log, a read of the store (a cancel without lines, a listing read)
