@@ -1,5 +1,7 @@
 #include "actors/journal.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <thread>
 #include <unordered_map>
@@ -7,6 +9,9 @@
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
@@ -218,8 +223,20 @@ void purge_dedup_step(store* db, const journal_config& cfg, std::string* cursor,
   *purged_total += purged;
 }
 
+// Lowers the priority of the calling thread to `nice` (on Linux a nice
+// value is per thread). Without the permission it stays as it is.
+void lower_thread_priority(int nice) {
+  auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  if (::setpriority(PRIO_PROCESS, tid, nice) != 0)
+    spdlog::warn("applier: cannot lower its thread's priority to nice {}: {}",
+                 nice, std::strerror(errno));
+}
+
+// Runs on a thread of its own (detached), which it lowers to
+// limits::applier_nice first.
 caf::behavior applier(applier_actor* self, store* db, wal* log,
                       journal_config cfg, caf::actor journal) {
+  lower_thread_priority(limits::applier_nice);
   self->state.db = db;
   self->state.log = log;
   self->state.journal = std::move(journal);

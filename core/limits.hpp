@@ -90,6 +90,17 @@ constexpr std::uint64_t wal_ring_bytes_max = 4ull << 30;
 // committing whenever its mailbox was empty, 62.6-67.3k at 20 ms, 63.1-72.8k
 // at 10 ms, 60.0-91.6k at 50-100 ms (with a longer tail).
 constexpr std::chrono::milliseconds log_apply_interval{20};
+// The nice value of the applier's thread (the journal's and the CAF
+// workers' stay at 0). What it applies is durable in the log already, so
+// it can wait for a core and catch up with larger commits (which share more
+// pages); what would wait for it meanwhile cannot: the workers answering
+// orders and the journal's appends. With both cores busy the scheduler then
+// gives it about a tenth of a worker's share. Measured on 2026-11-28,
+// interleaved against nice 0: core `catalog` 61.8-62.7k orders/s against
+// 50.2-52.6k, `hot` 168-171k (p99 1.3-1.5 ms) against 156-161k (p99
+// 2.4-2.5 ms), HTTP `catalog` 28.0-28.9k (p99 4.8 ms) against 26.3-26.7k
+// (p99 5.8-6.1 ms), HTTP `hot` unchanged (41-44k).
+constexpr int applier_nice = 10;
 
 // What a write acknowledged from the log may take in the store once
 // applied, so that the journal can keep that room free in the map and
