@@ -28,6 +28,9 @@ using apply_atom = caf::atom_constant<caf::atom("apply")>;
 // to the store start failing (ok = false) and when they succeed again.
 using apply_state_atom = caf::atom_constant<caf::atom("applystat")>;
 using direct_atom = caf::atom_constant<caf::atom("direct")>;
+// (apply_now_atom): the journal to the applier, when a write waits for the
+// room held for records not applied yet: commit them now.
+using apply_now_atom = caf::atom_constant<caf::atom("applynow")>;
 // (direct_failed_atom, skus, why): the applier to the journal, when a
 // direct batch was not written: the journal fences those SKUs.
 using direct_failed_atom = caf::atom_constant<caf::atom("directfail")>;
@@ -91,7 +94,11 @@ struct applier_state {
   wal::position next;
   journal_config cfg;
   std::string purge_cursor;
+  // The next commit: whether one is scheduled, when, and the token of its
+  // flush message (a message with an older token was overtaken: ignored).
   bool flush_scheduled = false;
+  std::chrono::steady_clock::time_point flush_at;
+  std::uint64_t flush_token = 0;
   bool failing = false;
   std::string failure; // why, while failing
   // Reads waiting for the records in `batch`: catch_up_atom (refused while
@@ -108,6 +115,18 @@ constexpr auto apply_retry_interval = std::chrono::milliseconds{100};
 
 caf::error refused(const std::string& why) {
   return make_error(errc::store_unavailable, store_refusal(why));
+}
+
+// Schedules the applier's next commit at most `within` from now: an
+// earlier one already scheduled stands, a later one is overtaken.
+void schedule_apply(applier_actor* self, std::chrono::milliseconds within) {
+  auto& st = self->state;
+  auto at = std::chrono::steady_clock::now() + within;
+  if (st.flush_scheduled && st.flush_at <= at)
+    return;
+  st.flush_scheduled = true;
+  st.flush_at = at;
+  self->delayed_send(self, within, flush_atom::value, ++st.flush_token);
 }
 
 // Commits `batch` to the store and tells the metrics actor how it went.
@@ -149,8 +168,7 @@ void apply_now(applier_actor* self) {
     for (auto& rp : st.readers)
       rp.deliver(refused(st.failure));
     st.readers.clear();
-    st.flush_scheduled = true;
-    self->delayed_send(self, apply_retry_interval, flush_atom::value);
+    schedule_apply(self, apply_retry_interval);
     return;
   }
   if (st.failing) {
@@ -170,18 +188,22 @@ void apply_now(applier_actor* self) {
 }
 
 // Answers a read once the store holds every record received so far: at
-// once when nothing waits, else with the next scheduled commit. While
-// commits fail, a read is refused, or with `patient` waits for the first
-// commit that succeeds.
+// once when nothing waits, else with the next commit, which it brings
+// forward to at most awaited_apply_interval away. While commits fail, a
+// read is refused, or with `patient` waits for the first commit that
+// succeeds (retried at apply_retry_interval).
 void catch_up(applier_actor* self, bool patient) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
-  if (st.failing && !patient)
+  if (st.failing && !patient) {
     rp.deliver(refused(st.failure));
-  else if (st.ops == 0 && st.batch.empty())
+  } else if (st.ops == 0 && st.batch.empty()) {
     rp.deliver(caf::unit);
-  else
+  } else {
     (patient ? st.patient_readers : st.readers).push_back(std::move(rp));
+    if (!st.failing)
+      schedule_apply(self, st.cfg.awaited_apply_interval);
+  }
 }
 
 // Commits a direct batch after everything logged before it, in its own
@@ -257,13 +279,17 @@ caf::behavior applier(applier_actor* self, store* db, wal* log,
         st.batch.append(std::move(b.writes));
         st.ops += b.ops;
         st.next = b.next;
-        if (!st.flush_scheduled) {
-          st.flush_scheduled = true;
-          self->delayed_send(self, st.cfg.apply_interval, flush_atom::value);
-        }
+        schedule_apply(self, st.cfg.apply_interval);
       },
       [=](direct_atom, direct_batch& d) { apply_direct(self, d); },
-      [=](flush_atom) { apply_now(self); },
+      [=](flush_atom, std::uint64_t token) {
+        if (token == self->state.flush_token)
+          apply_now(self);
+      },
+      [=](apply_now_atom) {
+        if (!self->state.failing) // else it retries on its own schedule
+          apply_now(self);
+      },
       [=](catch_up_atom) { catch_up(self, false); },
       [=](await_store_atom) { catch_up(self, true); },
       [=](drain_atom) {
@@ -317,13 +343,16 @@ void forget_applied(journal_state& st) {
 
 // Reserves room in the store for `pages` more and for every record not
 // applied yet. The bound per record not applied yet is a worst case
-// (limits::store_pages_per_record_max), so when the applier lags (a slow
-// disk, both cores busy) it can exceed what the map or the disk has free
-// while the store has plenty: then the batch waits for the applier
-// (backpressure) instead of failing. Nothing pending and still no room:
-// the store is full, the batch fails at once.
-status reserve_room(journal_state& st, std::uint64_t pages) {
+// (limits::store_pages_per_record_max), so while the applier lags (a slow
+// disk, both cores busy, its interval) it can exceed what the map or the
+// disk has free though the store has plenty: then the batch asks the
+// applier to commit now and waits for it (backpressure) instead of
+// failing. Nothing pending and still no room: the store is full, the
+// batch fails at once.
+status reserve_room(journal_actor* self, std::uint64_t pages) {
+  auto& st = self->state;
   auto give_up = std::chrono::steady_clock::now() + log_full_wait_max;
+  bool asked = false;
   for (;;) {
     forget_applied(st);
     auto room = st.db->reserve(st.unapplied_pages + pages +
@@ -331,6 +360,10 @@ status reserve_room(journal_state& st, std::uint64_t pages) {
     if (room.is_ok() || st.unapplied_pages == 0 ||
         std::chrono::steady_clock::now() >= give_up)
       return room;
+    if (!asked) {
+      asked = true;
+      self->send(st.applier, apply_now_atom::value);
+    }
     std::this_thread::sleep_for(log_full_poll_interval);
   }
 }
@@ -346,7 +379,7 @@ status append_to_log(journal_actor* self) {
   const std::uint64_t pages =
       st.batch.size() * limits::store_pages_per_record_max +
       (payload.size() + page - 1) / page;
-  if (auto room = reserve_room(st, pages); !room.is_ok())
+  if (auto room = reserve_room(self, pages); !room.is_ok())
     return room;
   if (!st.db->allocates_ahead() && !st.warned_no_allocation) {
     st.warned_no_allocation = true;

@@ -9,9 +9,11 @@
 //   (catch_up_atom)          -> unit, once the store holds every entry
 //                               acknowledged before it (used by reads of
 //                               the store). With a log it waits for the
-//                               applier's next scheduled commit, shared by
-//                               every read waiting, rather than forcing
-//                               one; while the applier fails: an error.
+//                               applier's next commit, shared by every
+//                               read waiting, which a waiting read brings
+//                               forward to at most
+//                               journal_config::awaited_apply_interval
+//                               away; while the applier fails: an error.
 //   (await_store_atom)       -> unit, as catch_up_atom, but while the
 //                               applier fails it waits for a commit that
 //                               succeeds.
@@ -37,8 +39,9 @@
 //   after room for them and for every record not applied yet was reserved
 //   in the store (store::reserve; refused: failed_atom, as a failed
 //   commit). committed_atom follows the log's sync; an applier thread
-//   commits the records to the store behind it (at most every
-//   journal_config::apply_interval) and then releases them in the log
+//   commits the records to the store behind it (after
+//   journal_config::apply_interval, or awaited_apply_interval once a read
+//   waits for them) and then releases them in the log
 //   (wal::released_lsn(), which the owners read: nobody is told);
 // - the other entries (connectors, the handoff actor: owners that read the
 //   store without tracking what it lacks) skip the log: the applier commits
@@ -78,8 +81,12 @@ struct journal_config {
   // thread commits the records to the store behind it.
   wal* log = nullptr;
   // With a log: how long the applier gathers records before it commits
-  // them to the store (the lag of reads that wait for it).
+  // them to the store while nobody waits for them...
   std::chrono::milliseconds apply_interval = limits::log_apply_interval;
+  // ...and at most how long once a read waits (catch_up_atom,
+  // await_store_atom): the lag of reads that wait for the store.
+  std::chrono::milliseconds awaited_apply_interval =
+      limits::log_apply_interval_awaited;
   // Tests only: with a log, called on the applier's thread before each of
   // its commits; a status that is not ok fails that commit instead (an I/O
   // error the API cannot provoke: the reservation refuses a full map or

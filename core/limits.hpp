@@ -85,11 +85,21 @@ constexpr std::uint64_t wal_ring_bytes_min = 4096;
 // Largest ring: a record is at most half the ring and its length is a u32.
 constexpr std::uint64_t wal_ring_bytes_max = 4ull << 30;
 // How long the applier gathers log records before it commits them to LMDB
-// (a drain commits at once). Its commits share the disk with the log's
-// appends: in the same minutes, `hot` did 41-45k orders/s with an applier
-// committing whenever its mailbox was empty, 62.6-67.3k at 20 ms, 63.1-72.8k
-// at 10 ms, 60.0-91.6k at 50-100 ms (with a longer tail).
-constexpr std::chrono::milliseconds log_apply_interval{20};
+// while nobody waits for them (a drain commits at once). Longer commits
+// share more B-tree pages between orders and disturb the log's syncs less
+// often: in the same minutes (2026-11-28, applier at nice 10), core
+// `catalog` did 62.1-63.0k orders/s at 20 ms, 64.2-69.0k at 50 ms,
+// 69.0-73.8k at 100 ms and 72.6-75.8k at 200 ms (p99 5.1 -> 4.7 ms),
+// 73.6-76.0k at 500 ms but with stalls of 300 ms; `hot` and HTTP
+// unchanged. (On 2026-11-27's slower disk: 41-45k for `hot` with an
+// applier committing whenever its mailbox was empty, 62.6-67.3k at 20 ms.)
+// What waits for the store brings the commit forward (below), so this
+// bounds only the lag of what reads the store without waiting (the
+// inspector's walk) and the records a crash leaves to replay.
+constexpr std::chrono::milliseconds log_apply_interval{200};
+// ...and at most this long once a read waits for the store: a cancel
+// without lines, a listing read, a SKU actor's audit read or stop.
+constexpr std::chrono::milliseconds log_apply_interval_awaited{20};
 // The nice value of the applier's thread (the journal's and the CAF
 // workers' stay at 0). What it applies is durable in the log already, so
 // it can wait for a core and catch up with larger commits (which share more

@@ -811,6 +811,7 @@ struct logged_node {
     journal_config jc;
     jc.purge_interval = 0ms;
     jc.apply_interval = std::chrono::hours{1};
+    jc.awaited_apply_interval = std::chrono::hours{1};
     jc.log = ls.log.get();
     if (setup)
       setup(*sys, jc);
@@ -915,6 +916,62 @@ CAF_TEST(with a log a lagging applier holds writes back instead of refusing) {
             .is_ok());
     CAF_CHECK_EQUAL(records.size(), 10u);
   }
+}
+
+// With a log, a write that waits for the room held for records not
+// applied yet asks the applier to commit them now rather than wait out its
+// interval (an hour here): every entry is acknowledged, none refused, and
+// after a drain the store holds them all.
+CAF_TEST(with a log a write waiting for room asks the applier to commit now) {
+  logged_node node{{}, 1 << 20};
+  caf::scoped_actor self{*node.sys};
+  for (std::uint64_t i = 1; i <= 20; ++i) {
+    std::uint64_t seq = 0;
+    std::string why;
+    self->send(node.journal,
+               audit_entry(self, "ROOM-" + std::to_string(i), i, 10, true));
+    if (!journal_answer(self, &seq, &why))
+      CAF_FAIL("entry " << i << " not acknowledged: " << why);
+    CAF_CHECK_EQUAL(seq, i);
+  }
+  self->request(node.journal, 10s, drain_atom::value)
+      .receive([] {}, [](caf::error& err) { CAF_FAIL(to_string(err)); });
+  for (std::uint64_t i = 1; i <= 20; ++i) {
+    std::vector<audit_record> records;
+    CAF_CHECK(
+        node.ls.db->get_audit("ROOM-" + std::to_string(i), 0, 100, &records)
+            .is_ok());
+    CAF_CHECK_EQUAL(records.size(), 10u);
+  }
+}
+
+// With a log, the applier gathers records for apply_interval while nobody
+// waits for them; a read that waits brings its commit forward to
+// awaited_apply_interval, so reads do not wait the longer interval.
+CAF_TEST(with a log a waiting read brings the next apply forward) {
+  logged_node node{[](caf::actor_system&, journal_config& jc) {
+    jc.awaited_apply_interval = 10ms;
+  }};
+  auto& db = node.ls.db;
+  caf::scoped_actor self{*node.sys};
+  const auto txn_start = db->last_txn_id();
+  std::uint64_t seq = 0;
+  std::string why;
+  self->send(node.journal, audit_entry(self, "EARLY-1", 1, 3, true));
+  CAF_REQUIRE(journal_answer(self, &seq, &why));
+  // Acknowledged from the log; the applier waits (its interval is an hour).
+  std::vector<audit_record> records;
+  CAF_CHECK(db->get_audit("EARLY-1", 0, 10, &records).is_ok());
+  CAF_CHECK(records.empty());
+  // A read waits: one commit, well before the hour, and it sees it.
+  bool read = false;
+  self->request(node.journal, 10s, catch_up_atom::value)
+      .receive([&] { read = true; },
+               [](caf::error& err) { CAF_FAIL(to_string(err)); });
+  CAF_CHECK(read);
+  CAF_CHECK_EQUAL(db->last_txn_id(), txn_start + 1);
+  CAF_CHECK(db->get_audit("EARLY-1", 0, 10, &records).is_ok());
+  CAF_CHECK_EQUAL(records.size(), 3u);
 }
 
 // With a log, a read of the store (a cancel without lines, a listing read)
