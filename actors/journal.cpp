@@ -279,7 +279,10 @@ caf::behavior applier(applier_actor* self, store* db, wal* log,
         st.batch.append(std::move(b.writes));
         st.ops += b.ops;
         st.next = b.next;
-        schedule_apply(self, st.cfg.apply_interval);
+        if (st.ops >= st.cfg.apply_ops_max && !st.failing)
+          apply_now(self);
+        else
+          schedule_apply(self, st.cfg.apply_interval);
       },
       [=](direct_atom, direct_batch& d) { apply_direct(self, d); },
       [=](flush_atom, std::uint64_t token) {

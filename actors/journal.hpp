@@ -41,7 +41,8 @@
 //   commit). committed_atom follows the log's sync; an applier thread
 //   commits the records to the store behind it (after
 //   journal_config::apply_interval, or awaited_apply_interval once a read
-//   waits for them) and then releases them in the log
+//   waits for them, or at once when they reach apply_ops_max operations)
+//   and then releases them in the log
 //   (wal::released_lsn(), which the owners read: nobody is told);
 // - the other entries (connectors, the handoff actor: owners that read the
 //   store without tracking what it lacks) skip the log: the applier commits
@@ -87,6 +88,8 @@ struct journal_config {
   // await_store_atom): the lag of reads that wait for the store.
   std::chrono::milliseconds awaited_apply_interval =
       limits::log_apply_interval_awaited;
+  // ...or as soon as it holds this many operations.
+  std::size_t apply_ops_max = limits::log_apply_ops_max;
   // Tests only: with a log, called on the applier's thread before each of
   // its commits; a status that is not ok fails that commit instead (an I/O
   // error the API cannot provoke: the reservation refuses a full map or

@@ -918,6 +918,33 @@ CAF_TEST(with a log a lagging applier holds writes back instead of refusing) {
   }
 }
 
+// With a log, the applier commits as soon as it holds apply_ops_max
+// operations, without waiting out its interval (an hour here).
+CAF_TEST(with a log the applier commits at once when it holds enough) {
+  logged_node node{
+      [](caf::actor_system&, journal_config& jc) { jc.apply_ops_max = 3; }};
+  auto& db = node.ls.db;
+  caf::scoped_actor self{*node.sys};
+  auto log_one = [&](std::uint64_t i) {
+    std::uint64_t seq = 0;
+    std::string why;
+    self->send(node.journal,
+               audit_entry(self, "MANY-" + std::to_string(i), i, 1, true));
+    CAF_REQUIRE(journal_answer(self, &seq, &why));
+  };
+  auto applied = [&](std::uint64_t i) {
+    std::vector<audit_record> records;
+    CAF_CHECK(
+        db->get_audit("MANY-" + std::to_string(i), 0, 10, &records).is_ok());
+    return records.size() == 1;
+  };
+  log_one(1);
+  log_one(2);
+  CAF_CHECK(!applied(1));
+  log_one(3);
+  CAF_CHECK(eventually([&] { return applied(1) && applied(3); }));
+}
+
 // With a log, a write that waits for the room held for records not
 // applied yet asks the applier to commit them now rather than wait out its
 // interval (an hour here): every entry is acknowledged, none refused, and
