@@ -335,9 +335,25 @@ using journal_actor = caf::stateful_actor<journal_state>;
 constexpr auto log_full_wait_max = std::chrono::seconds{2};
 constexpr auto log_full_poll_interval = std::chrono::microseconds{200};
 
+// Calls attempt(&again) until it clears `again`, or log_full_wait_max has
+// passed, sleeping log_full_poll_interval between calls; returns the last
+// call's status. The journal waits for the applier this way, on its own
+// thread (backpressure: no new batch is appended meanwhile).
+template <class Attempt>
+status patiently(Attempt attempt) {
+  auto give_up = std::chrono::steady_clock::now() + log_full_wait_max;
+  for (;;) {
+    bool again = false;
+    auto result = attempt(&again);
+    if (!again || std::chrono::steady_clock::now() >= give_up)
+      return result;
+    std::this_thread::sleep_for(log_full_poll_interval);
+  }
+}
+
 // Forgets the reservations of the records the applier released.
 void forget_applied(journal_state& st) {
-  auto applied_upto = st.cfg.log->released().lsn;
+  auto applied_upto = st.cfg.log->released_lsn();
   while (!st.unapplied.empty() && st.unapplied.front().first < applied_upto) {
     st.unapplied_pages -= st.unapplied.front().second;
     st.unapplied.pop_front();
@@ -354,21 +370,18 @@ void forget_applied(journal_state& st) {
 // batch fails at once.
 status reserve_room(journal_actor* self, std::uint64_t pages) {
   auto& st = self->state;
-  auto give_up = std::chrono::steady_clock::now() + log_full_wait_max;
   bool asked = false;
-  for (;;) {
+  return patiently([&](bool* again) {
     forget_applied(st);
     auto room = st.db->reserve(st.unapplied_pages + pages +
                                limits::store_pages_per_commit_max);
-    if (room.is_ok() || st.unapplied_pages == 0 ||
-        std::chrono::steady_clock::now() >= give_up)
-      return room;
-    if (!asked) {
+    *again = !room.is_ok() && st.unapplied_pages > 0;
+    if (*again && !asked) {
       asked = true;
       self->send(st.applier, apply_now_atom::value);
     }
-    std::this_thread::sleep_for(log_full_poll_interval);
-  }
+    return room;
+  });
 }
 
 // Appends the batch to the log and hands it to the applier. Waits while
@@ -392,15 +405,13 @@ status append_to_log(journal_actor* self) {
   }
   wal::position at;
   wal::position next;
-  auto result = st.cfg.log->append(payload, &at, &next);
   // The applier releases records as it commits them; a log that stays full
   // means the store does not take them (a full disk): the batch fails.
-  auto give_up = std::chrono::steady_clock::now() + log_full_wait_max;
-  while (result.status_code() == status::code::log_full &&
-         std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(log_full_poll_interval);
-    result = st.cfg.log->append(payload, &at, &next);
-  }
+  auto result = patiently([&](bool* again) {
+    auto appended = st.cfg.log->append(payload, &at, &next);
+    *again = appended.status_code() == status::code::log_full;
+    return appended;
+  });
   if (result.is_ok()) {
     st.unapplied.emplace_back(at.lsn, pages);
     st.unapplied_pages += pages;
